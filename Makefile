@@ -1,0 +1,38 @@
+# The two commands of the README: `make demo` and `make test`. Both create .venv and
+# install the pinned dependencies (constraints.txt) first; nothing else needs to be set up.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+PYTEST := $(PY) -m pytest -p no:cacheprovider
+
+.PHONY: demo test test-domain test-rest check browsers clean
+
+$(INSTALLED): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --constraint constraints.txt --editable ".[test]"
+	touch $(INSTALLED)
+
+demo: $(INSTALLED)
+	$(VENV)/bin/livechat demo
+
+# The domain's own tests must cover every line and branch of it by themselves; the rest of
+# the suite runs after. scripts/pytest-some treats "no tests collected" (exit 5) as success.
+test: $(INSTALLED) browsers
+	$(PYTEST) tests/domain --cov=reference_server.domain --cov-branch \
+		--cov-report=term-missing:skip-covered --cov-fail-under=100
+	scripts/pytest-some $(PYTEST) tests --ignore=tests/domain
+	$(MAKE) --no-print-directory check
+
+check: $(INSTALLED)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m mypy reference_server simulator livechat
+
+# Chromium for the browser tests: Debian's package (Playwright cannot download its own here).
+browsers:
+	scripts/install-chromium
+
+clean:
+	rm -rf $(VENV) var out .pytest_cache .mypy_cache .ruff_cache

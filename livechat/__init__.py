@@ -1,0 +1,1 @@
+"""The ``livechat`` command line: serve, simulate, staff, demo."""

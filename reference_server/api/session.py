@@ -1,0 +1,99 @@
+"""Log in and out: a session token, returned in the body (bearer use) and as an HttpOnly
+cookie (pages and WebSockets)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from pydantic import Field
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from ..services.secrets import hash_secret, new_secret, verify_password
+from ..state import server_of
+from ..store import schema as t
+from .auth import SESSION_COOKIE, require_user
+from .body import read_model
+from .errors import Unauthorized
+from .openapi import operation
+from .schemas import Input, Output
+
+__all__ = ["routes"]
+
+SESSION_LIFETIME = timedelta(days=7)
+
+
+class LoginIn(Input):
+    email: str = Field(min_length=3, max_length=254)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class SessionOut(Output):
+    token: str
+    user_id: str
+    account_id: str
+    expires_at: str
+
+
+class MeOut(Output):
+    user_id: str
+    account_id: str
+    role: str | None
+    permissions: list[str]
+
+
+@operation("Log in with email and password", tags=("auth",), request=LoginIn,
+           response=SessionOut, auth="none", errors=(400, 401, 422))
+async def login(request: Request) -> Response:
+    body = await read_model(request, LoginIn)
+    server = server_of(request)
+    async with server.engine.connect() as db:
+        user = (await db.execute(
+            sa.select(t.users.c.id, t.users.c.account_id, t.users.c.password_hash)
+            .where(t.users.c.email == body.email.lower())
+        )).first()
+    if user is None or not verify_password(body.password, user.password_hash):
+        raise Unauthorized("wrong email or password")
+    token = new_secret("lcs")
+    now = server.clock.now()
+    expires = now + SESSION_LIFETIME
+    async with server.engine.begin() as db:
+        await db.execute(t.sessions.insert().values(
+            token_hash=hash_secret(token), user_id=user.id, expires_at=expires, created_at=now,
+        ))
+    out = SessionOut(token=token, user_id=user.id, account_id=user.account_id,
+                     expires_at=expires.isoformat())
+    response = JSONResponse(out.model_dump())
+    response.set_cookie(SESSION_COOKIE, token, max_age=int(SESSION_LIFETIME.total_seconds()),
+                        httponly=True, samesite="lax", path="/")
+    return response
+
+
+@operation("Log out (ends this session)", tags=("auth",), status=204, errors=(401,))
+async def logout(request: Request) -> Response:
+    await require_user(request)
+    token = request.headers.get("authorization", "")[7:].strip() or request.cookies.get(
+        SESSION_COOKIE, "")
+    async with server_of(request).engine.begin() as db:
+        await db.execute(t.sessions.delete().where(t.sessions.c.token_hash == hash_secret(token)))
+    response = Response(status_code=204)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@operation("Who am I", tags=("auth",), response=MeOut, errors=(401,))
+async def me(request: Request) -> Response:
+    principal = await require_user(request)
+    return JSONResponse(MeOut(user_id=principal.user_id or "", account_id=principal.account_id,
+                              role=principal.role,
+                              permissions=sorted(principal.permissions)).model_dump())
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/auth/login", login, methods=["POST"]),
+        Route("/auth/logout", logout, methods=["POST"]),
+        Route("/auth/me", me, methods=["GET"]),
+    ]

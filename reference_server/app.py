@@ -1,0 +1,114 @@
+"""``create_app(settings)`` — the one place where the server's parts are wired together.
+
+The application is plain lists of routes and middleware; nothing is created at import time.
+The lifespan opens the database (applying migrations), starts the broadcast backend and, when
+asked, seeds demo data; everything it makes is reachable as ``request.state.server``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from .api import session
+from .api.errors import exception_handlers
+from .api.openapi import openapi_document
+from .clock import Clock, ControllableClock, SystemClock
+from .realtime.broadcast import Broadcast, LocalBroadcast
+from .settings import Settings
+from .state import Server
+from .store.database import migrate, open_engine
+
+__all__ = ["create_app"]
+
+VERSION = "0.1.0"
+
+
+def api_routes() -> list[BaseRoute]:
+    """Everything under ``/api/v1``, one module per resource."""
+    return [*session.routes()]
+
+
+def widget_routes() -> list[BaseRoute]:
+    """The public widget API under ``/widget/v1``."""
+    return []
+
+
+def make_broadcast(settings: Settings) -> Broadcast:
+    if settings.redis_url:
+        from .realtime.redis_broadcast import RedisBroadcast
+
+        return RedisBroadcast(settings.redis_url)
+    return LocalBroadcast()
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
+    if clock is None:
+        clock = ControllableClock() if settings.test_controls else SystemClock()
+    routes: list[BaseRoute] = [
+        Route("/healthz", health, methods=["GET"]),
+        Route("/openapi.json", openapi_json, methods=["GET"]),
+        Route("/docs", docs_page, methods=["GET"]),
+        Mount("/api/v1", routes=api_routes()),
+        Mount("/widget/v1", routes=widget_routes()),
+    ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, Server]]:
+        engine = open_engine(settings)
+        await migrate(engine)
+        broadcast = make_broadcast(settings)
+        await broadcast.start()
+        server = Server(settings=settings, clock=clock, engine=engine, broadcast=broadcast)
+        try:
+            yield {"server": server}
+        finally:
+            await broadcast.stop()
+            await engine.dispose()
+
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
+                       allow_methods=["*"], allow_headers=["*"]),
+        ],
+        exception_handlers=exception_handlers(),
+        lifespan=lifespan,
+    )
+    return app
+
+
+async def health(request: Request) -> Response:
+    return JSONResponse({"status": "ok", "version": VERSION})
+
+
+async def openapi_json(request: Request) -> Response:
+    return JSONResponse(openapi_document(request.app.routes, title="Live chat lab", version=VERSION))
+
+
+async def docs_page(request: Request) -> Response:
+    return HTMLResponse(_DOCS_HTML)
+
+
+_DOCS_HTML = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Live chat lab — API</title><style>body{font:15px system-ui;margin:2em;max-width:70em}
+code{background:#f4f4f4;padding:0 .2em}h2{margin-top:1.5em}.m{display:inline-block;width:4.5em;
+font-weight:600}</style></head><body><h1>Live chat lab — API</h1>
+<p>The machine-readable document is <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1).</p>
+<div id="ops">Loading…</div><script>
+fetch('/openapi.json').then(r=>r.json()).then(doc=>{const root=document.getElementById('ops');
+root.textContent='';const byTag={};for(const [path,ops] of Object.entries(doc.paths)){
+for(const [method,op] of Object.entries(ops)){const tag=(op.tags||['other'])[0];
+(byTag[tag]=byTag[tag]||[]).push([method,path,op]);}}for(const tag of Object.keys(byTag).sort()){
+const h=document.createElement('h2');h.textContent=tag;root.append(h);for(const [m,p,op] of byTag[tag]){
+const d=document.createElement('div');const s=document.createElement('span');s.className='m';
+s.textContent=m.toUpperCase();const c=document.createElement('code');c.textContent=p;
+d.append(s,c,document.createTextNode(' — '+op.summary));root.append(d);}}});
+</script></body></html>"""
