@@ -8,6 +8,7 @@ asked, seeds demo data; everything it makes is reachable as ``request.state.serv
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
@@ -29,6 +30,7 @@ from .store.database import migrate, open_engine
 __all__ = ["create_app"]
 
 VERSION = "0.1.0"
+WEB = Path(__file__).parent / "web"
 
 
 def api_routes() -> list[BaseRoute]:
@@ -76,8 +78,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     app = Starlette(
         routes=routes,
         middleware=[
-            Middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
-                       allow_methods=["*"], allow_headers=["*"]),
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["*"],
+                allow_headers=["*"],
+            ),
         ],
         exception_handlers=exception_handlers(),
         lifespan=lifespan,
@@ -90,25 +96,10 @@ async def health(request: Request) -> Response:
 
 
 async def openapi_json(request: Request) -> Response:
-    return JSONResponse(openapi_document(request.app.routes, title="Live chat lab", version=VERSION))
+    return JSONResponse(
+        openapi_document(request.app.routes, title="Live chat lab", version=VERSION)
+    )
 
 
 async def docs_page(request: Request) -> Response:
-    return HTMLResponse(_DOCS_HTML)
-
-
-_DOCS_HTML = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>Live chat lab — API</title><style>body{font:15px system-ui;margin:2em;max-width:70em}
-code{background:#f4f4f4;padding:0 .2em}h2{margin-top:1.5em}.m{display:inline-block;width:4.5em;
-font-weight:600}</style></head><body><h1>Live chat lab — API</h1>
-<p>The machine-readable document is <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1).</p>
-<div id="ops">Loading…</div><script>
-fetch('/openapi.json').then(r=>r.json()).then(doc=>{const root=document.getElementById('ops');
-root.textContent='';const byTag={};for(const [path,ops] of Object.entries(doc.paths)){
-for(const [method,op] of Object.entries(ops)){const tag=(op.tags||['other'])[0];
-(byTag[tag]=byTag[tag]||[]).push([method,path,op]);}}for(const tag of Object.keys(byTag).sort()){
-const h=document.createElement('h2');h.textContent=tag;root.append(h);for(const [m,p,op] of byTag[tag]){
-const d=document.createElement('div');const s=document.createElement('span');s.className='m';
-s.textContent=m.toUpperCase();const c=document.createElement('code');c.textContent=p;
-d.append(s,c,document.createTextNode(' — '+op.summary));root.append(d);}}});
-</script></body></html>"""
+    return HTMLResponse((WEB / "docs.html").read_text(encoding="utf-8"))

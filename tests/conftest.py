@@ -39,9 +39,7 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:  #
     ids = known_feature_ids()
     covered = [fid for fid in ids if counts[fid]]
     terminalreporter.section("tests per feature")
-    terminalreporter.write_line(
-        " ".join(f"{fid}:{counts[fid]}" for fid in ids if counts[fid])
-    )
+    terminalreporter.write_line(" ".join(f"{fid}:{counts[fid]}" for fid in ids if counts[fid]))
     missing = [fid for fid in ids if not counts[fid]]
     terminalreporter.write_line(
         f"{len(covered)} of {len(ids)} features have tests; without: {' '.join(missing) or '-'}"

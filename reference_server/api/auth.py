@@ -60,18 +60,27 @@ async def authenticate(connection: HTTPConnection) -> Principal:
     digest = hash_secret(token)
     async with server.engine.connect() as db:
         if token.startswith("lck_"):
-            row = (await db.execute(
-                sa.select(t.api_keys.c.account_id).where(t.api_keys.c.key_hash == digest)
-            )).first()
+            row = (
+                await db.execute(
+                    sa.select(t.api_keys.c.account_id).where(t.api_keys.c.key_hash == digest)
+                )
+            ).first()
             if row is None:
                 raise Unauthorized("unknown API key")
             return Principal(kind="api_key", account_id=row.account_id)
-        row = (await db.execute(
-            sa.select(t.users.c.id, t.users.c.account_id, t.users.c.role, t.users.c.permissions,
-                      t.sessions.c.expires_at)
-            .join(t.users, t.users.c.id == t.sessions.c.user_id)
-            .where(t.sessions.c.token_hash == digest)
-        )).first()
+        row = (
+            await db.execute(
+                sa.select(
+                    t.users.c.id,
+                    t.users.c.account_id,
+                    t.users.c.role,
+                    t.users.c.permissions,
+                    t.sessions.c.expires_at,
+                )
+                .join(t.users, t.users.c.id == t.sessions.c.user_id)
+                .where(t.sessions.c.token_hash == digest)
+            )
+        ).first()
     if row is None or row.expires_at <= server.clock.now():
         raise Unauthorized("the session is unknown or has expired; log in again")
     return Principal(

@@ -54,7 +54,9 @@ def query_int(request: Request, name: str, default: int, *, low: int, high: int)
     try:
         value = int(raw)
     except ValueError:
-        raise ValidationFailed("bad query parameter", fields={name: "must be a whole number"}) from None
+        raise ValidationFailed(
+            "bad query parameter", fields={name: "must be a whole number"}
+        ) from None
     if not low <= value <= high:
         raise ValidationFailed("bad query parameter", fields={name: f"must be {low} to {high}"})
     return value

@@ -99,7 +99,11 @@ def pydantic_fields(error: ValidationError) -> dict[str, str]:
     for item in error.errors(include_url=False):
         path = ""
         for part in item["loc"]:
-            path = f"{path}[{part}]" if isinstance(part, int) else (f"{path}.{part}" if path else str(part))
+            path = (
+                f"{path}[{part}]"
+                if isinstance(part, int)
+                else (f"{path}.{part}" if path else str(part))
+            )
         fields.setdefault(path or "(body)", item["msg"])
     return fields
 
@@ -111,7 +115,9 @@ async def _api_error(_request: Request, exc: Exception) -> Response:
 
 async def _validation_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ValidationError)
-    return error_response(422, "validation_failed", "the request is not valid", pydantic_fields(exc))
+    return error_response(
+        422, "validation_failed", "the request is not valid", pydantic_fields(exc)
+    )
 
 
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}

@@ -110,8 +110,11 @@ def openapi_document(routes: Sequence[BaseRoute], *, title: str, version: str) -
         "components": {
             "schemas": schemas,
             "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer",
-                           "description": "a session token (log-in) or an API key"},
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "a session token (log-in) or an API key",
+                },
                 "session": {"type": "apiKey", "in": "cookie", "name": "livechat_session"},
                 "visitor": {"type": "apiKey", "in": "header", "name": "X-Visitor-Token"},
             },
@@ -130,8 +133,13 @@ def _operation_object(path: str, op: Operation) -> dict[str, Any]:
         for name in (m[0] for m in _PARAM.findall(path))
     ]
     params += [
-        {"name": name, "in": "query", "required": False, "description": text,
-         "schema": {"type": "string"}}
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "description": text,
+            "schema": {"type": "string"},
+        }
         for name, text in op.query
     ]
     if params:

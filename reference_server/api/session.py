@@ -44,30 +44,51 @@ class MeOut(Output):
     permissions: list[str]
 
 
-@operation("Log in with email and password", tags=("auth",), request=LoginIn,
-           response=SessionOut, auth="none", errors=(400, 401, 422))
+@operation(
+    "Log in with email and password",
+    tags=("auth",),
+    request=LoginIn,
+    response=SessionOut,
+    auth="none",
+    errors=(400, 401, 422),
+)
 async def login(request: Request) -> Response:
     body = await read_model(request, LoginIn)
     server = server_of(request)
     async with server.engine.connect() as db:
-        user = (await db.execute(
-            sa.select(t.users.c.id, t.users.c.account_id, t.users.c.password_hash)
-            .where(t.users.c.email == body.email.lower())
-        )).first()
+        user = (
+            await db.execute(
+                sa.select(t.users.c.id, t.users.c.account_id, t.users.c.password_hash).where(
+                    t.users.c.email == body.email.lower()
+                )
+            )
+        ).first()
     if user is None or not verify_password(body.password, user.password_hash):
         raise Unauthorized("wrong email or password")
     token = new_secret("lcs")
     now = server.clock.now()
     expires = now + SESSION_LIFETIME
     async with server.engine.begin() as db:
-        await db.execute(t.sessions.insert().values(
-            token_hash=hash_secret(token), user_id=user.id, expires_at=expires, created_at=now,
-        ))
-    out = SessionOut(token=token, user_id=user.id, account_id=user.account_id,
-                     expires_at=expires.isoformat())
+        await db.execute(
+            t.sessions.insert().values(
+                token_hash=hash_secret(token),
+                user_id=user.id,
+                expires_at=expires,
+                created_at=now,
+            )
+        )
+    out = SessionOut(
+        token=token, user_id=user.id, account_id=user.account_id, expires_at=expires.isoformat()
+    )
     response = JSONResponse(out.model_dump())
-    response.set_cookie(SESSION_COOKIE, token, max_age=int(SESSION_LIFETIME.total_seconds()),
-                        httponly=True, samesite="lax", path="/")
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        path="/",
+    )
     return response
 
 
@@ -75,7 +96,8 @@ async def login(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     await require_user(request)
     token = request.headers.get("authorization", "")[7:].strip() or request.cookies.get(
-        SESSION_COOKIE, "")
+        SESSION_COOKIE, ""
+    )
     async with server_of(request).engine.begin() as db:
         await db.execute(t.sessions.delete().where(t.sessions.c.token_hash == hash_secret(token)))
     response = Response(status_code=204)
@@ -86,9 +108,14 @@ async def logout(request: Request) -> Response:
 @operation("Who am I", tags=("auth",), response=MeOut, errors=(401,))
 async def me(request: Request) -> Response:
     principal = await require_user(request)
-    return JSONResponse(MeOut(user_id=principal.user_id or "", account_id=principal.account_id,
-                              role=principal.role,
-                              permissions=sorted(principal.permissions)).model_dump())
+    return JSONResponse(
+        MeOut(
+            user_id=principal.user_id or "",
+            account_id=principal.account_id,
+            role=principal.role,
+            permissions=sorted(principal.permissions),
+        ).model_dump()
+    )
 
 
 def routes() -> list[BaseRoute]:

@@ -51,7 +51,7 @@ from .chatflow import (
     Weekday,
     parse_hhmm,
 )
-from .routing import Agent, AgentStatus
+from .routing import Agent, AgentStatus, has_free_capacity
 from .texts import text
 
 __all__ = [
@@ -194,6 +194,9 @@ def next_opening(settings: AvailabilitySettings, now: datetime) -> datetime | No
     ``None`` when open now, when the mode is not ``office_hours``, when there are no ranges,
     or when nothing opens on the eight calendar days from today (a zone that
     skipped a day can cause that). Raises ``ValueError`` for a naive ``now``.
+    In the repeated hour of a fall-back day the result has ``fold=1`` when it is the second
+    occurrence; compare it with ``<``/``>`` or in UTC (``==`` across zones is always false
+    for such times, PEP 495).
     """
     _require_aware(now)
     if settings.mode is not AvailabilityMode.OFFICE_HOURS:
@@ -260,11 +263,6 @@ def _clock_change(zone: ZoneInfo, day: date) -> datetime | None:
 # ---------------------------------------------------------------- state (AV1, AV3, AV7, AV8)
 
 
-def _has_room(agent: Agent) -> bool:
-    # Same rule as routing's has_free_capacity (None = no limit); kept private to avoid a cycle.
-    return agent.capacity is None or agent.active_chats < agent.capacity
-
-
 def chat_state(
     settings: AvailabilitySettings, eligible_agents: Sequence[Agent], now: datetime
 ) -> ChatState:
@@ -277,7 +275,7 @@ def chat_state(
     anyone_available = False
     for agent in eligible_agents:
         if agent.status == AgentStatus.AVAILABLE:
-            if _has_room(agent):
+            if has_free_capacity(agent):
                 return ChatState.AVAILABLE
             anyone_available = True
     if anyone_available:

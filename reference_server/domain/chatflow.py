@@ -377,9 +377,11 @@ class Rule:
         if self.field is RuleField.DEVICE and self.value not in DEVICES:
             return [FieldError("value", "must be 'desktop', 'tablet' or 'mobile'")]
         valueless = (RuleOperator.ALL_PAGES, RuleOperator.IS_KNOWN, RuleOperator.IS_UNKNOWN)
-        if self.operator not in valueless and self.field is RuleField.PAGE_URL:
-            if not self.value.strip():
-                return [FieldError("value", "must not be empty")]
+        needs_value = self.operator not in valueless and self.field is RuleField.PAGE_URL
+        if needs_value and not self.value.strip():
+            return [FieldError("value", "must not be empty")]
+        if needs_value and self.value.strip()[0] in "?#":
+            return [FieldError("value", "names no page: use a query parameter rule")]
         return []
 
 
@@ -642,7 +644,9 @@ def check_references(chatflow: Chatflow, context: ReferenceContext) -> list[Fiel
     errors: list[FieldError] = []
     workspace = (chatflow.workspace.kind.value, chatflow.workspace.id)
     if workspace not in context.chat_workspaces:
-        errors.append(FieldError("workspace.id", "must be an inbox or helpdesk with a chat channel"))
+        errors.append(
+            FieldError("workspace.id", "must be an inbox or helpdesk with a chat channel")
+        )
     assignment = chatflow.build.assignment
     for i, user_id in enumerate(assignment.user_ids):
         path = join_path("build.assignment.user_ids", i)
@@ -656,7 +660,9 @@ def check_references(chatflow: Chatflow, context: ReferenceContext) -> list[Fiel
     errors += _unknown("build.heading.team_ids", heading.team_ids, context.team_ids, "team")
     kb = chatflow.build.knowledge_base
     if kb.enabled and kb.knowledge_base_id not in context.knowledge_base_ids:
-        errors.append(FieldError("build.knowledge_base.knowledge_base_id", "no such knowledge base"))
+        errors.append(
+            FieldError("build.knowledge_base.knowledge_base_id", "no such knowledge base")
+        )
     csat = chatflow.options.csat
     if csat.enabled and csat.survey_id not in context.chat_survey_ids:
         errors.append(FieldError("options.csat.survey_id", "must be a survey delivered by chat"))

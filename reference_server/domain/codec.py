@@ -159,7 +159,10 @@ def _decode_dataclass(tp: type, data: Any, path: str, errors: list[FieldError]) 
     for name, field in fields.items():
         raw = data.get(name, _MISSING)
         if raw is _MISSING:
-            if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
+            if (
+                field.default is dataclasses.MISSING
+                and field.default_factory is dataclasses.MISSING
+            ):
                 errors.append(FieldError(join_path(path, name), "is required"))
                 complete = False
             continue
@@ -180,4 +183,3 @@ def _decode_dataclass(tp: type, data: Any, path: str, errors: list[FieldError]) 
             if where not in seen:
                 errors.append(FieldError(where, error.message))
     return obj
-

@@ -170,10 +170,9 @@ def _comparable(text: str) -> str:
 
 
 def _without_port(authority: str, defaults: Collection[str]) -> str:
+    # An IPv6 literal's colons are safe: what follows its last one ends in "]", not a port.
     head, colon, port = authority.rpartition(":")
-    if not colon or "]" in port:  # no port, or the colon belongs to an IPv6 literal
-        return authority
-    if port == "" or port in defaults:  # an empty port means the default one
+    if colon and (port == "" or port in defaults):  # an empty port means the default one
         return head
     return authority
 

@@ -41,23 +41,51 @@ async def create_account(
     account_id, admin_id, inbox_id = new_id("acc"), new_id("usr"), new_id("inb")
     api_key = new_secret("lck")
     async with engine.begin() as db:
-        await db.execute(t.accounts.insert().values(
-            id=account_id, name=name, company_name=company_name, domain=domain,
-            timezone=timezone, widget_defaults=to_dict(AccountDefaults()), created_at=now,
-        ))
-        await db.execute(t.users.insert().values(
-            id=admin_id, account_id=account_id, email=admin_email.lower(), name=admin_name,
-            password_hash=hash_password(admin_password), role="admin",
-            permissions=sorted({"chatflows", "users", "inbox"}), has_seat=True,
-            status="offline", capacity=None, skills=[], idle_since=now, created_at=now,
-        ))
-        await db.execute(t.api_keys.insert().values(
-            id=new_id("key"), account_id=account_id, name="default",
-            key_hash=hash_secret(api_key), created_at=now,
-        ))
-        await db.execute(t.inboxes.insert().values(
-            id=inbox_id, account_id=account_id, kind="inbox", name="Chat inbox",
-            chat_channel=True, created_at=now,
-        ))
-    return NewAccount(account_id, admin_id, admin_email.lower(), admin_password, api_key,
-                      inbox_id)
+        await db.execute(
+            t.accounts.insert().values(
+                id=account_id,
+                name=name,
+                company_name=company_name,
+                domain=domain,
+                timezone=timezone,
+                widget_defaults=to_dict(AccountDefaults()),
+                created_at=now,
+            )
+        )
+        await db.execute(
+            t.users.insert().values(
+                id=admin_id,
+                account_id=account_id,
+                email=admin_email.lower(),
+                name=admin_name,
+                password_hash=hash_password(admin_password),
+                role="admin",
+                permissions=sorted({"chatflows", "users", "inbox"}),
+                has_seat=True,
+                status="offline",
+                capacity=None,
+                skills=[],
+                idle_since=now,
+                created_at=now,
+            )
+        )
+        await db.execute(
+            t.api_keys.insert().values(
+                id=new_id("key"),
+                account_id=account_id,
+                name="default",
+                key_hash=hash_secret(api_key),
+                created_at=now,
+            )
+        )
+        await db.execute(
+            t.inboxes.insert().values(
+                id=inbox_id,
+                account_id=account_id,
+                kind="inbox",
+                name="Chat inbox",
+                chat_channel=True,
+                created_at=now,
+            )
+        )
+    return NewAccount(account_id, admin_id, admin_email.lower(), admin_password, api_key, inbox_id)

@@ -30,8 +30,11 @@ def _id() -> sa.Column[str]:
 
 def _account() -> sa.Column[str]:
     return sa.Column(
-        "account_id", sa.String(40), sa.ForeignKey("accounts.id", ondelete="CASCADE"),
-        nullable=False, index=True,
+        "account_id",
+        sa.String(40),
+        sa.ForeignKey("accounts.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
     )
 
 
@@ -40,7 +43,9 @@ def _created() -> sa.Column[sa.DateTime]:
 
 
 accounts = sa.Table(
-    "accounts", metadata, _id(),
+    "accounts",
+    metadata,
+    _id(),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("company_name", sa.String(200), nullable=False, server_default=""),
     sa.Column("domain", sa.String(255), nullable=False, server_default=""),
@@ -50,14 +55,20 @@ accounts = sa.Table(
 )
 
 api_keys = sa.Table(
-    "api_keys", metadata, _id(), _account(),
+    "api_keys",
+    metadata,
+    _id(),
+    _account(),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
     _created(),
 )
 
 users = sa.Table(
-    "users", metadata, _id(), _account(),
+    "users",
+    metadata,
+    _id(),
+    _account(),
     sa.Column("email", sa.String(254), nullable=False),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("avatar_url", sa.String(500), nullable=False, server_default=""),
@@ -74,31 +85,46 @@ users = sa.Table(
 )
 
 sessions = sa.Table(
-    "sessions", metadata,
+    "sessions",
+    metadata,
     sa.Column("token_hash", sa.String(64), primary_key=True),
-    sa.Column("user_id", sa.String(40), sa.ForeignKey("users.id", ondelete="CASCADE"),
-              nullable=False, index=True),
+    sa.Column(
+        "user_id",
+        sa.String(40),
+        sa.ForeignKey("users.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
     sa.Column("expires_at", UtcDateTime(), nullable=False),
     _created(),
 )
 
 teams = sa.Table(
-    "teams", metadata, _id(), _account(),
+    "teams",
+    metadata,
+    _id(),
+    _account(),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("avatar_url", sa.String(500), nullable=False, server_default=""),
     _created(),
 )
 
 team_members = sa.Table(
-    "team_members", metadata,
-    sa.Column("team_id", sa.String(40), sa.ForeignKey("teams.id", ondelete="CASCADE"),
-              primary_key=True),
-    sa.Column("user_id", sa.String(40), sa.ForeignKey("users.id", ondelete="CASCADE"),
-              primary_key=True),
+    "team_members",
+    metadata,
+    sa.Column(
+        "team_id", sa.String(40), sa.ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column(
+        "user_id", sa.String(40), sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    ),
 )
 
 inboxes = sa.Table(  # inboxes and helpdesks (CF1: the chatflow's workspace)
-    "inboxes", metadata, _id(), _account(),
+    "inboxes",
+    metadata,
+    _id(),
+    _account(),
     sa.Column("kind", sa.String(20), nullable=False),  # inbox | helpdesk
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("chat_channel", sa.Boolean(), nullable=False),  # a chat channel is connected
@@ -106,7 +132,10 @@ inboxes = sa.Table(  # inboxes and helpdesks (CF1: the chatflow's workspace)
 )
 
 chatflows = sa.Table(
-    "chatflows", metadata, _id(), _account(),
+    "chatflows",
+    metadata,
+    _id(),
+    _account(),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("published", sa.Boolean(), nullable=False),
     sa.Column("priority", sa.Integer(), nullable=False),
@@ -117,11 +146,15 @@ chatflows = sa.Table(
 )
 
 contacts = sa.Table(
-    "contacts", metadata, _id(), _account(),
+    "contacts",
+    metadata,
+    _id(),
+    _account(),
     sa.Column("email", sa.String(254), nullable=True),  # normalised, lower-case
     sa.Column("name", sa.String(200), nullable=False, server_default=""),
-    sa.Column("owner_id", sa.String(40), sa.ForeignKey("users.id", ondelete="SET NULL"),
-              nullable=True),
+    sa.Column(
+        "owner_id", sa.String(40), sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    ),
     sa.Column("properties", sa.JSON(), nullable=False),
     sa.Column("marketing", sa.Boolean(), nullable=False),  # OP6
     sa.Column("subscriptions", sa.JSON(), nullable=False),  # OP5: subscription types agreed to
@@ -130,28 +163,57 @@ contacts = sa.Table(
 )
 
 visitors = sa.Table(  # a browser, known by its messagesUtk cookie or identification
-    "visitors", metadata, _id(), _account(),
+    "visitors",
+    metadata,
+    _id(),
+    _account(),
     sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
-    sa.Column("contact_id", sa.String(40), sa.ForeignKey("contacts.id", ondelete="SET NULL"),
-              nullable=True),
+    sa.Column(
+        "contact_id",
+        sa.String(40),
+        sa.ForeignKey("contacts.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
     sa.Column("identified", sa.Boolean(), nullable=False),  # CV7 / OP8
     _created(),
     sa.Column("last_seen_at", UtcDateTime(), nullable=False),
 )
 
 conversations = sa.Table(
-    "conversations", metadata, _id(), _account(),
-    sa.Column("chatflow_id", sa.String(40), sa.ForeignKey("chatflows.id", ondelete="SET NULL"),
-              nullable=True),
-    sa.Column("inbox_id", sa.String(40), sa.ForeignKey("inboxes.id", ondelete="SET NULL"),
-              nullable=True),
-    sa.Column("visitor_id", sa.String(40), sa.ForeignKey("visitors.id", ondelete="CASCADE"),
-              nullable=False, index=True),
-    sa.Column("contact_id", sa.String(40), sa.ForeignKey("contacts.id", ondelete="SET NULL"),
-              nullable=True),
+    "conversations",
+    metadata,
+    _id(),
+    _account(),
+    sa.Column(
+        "chatflow_id",
+        sa.String(40),
+        sa.ForeignKey("chatflows.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
+    sa.Column(
+        "inbox_id", sa.String(40), sa.ForeignKey("inboxes.id", ondelete="SET NULL"), nullable=True
+    ),
+    sa.Column(
+        "visitor_id",
+        sa.String(40),
+        sa.ForeignKey("visitors.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column(
+        "contact_id",
+        sa.String(40),
+        sa.ForeignKey("contacts.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
     sa.Column("status", sa.String(20), nullable=False),  # ConversationStatus
-    sa.Column("assignee_id", sa.String(40), sa.ForeignKey("users.id", ondelete="SET NULL"),
-              nullable=True, index=True),
+    sa.Column(
+        "assignee_id",
+        sa.String(40),
+        sa.ForeignKey("users.id", ondelete="SET NULL"),
+        nullable=True,
+        index=True,
+    ),
     sa.Column("language", sa.String(8), nullable=False),
     sa.Column("page_url", sa.String(2000), nullable=False, server_default=""),
     sa.Column("properties", sa.JSON(), nullable=False),  # RT3: language, page, topic, …
@@ -165,9 +227,15 @@ conversations = sa.Table(
 )
 
 messages = sa.Table(
-    "messages", metadata, _id(),
-    sa.Column("conversation_id", sa.String(40),
-              sa.ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False),
+    "messages",
+    metadata,
+    _id(),
+    sa.Column(
+        "conversation_id",
+        sa.String(40),
+        sa.ForeignKey("conversations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
     sa.Column("sequence", sa.Integer(), nullable=False),
     sa.Column("client_id", sa.String(64), nullable=False),
     sa.Column("sender_kind", sa.String(10), nullable=False),  # visitor | agent | system
@@ -180,25 +248,41 @@ messages = sa.Table(
 )
 
 tickets = sa.Table(  # CV3 with the chatflow's default properties (OP2)
-    "tickets", metadata, _id(), _account(),
-    sa.Column("conversation_id", sa.String(40),
-              sa.ForeignKey("conversations.id", ondelete="SET NULL"), nullable=True),
+    "tickets",
+    metadata,
+    _id(),
+    _account(),
+    sa.Column(
+        "conversation_id",
+        sa.String(40),
+        sa.ForeignKey("conversations.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
     sa.Column("subject", sa.String(300), nullable=False),
     sa.Column("properties", sa.JSON(), nullable=False),
     _created(),
 )
 
 knowledge_bases = sa.Table(
-    "knowledge_bases", metadata, _id(), _account(),
+    "knowledge_bases",
+    metadata,
+    _id(),
+    _account(),
     sa.Column("name", sa.String(200), nullable=False),
     _created(),
 )
 
 articles = sa.Table(
-    "articles", metadata, _id(),
-    sa.Column("knowledge_base_id", sa.String(40),
-              sa.ForeignKey("knowledge_bases.id", ondelete="CASCADE"), nullable=False,
-              index=True),
+    "articles",
+    metadata,
+    _id(),
+    sa.Column(
+        "knowledge_base_id",
+        sa.String(40),
+        sa.ForeignKey("knowledge_bases.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
     sa.Column("title", sa.String(300), nullable=False),
     sa.Column("body", sa.Text(), nullable=False),
     sa.Column("category", sa.String(200), nullable=False, server_default=""),
@@ -206,7 +290,10 @@ articles = sa.Table(
 )
 
 surveys = sa.Table(  # OP7
-    "surveys", metadata, _id(), _account(),
+    "surveys",
+    metadata,
+    _id(),
+    _account(),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("delivery", sa.String(20), nullable=False),  # chat | email
     sa.Column("question", sa.String(500), nullable=False),
@@ -214,19 +301,31 @@ surveys = sa.Table(  # OP7
 )
 
 survey_answers = sa.Table(
-    "survey_answers", metadata, _id(),
-    sa.Column("survey_id", sa.String(40), sa.ForeignKey("surveys.id", ondelete="CASCADE"),
-              nullable=False, index=True),
-    sa.Column("conversation_id", sa.String(40),
-              sa.ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False,
-              unique=True),
+    "survey_answers",
+    metadata,
+    _id(),
+    sa.Column(
+        "survey_id",
+        sa.String(40),
+        sa.ForeignKey("surveys.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column(
+        "conversation_id",
+        sa.String(40),
+        sa.ForeignKey("conversations.id", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
     sa.Column("rating", sa.Integer(), nullable=False),
     sa.Column("comment", sa.Text(), nullable=False),
     _created(),
 )
 
 identification_tokens = sa.Table(  # CV7
-    "identification_tokens", metadata,
+    "identification_tokens",
+    metadata,
     sa.Column("token_hash", sa.String(64), primary_key=True),
     _account(),
     sa.Column("email", sa.String(254), nullable=False),
@@ -237,8 +336,13 @@ identification_tokens = sa.Table(  # CV7
 )
 
 routing_state = sa.Table(  # the round-robin cursor, per account
-    "routing_state", metadata,
-    sa.Column("account_id", sa.String(40), sa.ForeignKey("accounts.id", ondelete="CASCADE"),
-              primary_key=True),
+    "routing_state",
+    metadata,
+    sa.Column(
+        "account_id",
+        sa.String(40),
+        sa.ForeignKey("accounts.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
     sa.Column("last_assigned_id", sa.String(40), nullable=True),
 )

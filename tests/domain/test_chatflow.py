@@ -21,9 +21,9 @@ from reference_server.domain.chatflow import (
     OfficeHours,
     ReferenceContext,
     Rule,
-    TargetSettings,
     RuleField,
     RuleOperator,
+    TargetSettings,
     Weekday,
     Workspace,
     WorkspaceKind,
@@ -89,35 +89,191 @@ def test_validation_names_every_bad_field_at_once() -> None:
         (minimal(published="yes"), "published", "must be true or false"),
         (minimal(priority=True), "priority", "must be a whole number"),
         (minimal(language="de"), "language", "must be one of 'en', 'nb'"),
-        (minimal(workspace={"kind": "inbox", "id": ""}), "workspace.id", "must name an inbox or helpdesk"),
-        (minimal(build={"welcome_message": "w" * 1001}), "build.welcome_message", "must be at most 1000 characters"),
-        (minimal(build={"heading": {"kind": "branding"}}), "build.heading.brand_name", "must not be empty for a branding heading"),
-        (minimal(build={"heading": {"brand_alias": True}}), "build.heading.brand_alias", "needs the branding heading"),
-        (minimal(build={"knowledge_base": {"enabled": True}}), "build.knowledge_base.knowledge_base_id", "must be chosen when search is on"),
-        (minimal(build={"assignment": {"user_ids": "u1"}}), "build.assignment.user_ids", "must be a list"),
-        (minimal(build={"assignment": {"skill_rules": [{"property": " ", "value": "x", "skills": ["a"]}]}}), "build.assignment.skill_rules[0].property", "must not be empty"),
-        (minimal(build={"assignment": {"skill_rules": [{"property": "language", "value": "nb", "skills": []}]}}), "build.assignment.skill_rules[0].skills", "must name at least one skill"),
-        (minimal(build={"availability": {"away_message_enabled": True}}), "build.availability.away_message", "must not be empty when it is shown"),
-        (minimal(build={"availability": {"mode": "office_hours", "offline_behaviour": "away_message", "office_hours": [{"day": "monday"}]}}), "build.availability.away_message", "must not be empty when it is shown"),
-        (minimal(build={"availability": {"at_capacity_behaviour": "wait_message"}}), "build.availability.wait_message", "must not be empty when it is shown"),
-        (minimal(build={"availability": {"office_hours": [{"day": "monday", "start": "9:00"}]}}), "build.availability.office_hours[0].start", 'must be a time of day "HH:MM" (00:00–24:00)'),
-        (minimal(build={"availability": {"office_hours": [{"day": "monday", "start": "10:00", "end": "10:00"}]}}), "build.availability.office_hours[0].end", "must differ from start"),
-        (minimal(build={"availability": {"office_hours": [{"day": "funday"}]}}), "build.availability.office_hours[0].day", "must be one of 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'"),
+        (
+            minimal(workspace={"kind": "inbox", "id": ""}),
+            "workspace.id",
+            "must name an inbox or helpdesk",
+        ),
+        (
+            minimal(build={"welcome_message": "w" * 1001}),
+            "build.welcome_message",
+            "must be at most 1000 characters",
+        ),
+        (
+            minimal(build={"heading": {"kind": "branding"}}),
+            "build.heading.brand_name",
+            "must not be empty for a branding heading",
+        ),
+        (
+            minimal(build={"heading": {"brand_alias": True}}),
+            "build.heading.brand_alias",
+            "needs the branding heading",
+        ),
+        (
+            minimal(build={"knowledge_base": {"enabled": True}}),
+            "build.knowledge_base.knowledge_base_id",
+            "must be chosen when search is on",
+        ),
+        (
+            minimal(build={"assignment": {"user_ids": "u1"}}),
+            "build.assignment.user_ids",
+            "must be a list",
+        ),
+        (
+            minimal(
+                build={
+                    "assignment": {
+                        "skill_rules": [{"property": " ", "value": "x", "skills": ["a"]}]
+                    }
+                }
+            ),
+            "build.assignment.skill_rules[0].property",
+            "must not be empty",
+        ),
+        (
+            minimal(
+                build={
+                    "assignment": {
+                        "skill_rules": [{"property": "language", "value": "nb", "skills": []}]
+                    }
+                }
+            ),
+            "build.assignment.skill_rules[0].skills",
+            "must name at least one skill",
+        ),
+        (
+            minimal(build={"availability": {"away_message_enabled": True}}),
+            "build.availability.away_message",
+            "must not be empty when it is shown",
+        ),
+        (
+            minimal(
+                build={
+                    "availability": {
+                        "mode": "office_hours",
+                        "offline_behaviour": "away_message",
+                        "office_hours": [{"day": "monday"}],
+                    }
+                }
+            ),
+            "build.availability.away_message",
+            "must not be empty when it is shown",
+        ),
+        (
+            minimal(build={"availability": {"at_capacity_behaviour": "wait_message"}}),
+            "build.availability.wait_message",
+            "must not be empty when it is shown",
+        ),
+        (
+            minimal(build={"availability": {"office_hours": [{"day": "monday", "start": "9:00"}]}}),
+            "build.availability.office_hours[0].start",
+            'must be a time of day "HH:MM" (00:00–24:00)',
+        ),
+        (
+            minimal(
+                build={
+                    "availability": {
+                        "office_hours": [{"day": "monday", "start": "10:00", "end": "10:00"}]
+                    }
+                }
+            ),
+            "build.availability.office_hours[0].end",
+            "must differ from start",
+        ),
+        (
+            minimal(build={"availability": {"office_hours": [{"day": "funday"}]}}),
+            "build.availability.office_hours[0].day",
+            "must be one of 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', "
+            "'saturday', 'sunday'",
+        ),
         (minimal(target={"groups": []}), "target.groups", "must have at least one group"),
-        (minimal(target={"groups": [{"rules": []}]}), "target.groups[0].rules", "must have at least one rule"),
-        (minimal(target={"groups": [{"rules": [{"field": "query_parameter", "operator": "is", "value": "x"}]}]}), "target.groups[0].rules[0].name", "must name the query parameter"),
-        (minimal(target={"groups": [{"rules": [{"field": "visitor", "operator": "is", "value": "robot"}]}]}), "target.groups[0].rules[0].value", "must be 'known_contact' or 'unknown_visitor'"),
-        (minimal(target={"groups": [{"rules": [{"field": "device", "operator": "is", "value": "tv"}]}]}), "target.groups[0].rules[0].value", "must be 'desktop', 'tablet' or 'mobile'"),
-        (minimal(target={"exclusions": [{"field": "page_url", "operator": "is", "value": " "}]}), "target.exclusions[0].value", "must not be empty"),
-        (minimal(display={"triggers": {"time_on_page_seconds": -1}}), "display.triggers.time_on_page_seconds", "must be 0 to 3600 seconds"),
-        (minimal(display={"desktop": 3}), "display.desktop", "must be one of 'prompt', 'launcher', 'prompt_then_open'"),
-        (minimal(options={"ticket_defaults": {"priority": 1}}), "options.ticket_defaults.priority", "must be a text value"),
+        (
+            minimal(target={"groups": [{"rules": []}]}),
+            "target.groups[0].rules",
+            "must have at least one rule",
+        ),
+        (
+            minimal(
+                target={
+                    "groups": [
+                        {"rules": [{"field": "query_parameter", "operator": "is", "value": "x"}]}
+                    ]
+                }
+            ),
+            "target.groups[0].rules[0].name",
+            "must name the query parameter",
+        ),
+        (
+            minimal(
+                target={
+                    "groups": [
+                        {"rules": [{"field": "visitor", "operator": "is", "value": "robot"}]}
+                    ]
+                }
+            ),
+            "target.groups[0].rules[0].value",
+            "must be 'known_contact' or 'unknown_visitor'",
+        ),
+        (
+            minimal(
+                target={
+                    "groups": [{"rules": [{"field": "device", "operator": "is", "value": "tv"}]}]
+                }
+            ),
+            "target.groups[0].rules[0].value",
+            "must be 'desktop', 'tablet' or 'mobile'",
+        ),
+        (
+            minimal(target={"exclusions": [{"field": "page_url", "operator": "is", "value": " "}]}),
+            "target.exclusions[0].value",
+            "must not be empty",
+        ),
+        (
+            minimal(target={"groups": [{"rules": [{"operator": "contains", "value": "?a=b"}]}]}),
+            "target.groups[0].rules[0].value",
+            "names no page: use a query parameter rule",
+        ),
+        (
+            minimal(display={"triggers": {"time_on_page_seconds": -1}}),
+            "display.triggers.time_on_page_seconds",
+            "must be 0 to 3600 seconds",
+        ),
+        (
+            minimal(display={"desktop": 3}),
+            "display.desktop",
+            "must be one of 'prompt', 'launcher', 'prompt_then_open'",
+        ),
+        (
+            minimal(options={"ticket_defaults": {"priority": 1}}),
+            "options.ticket_defaults.priority",
+            "must be a text value",
+        ),
         (minimal(options={"ticket_defaults": []}), "options.ticket_defaults", "must be an object"),
-        (minimal(options={"communication_consent": {"enabled": True}}), "options.communication_consent.subscription_type", "must be chosen when consent is on"),
-        (minimal(options={"csat": {"enabled": True}}), "options.csat.survey_id", "must be chosen when the survey is on"),
-        (minimal(options={"csat": {"enabled": True, "survey_id": 7}}), "options.csat.survey_id", "must be text"),
-        (minimal(build={"availability": {"reply_time": None}}), "build.availability.reply_time", "must be one of 'none', 'few_minutes', 'few_hours', 'a_day'"),
-        (minimal(display={"triggers": {"scroll_percentage": 2.5}}), "display.triggers.scroll_percentage", "must be a whole number"),
+        (
+            minimal(options={"communication_consent": {"enabled": True}}),
+            "options.communication_consent.subscription_type",
+            "must be chosen when consent is on",
+        ),
+        (
+            minimal(options={"csat": {"enabled": True}}),
+            "options.csat.survey_id",
+            "must be chosen when the survey is on",
+        ),
+        (
+            minimal(options={"csat": {"enabled": True, "survey_id": 7}}),
+            "options.csat.survey_id",
+            "must be text",
+        ),
+        (
+            minimal(build={"availability": {"reply_time": None}}),
+            "build.availability.reply_time",
+            "must be one of 'none', 'few_minutes', 'few_hours', 'a_day'",
+        ),
+        (
+            minimal(display={"triggers": {"scroll_percentage": 2.5}}),
+            "display.triggers.scroll_percentage",
+            "must be a whole number",
+        ),
     ],
 )
 def test_each_bad_setting_is_named_with_a_message(data: Any, path: str, message: str) -> None:
@@ -126,7 +282,9 @@ def test_each_bad_setting_is_named_with_a_message(data: Any, path: str, message:
 
 @pytest.mark.feature("CF7")
 def test_a_missing_required_field_deep_inside_is_named() -> None:
-    data = minimal(build={"availability": {"mode": "office_hours", "office_hours": [{"start": "09:00"}]}})
+    data = minimal(
+        build={"availability": {"mode": "office_hours", "office_hours": [{"start": "09:00"}]}}
+    )
     assert errors_of(data) == {"build.availability.office_hours[0].day": "is required"}
 
 
@@ -149,8 +307,10 @@ def test_a_full_chatflow_round_trips_through_its_dict_form_unchanged() -> None:
             availability=AvailabilitySettings(
                 mode=AvailabilityMode.OFFICE_HOURS,
                 timezone="Europe/Oslo",
-                office_hours=(OfficeHours(Weekday.MONDAY, "08:00", "11:30"),
-                              OfficeHours(Weekday.MONDAY, "12:00", "24:00")),
+                office_hours=(
+                    OfficeHours(Weekday.MONDAY, "08:00", "11:30"),
+                    OfficeHours(Weekday.MONDAY, "12:00", "24:00"),
+                ),
             ),
         ),
         target=TargetSettings(
@@ -162,7 +322,9 @@ def test_a_full_chatflow_round_trips_through_its_dict_form_unchanged() -> None:
     data = chatflow_to_dict(chatflow)
     assert chatflow_from_dict(data) == chatflow
     assert data["build"]["availability"]["office_hours"][1] == {
-        "day": "monday", "start": "12:00", "end": "24:00"
+        "day": "monday",
+        "start": "12:00",
+        "end": "24:00",
     }
 
 
@@ -180,8 +342,12 @@ def test_a_full_chatflow_round_trips_through_its_dict_form_unchanged() -> None:
     ticket=st.dictionaries(st.text(max_size=8), st.text(max_size=8), max_size=3),
 )
 def test_any_valid_settings_dict_round_trips_unchanged(
-    name: str, priority: int, welcome: str, scroll: int | None,
-    hours: list[tuple[Weekday, int, int]], ticket: dict[str, str],
+    name: str,
+    priority: int,
+    welcome: str,
+    scroll: int | None,
+    hours: list[tuple[Weekday, int, int]],
+    ticket: dict[str, str],
 ) -> None:
     data = chatflow_to_dict(chatflow_from_dict(minimal()))
     data.update(name=name, priority=priority)
@@ -198,11 +364,20 @@ def test_any_valid_settings_dict_round_trips_unchanged(
 
 @pytest.mark.feature("CF7")
 @settings(max_examples=200, deadline=None)
-@given(st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=10), children, max_size=4),
-    max_leaves=12,
-))
+@given(
+    st.recursive(
+        st.none()
+        | st.booleans()
+        | st.integers()
+        | st.floats(allow_nan=False)
+        | st.text(max_size=5),
+        lambda children: (
+            st.lists(children, max_size=3)
+            | st.dictionaries(st.text(max_size=10), children, max_size=4)
+        ),
+        max_leaves=12,
+    )
+)
 def test_any_json_value_is_either_a_chatflow_or_a_list_of_field_errors(data: Any) -> None:
     for candidate in (data, minimal(build=data), minimal(target={"groups": [{"rules": [data]}]})):
         try:
@@ -270,8 +445,10 @@ def test_references_must_exist_and_routing_may_name_only_seated_users() -> None:
 @pytest.mark.feature("CF1", "CF6")
 def test_a_chatflow_naming_only_what_exists_has_no_reference_errors() -> None:
     data = minimal(
-        build={"assignment": {"user_ids": ["u1"], "team_ids": ["t1"]},
-               "knowledge_base": {"enabled": True, "knowledge_base_id": "kb1"}},
+        build={
+            "assignment": {"user_ids": ["u1"], "team_ids": ["t1"]},
+            "knowledge_base": {"enabled": True, "knowledge_base_id": "kb1"},
+        },
         options={"csat": {"enabled": True, "survey_id": "s1"}},
     )
     assert check_references(chatflow_from_dict(data), _context()) == []

@@ -42,8 +42,13 @@ def bootstrap(settings: Settings) -> NewAccount:
         try:
             await migrate(engine)
             return await create_account(
-                engine, START, name="Acme", admin_email="admin@acme.test",
-                admin_password="correct horse", company_name="Acme AS", domain="acme.test",
+                engine,
+                START,
+                name="Acme",
+                admin_email="admin@acme.test",
+                admin_password="correct horse",
+                company_name="Acme AS",
+                domain="acme.test",
                 timezone="Europe/Oslo",
             )
         finally:
@@ -54,8 +59,9 @@ def bootstrap(settings: Settings) -> NewAccount:
 
 @pytest.fixture
 def server_settings(tmp_path: Path) -> Settings:
-    return Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'livechat.db'}",
-                    test_controls=True)
+    return Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'livechat.db'}", test_controls=True
+    )
 
 
 @pytest.fixture
@@ -63,8 +69,9 @@ def api(server_settings: Settings) -> Iterator[Api]:
     account = bootstrap(server_settings)
     clock = ControllableClock(START, running=False)
     with TestClient(create_app(server_settings, clock=clock)) as client:
-        login = client.post("/api/v1/auth/login",
-                            json={"email": "admin@acme.test", "password": "correct horse"})
+        login = client.post(
+            "/api/v1/auth/login", json={"email": "admin@acme.test", "password": "correct horse"}
+        )
         assert login.status_code == 200, login.text
         client.cookies.clear()  # each test says which credentials it sends
         yield Api(

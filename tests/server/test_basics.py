@@ -36,8 +36,9 @@ def test_log_in_gives_a_token_that_identifies_the_user(api: Api) -> None:
 
 
 def test_a_wrong_password_is_refused(api: Api) -> None:
-    response = api.client.post("/api/v1/auth/login",
-                               json={"email": "admin@acme.test", "password": "nope"})
+    response = api.client.post(
+        "/api/v1/auth/login", json={"email": "admin@acme.test", "password": "nope"}
+    )
     assert_error(response, 401, "unauthorized")
 
 
@@ -52,9 +53,12 @@ def test_a_wrong_password_is_refused(api: Api) -> None:
         (b"\xff\xfe", 400, "malformed_json"),
     ],
 )
-def test_bad_login_input_is_a_clear_json_error(api: Api, body: bytes, status: int, code: str) -> None:
-    response = api.client.post("/api/v1/auth/login", content=body,
-                               headers={"content-type": "application/json"})
+def test_bad_login_input_is_a_clear_json_error(
+    api: Api, body: bytes, status: int, code: str
+) -> None:
+    response = api.client.post(
+        "/api/v1/auth/login", content=body, headers={"content-type": "application/json"}
+    )
     assert_error(response, status, code)
 
 
@@ -65,15 +69,19 @@ def test_validation_errors_name_the_bad_fields(api: Api) -> None:
 
 
 def test_an_oversize_body_is_refused_with_413(api: Api) -> None:
-    response = api.client.post("/api/v1/auth/login",
-                               json={"email": "a@b.c", "password": "x" * 400_000})
+    response = api.client.post(
+        "/api/v1/auth/login", json={"email": "a@b.c", "password": "x" * 400_000}
+    )
     assert_error(response, 413, "payload_too_large")
 
 
 def test_requests_without_credentials_are_401(api: Api) -> None:
     assert_error(api.client.get("/api/v1/auth/me"), 401, "unauthorized")
-    assert_error(api.client.get("/api/v1/auth/me", headers={"Authorization": "Bearer lcs_bogus"}),
-                 401, "unauthorized")
+    assert_error(
+        api.client.get("/api/v1/auth/me", headers={"Authorization": "Bearer lcs_bogus"}),
+        401,
+        "unauthorized",
+    )
 
 
 def test_an_api_key_cannot_act_as_a_user(api: Api) -> None:

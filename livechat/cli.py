@@ -1,0 +1,48 @@
+"""The ``livechat`` command: serve the reference server, run the demo, simulate, staff."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="Live chat lab: reference server, simulator and tools.")
+console = Console()
+
+
+def main() -> None:
+    app()
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int = typer.Option(1, help="uvicorn worker processes (more than one needs "
+                                "LIVECHAT_REDIS_URL for the broadcast)."),
+    demo_data: bool = typer.Option(False, "--demo-data", help="Seed the demo account."),
+) -> None:
+    """Serve the reference server (settings from LIVECHAT_* environment variables)."""
+    import uvicorn
+
+    if demo_data:
+        os.environ["LIVECHAT_DEMO_DATA"] = "1"
+    os.environ.setdefault("LIVECHAT_PUBLIC_URL", f"http://{host}:{port}")
+    if workers > 1 and not os.environ.get("LIVECHAT_REDIS_URL"):
+        raise typer.BadParameter("several workers need LIVECHAT_REDIS_URL", param_hint="--workers")
+    uvicorn.run("reference_server.asgi:app_from_env", factory=True, host=host, port=port,
+                workers=workers, log_level="info")
+
+
+@app.command()
+def demo(
+    host: str = typer.Option("127.0.0.1"),
+    port: int = typer.Option(8000),
+    database: Path = typer.Option(Path("var/demo.db"), help="SQLite file for the demo."),
+) -> None:
+    """Start the server with the demo account and print its URLs and log-in."""
+    os.environ.setdefault("LIVECHAT_DATABASE_URL", f"sqlite+aiosqlite:///{database}")
+    serve(host=host, port=port, workers=1, demo_data=True)
