@@ -44,5 +44,23 @@ def demo(
     database: Path = typer.Option(Path("var/demo.db"), help="SQLite file for the demo."),
 ) -> None:
     """Start the server with the demo account and print its URLs and log-in."""
+    from reference_server.store.demo import DEMO_ACCOUNT_ID, DEMO_ADMIN_EMAIL, DEMO_PASSWORD
+
     os.environ.setdefault("LIVECHAT_DATABASE_URL", f"sqlite+aiosqlite:///{database}")
+    base = f"http://{host}:{port}"
+    console.rule("[bold]Live chat lab demo")
+    for label, path in [
+        ("Demo website", "/demo/"),
+        ("Pricing page (sales chatflow)", "/demo/pricing"),
+        ("Help article (support chatflow)", "/demo/help/reset-password"),
+        ("Privacy page (no chat)", "/demo/privacy"),
+        ("Agent inbox", "/inbox"),
+        ("API docs", "/docs"),
+        ("OpenAPI", "/openapi.json"),
+        ("Tracking code", f"/embed/{DEMO_ACCOUNT_ID}.js"),
+    ]:
+        console.print(f"  {label:<34} {base}{path}")
+    console.print(f"  Log in as {DEMO_ADMIN_EMAIL} / {DEMO_PASSWORD} "
+                  "(agents: agent1@demo.test … agent5@demo.test, same password)")
+    console.rule()
     serve(host=host, port=port, workers=1, demo_data=True)

@@ -26,6 +26,7 @@ from .realtime.broadcast import Broadcast, LocalBroadcast
 from .settings import Settings
 from .state import Server
 from .store.database import migrate, open_engine
+from .store.demo import seed_demo
 
 __all__ = ["create_app"]
 
@@ -66,6 +67,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, Server]]:
         engine = open_engine(settings)
         await migrate(engine)
+        if settings.demo_data:
+            await seed_demo(engine, clock.now())
         broadcast = make_broadcast(settings)
         await broadcast.start()
         server = Server(settings=settings, clock=clock, engine=engine, broadcast=broadcast)

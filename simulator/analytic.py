@@ -300,6 +300,8 @@ def _answered_after_wait(
         epsrel=1e-11,
         limit=200,
     )
+    if value <= 0.0:  # a window so short (subnormal) that nothing fits in it
+        return 0.0
     return math.exp(log_scale + phi_peak + math.log(value))
 
 

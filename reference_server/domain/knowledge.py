@@ -11,9 +11,9 @@ case-folded and stripped of accents, so "Passord", "PASSORD" and "pässord" are 
 "ø", "æ", "ł" fold to "o", "ae", "l" (letters that Unicode does not decompose).
 
 Every word of the query must occur in the article's title or body (AND). The last query word
-also matches as a prefix — the visitor may still be typing — so "reset pass" finds
-"Resetting your password"? No: "reset" must be a whole word; it finds "How to reset your
-password". A query without words matches nothing.
+also matches as a prefix — the visitor may still be typing — so "reset pass" finds "How to
+reset your password", while the other words match whole words only ("rese pass" does not).
+A query without words matches nothing.
 
 Ranking
 -------
@@ -51,6 +51,7 @@ BODY_WEIGHT = 1
 ELLIPSIS = "…"
 
 _WORD = re.compile(r"[^\W_]+")
+_SPACE = re.compile(r"\s+")
 # Letters Unicode does not decompose into a base letter and a mark.
 _FOLD_TABLE = str.maketrans(
     {"ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ð": "d", "ł": "l", "þ": "th", "ı": "i"}
@@ -104,21 +105,14 @@ class _Query:
     def matches(self, word: str) -> bool:
         return word in self.whole or word.startswith(self.last)
 
-    def count(self, found: Sequence[str]) -> tuple[int, bool]:
-        """How many words of ``found`` match, and whether every query word is among them."""
-        hits = 0
-        seen: set[str] = set()
-        last_seen = False
-        for word in found:
-            if word in self.whole:
-                hits += 1
-                seen.add(word)
-            elif word.startswith(self.last):
-                hits += 1
-                last_seen = True
-            if word == self.last:
-                last_seen = True
-        return hits, last_seen and seen == self.whole
+    def hits(self, found: Sequence[str]) -> int:
+        """How many of the words ``found`` match a query word."""
+        return sum(1 for word in found if self.matches(word))
+
+    def covered_by(self, found: Sequence[str]) -> bool:
+        """Every query word is among ``found`` (the last one possibly as a prefix)."""
+        present = set(found)
+        return self.whole <= present and any(word.startswith(self.last) for word in present)
 
 
 def _query(text: str) -> _Query | None:
@@ -143,50 +137,37 @@ def search(
     length = max(snippet_length, 20)
     scored: list[tuple[tuple[int, str, str], SearchHit]] = []
     for article in articles:
-        title_hits, title_all = parsed.count(words(article.title))
+        title = words(article.title)
         body = unicodedata.normalize("NFC", article.body)
-        body_spans = list(_spans(body))
-        body_hits, body_all = parsed.count([folded for _, _, folded in body_spans])
-        if not (title_hits or body_hits):
+        spans = list(_spans(body))
+        body_words = [folded for _, _, folded in spans]
+        if not parsed.covered_by([*title, *body_words]):
             continue
-        if not _covers(parsed, words(article.title), [f for _, _, f in body_spans]):
-            continue
-        del title_all, body_all
-        score = title_hits * TITLE_WEIGHT + body_hits * BODY_WEIGHT
+        score = parsed.hits(title) * TITLE_WEIGHT + parsed.hits(body_words) * BODY_WEIGHT
         hit = SearchHit(
             article_id=article.id,
             title=article.title,
             category=article.category,
             score=score,
-            snippet=_snippet(body, body_spans, parsed, length),
+            snippet=_snippet(body, spans, parsed, length),
         )
         scored.append(((-score, fold(article.title), article.id), hit))
     scored.sort(key=lambda item: item[0])
     return [hit for _, hit in scored[:limit]]
 
 
-def _covers(query: _Query, title: Sequence[str], body: Sequence[str]) -> bool:
-    """Every query word occurs in the title or the body (the last one possibly as a prefix)."""
-    present = set(title) | set(body)
-    if not query.whole <= present:
-        return False
-    return any(word.startswith(query.last) for word in present)
-
-
-def _snippet(
-    body: str, spans: Sequence[tuple[int, int, str]], query: _Query, length: int
-) -> str:
+def _snippet(body: str, spans: Sequence[tuple[int, int, str]], query: _Query, length: int) -> str:
+    """About ``length`` characters of ``body`` around its first matching word (or its start),
+    cut at whitespace, with "…" on each side where text was left out."""
     first = next((start for start, _, folded in spans if query.matches(folded)), 0)
-    start = max(0, first - length // 3)
-    end = min(len(body), start + length)
-    start = max(0, min(start, end - length))
-    # Cut at word boundaries: never through a word.
-    if start > 0:
-        space = body.find(" ", start, first + 1)
-        start = space + 1 if space >= 0 else first
-    if end < len(body):
-        space = body.rfind(" ", start, end + 1)
-        end = space if space > start else end
+    end = min(len(body), max(0, first - length // 3) + length)
+    start = max(0, min(first - length // 3, end - length))
+    if start > 0:  # skip the word the window cuts into (or begin at the hit)
+        before = [m.end() for m in _SPACE.finditer(body, start, first)]
+        start = before[0] if before else first
+    if end < len(body):  # end at the last whitespace after the hit, if there is one
+        after = [m.start() for m in _SPACE.finditer(body, first, end + 1)]
+        end = after[-1] if after else end
     text = " ".join(body[start:end].split())
     prefix = ELLIPSIS if start > 0 else ""
     suffix = ELLIPSIS if end < len(body) else ""

@@ -37,8 +37,10 @@ async def create_account(
     company_name: str = "",
     domain: str = "",
     timezone: str = "UTC",
+    account_id: str | None = None,
 ) -> NewAccount:
-    account_id, admin_id, inbox_id = new_id("acc"), new_id("usr"), new_id("inb")
+    account_id = account_id or new_id("acc")
+    admin_id, inbox_id = new_id("usr"), new_id("inb")
     api_key = new_secret("lck")
     async with engine.begin() as db:
         await db.execute(
