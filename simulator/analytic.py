@@ -247,15 +247,17 @@ def _queue_tail_sums_gamma(x: float, y: float) -> tuple[float, float, float]:
     (``ValueError``) where that would exceed 1e-6.
     """
     regularized = float(special.gammainc(x, y))
+    log_gamma = float(special.gammaln(x + 1.0))
     # log A is a sum of terms as large as x·log(y); its rounding error must stay small.
-    rounding = 2.3e-16 * (y + x * abs(math.log(y)) + float(special.gammaln(x + 1.0)) + 1.0)
+    rounding = 2.3e-16 * (y + x * abs(math.log(y)) + log_gamma + 1.0)
     if regularized == 0.0 or rounding > _GAMMA_MAX_LOG_ERROR:
         raise ValueError(
             "mean_patience is too long for an accurate Erlang A figure at this load; "
             "use erlang_c_metrics (patience is effectively infinite)"
         )
-    log_a = y - x * math.log(y) + float(special.gammaln(x + 1.0)) + math.log(regularized)
-    # The fallback only runs with y far above x, so A is huge and nothing below cancels.
+    log_a = y - x * math.log(y) + log_gamma + math.log(regularized)
+    # Getting here takes > 16 million queue states with x·log(y) below ~4e9, so y exceeds x
+    # by millions: A is astronomically large and nothing below cancels.
     log_s1_over_a = math.log(-math.expm1(-log_a))
     log_s2_over_a = math.log(y - x + x * math.exp(-log_a))
     return log_a, log_s1_over_a, log_s2_over_a

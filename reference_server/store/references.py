@@ -1,76 +1,60 @@
-"""Who refers to an inbox, a user or a team: the check before deleting one.
+"""Who refers to an inbox, a user or a team: the check before deleting or changing one.
 
-Chatflows keep their settings whole as JSON (the domain's plain-dict form), so references
-are found by reading the account's chatflows: the workspace (CF1), the users and teams that
-routing names (RT1) and those the chat heading shows (BD3). The account's widget set-up
-(CF2) names users and teams the same way. Deleting something still named there would leave
-a chatflow that routes to nobody, so the API refuses it and says where it is used.
+Chatflows name a workspace (CF1), the users and teams routing goes to (RT1) and those the
+chat heading shows (BD3); the account's widget set-up (CF2) names users and teams the same
+way. Deleting something still named there would leave a chatflow that routes to nobody or
+points at nothing, so the API refuses it and says where it is used.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
-
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from . import schema as t
+from ..domain.chatflow import AssignmentSettings, HeadingSettings
+from .accounts import account_defaults
+from .chatflows import chatflows_using
 
-__all__ = ["chatflows_using_workspace", "uses_of_person"]
-
-
-def _get(data: Any, *path: str) -> Any:
-    for key in path:
-        if not isinstance(data, Mapping):
-            return None
-        data = data.get(key)
-    return data
-
-
-def _ids(data: Any, *path: str) -> set[str]:
-    found = _get(data, *path)
-    return {item for item in found if isinstance(item, str)} if isinstance(found, list) else set()
-
-
-async def _chatflows(db: AsyncConnection, account_id: str) -> Iterable[Any]:
-    c = t.chatflows.c
-    return (await db.execute(
-        sa.select(c.id, c.name, c.settings).where(c.account_id == account_id)
-        .order_by(c.created_at, c.id)
-    )).all()
+__all__ = ["chatflows_using_workspace", "uses_of_team", "uses_of_user"]
 
 
 async def chatflows_using_workspace(
     db: AsyncConnection, account_id: str, inbox_id: str
 ) -> list[str]:
-    """Names of the chatflows whose workspace is this inbox or helpdesk."""
-    return [
-        row.name for row in await _chatflows(db, account_id)
-        if _get(row.settings, "workspace", "id") == inbox_id
-    ]
+    """Names of the chatflows whose workspace is this inbox or helpdesk (CF1)."""
+    found = await chatflows_using(db, account_id, lambda c: c.workspace.id == inbox_id)
+    return [chatflow.name for chatflow in found]
 
 
-_PERSON_PATHS = {
-    "user": (("assignment", "user_ids"), ("heading", "user_ids")),
-    "team": (("assignment", "team_ids"), ("heading", "team_ids")),
-}
+def _names_user(user_id: str, assignment: AssignmentSettings, heading: HeadingSettings) -> bool:
+    return user_id in assignment.user_ids or user_id in heading.user_ids
 
 
-async def uses_of_person(
-    db: AsyncConnection, account_id: str, kind: str, person_id: str
-) -> list[str]:
-    """Where a user (``kind="user"``) or team (``kind="team"``) is named in routing or the
-    chat heading: ``"chatflow 'Sales'"`` for each chatflow, ``"the widget set-up"`` for the
-    account's defaults."""
-    paths = _PERSON_PATHS[kind]
-    uses = [
-        f"chatflow {row.name!r}" for row in await _chatflows(db, account_id)
-        if any(person_id in _ids(row.settings, "build", *path) for path in paths)
-    ]
-    defaults = (await db.execute(
-        sa.select(t.accounts.c.widget_defaults).where(t.accounts.c.id == account_id)
-    )).scalar_one_or_none()
-    if any(person_id in _ids(defaults, *path) for path in paths):
+def _names_team(team_id: str, assignment: AssignmentSettings, heading: HeadingSettings) -> bool:
+    return team_id in assignment.team_ids or team_id in heading.team_ids
+
+
+async def uses_of_user(db: AsyncConnection, account_id: str, user_id: str) -> list[str]:
+    """Where a user is named in routing or a chat heading: ``"chatflow 'Sales'"`` per
+    chatflow and ``"the widget set-up"`` for the account's defaults."""
+    found = await chatflows_using(
+        db, account_id,
+        lambda c: _names_user(user_id, c.build.assignment, c.build.heading),
+    )
+    uses = [f"chatflow {chatflow.name!r}" for chatflow in found]
+    defaults = await account_defaults(db, account_id)
+    if _names_user(user_id, defaults.assignment, defaults.heading):
+        uses.append("the widget set-up")
+    return uses
+
+
+async def uses_of_team(db: AsyncConnection, account_id: str, team_id: str) -> list[str]:
+    """As :func:`uses_of_user`, for a team."""
+    found = await chatflows_using(
+        db, account_id,
+        lambda c: _names_team(team_id, c.build.assignment, c.build.heading),
+    )
+    uses = [f"chatflow {chatflow.name!r}" for chatflow in found]
+    defaults = await account_defaults(db, account_id)
+    if _names_team(team_id, defaults.assignment, defaults.heading):
         uses.append("the widget set-up")
     return uses

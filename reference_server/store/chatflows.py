@@ -1,0 +1,196 @@
+"""Chatflows (CF1-CF7): each stored whole as its plain-dict form in ``chatflows.settings``,
+with ``name``, ``published`` and ``priority`` beside it for queries, and a ``version`` that
+goes up by one on every save (optimistic concurrency: a save names the version it read).
+
+Also what a chatflow may refer to (:func:`reference_context`: CF1 workspaces with a chat
+channel, CF6 seated users, teams, knowledge bases, chat surveys) and which chatflows refer to
+a knowledge base or a survey (so those are not deleted from under a chatflow).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..domain.chatflow import Chatflow, ReferenceContext, chatflow_from_dict, chatflow_to_dict
+from . import schema as t
+
+__all__ = [
+    "StoredChatflow",
+    "VersionConflict",
+    "chatflows_using",
+    "delete_chatflow",
+    "get_chatflow",
+    "insert_chatflow",
+    "list_chatflows",
+    "published_chatflows",
+    "reference_context",
+    "update_chatflow",
+]
+
+_c = t.chatflows
+
+
+class VersionConflict(Exception):
+    """The chatflow was saved by someone else since it was read."""
+
+    def __init__(self, current: int) -> None:
+        super().__init__(f"the chatflow is at version {current}")
+        self.current = current
+
+
+@dataclass(frozen=True)
+class StoredChatflow:
+    chatflow: Chatflow
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+def _stored(row: Any) -> StoredChatflow:
+    return StoredChatflow(
+        chatflow=chatflow_from_dict(row.settings),
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _columns(chatflow: Chatflow) -> dict[str, Any]:
+    return {
+        "name": chatflow.name,
+        "published": chatflow.published,
+        "priority": chatflow.priority,
+        "settings": chatflow_to_dict(chatflow),
+    }
+
+
+async def list_chatflows(
+    db: AsyncConnection, account_id: str, *, limit: int = 100, offset: int = 0
+) -> list[StoredChatflow]:
+    rows = (
+        await db.execute(
+            sa.select(_c)
+            .where(_c.c.account_id == account_id)
+            .order_by(_c.c.priority, _c.c.created_at, _c.c.id)
+            .limit(limit)
+            .offset(offset)
+        )
+    ).all()
+    return [_stored(row) for row in rows]
+
+
+async def published_chatflows(db: AsyncConnection, account_id: str) -> list[Chatflow]:
+    """CF3: the chatflows that may appear on pages."""
+    rows = (
+        await db.execute(
+            sa.select(_c.c.settings).where(_c.c.account_id == account_id, _c.c.published)
+        )
+    ).all()
+    return [chatflow_from_dict(row.settings) for row in rows]
+
+
+async def get_chatflow(
+    db: AsyncConnection, account_id: str, chatflow_id: str
+) -> StoredChatflow | None:
+    row = (
+        await db.execute(sa.select(_c).where(_c.c.account_id == account_id, _c.c.id == chatflow_id))
+    ).first()
+    return _stored(row) if row is not None else None
+
+
+async def insert_chatflow(
+    db: AsyncConnection, account_id: str, chatflow: Chatflow, now: datetime
+) -> StoredChatflow:
+    await db.execute(
+        _c.insert().values(
+            id=chatflow.id,
+            account_id=account_id,
+            version=1,
+            created_at=now,
+            updated_at=now,
+            **_columns(chatflow),
+        )
+    )
+    return StoredChatflow(chatflow, 1, now, now)
+
+
+async def update_chatflow(
+    db: AsyncConnection, account_id: str, chatflow: Chatflow, now: datetime, *, version: int
+) -> StoredChatflow:
+    """Save ``chatflow`` over ``version``; :class:`VersionConflict` when the stored one is at
+    another version (someone saved in between), ``LookupError`` when it is gone."""
+    result = await db.execute(
+        _c.update()
+        .where(_c.c.account_id == account_id, _c.c.id == chatflow.id, _c.c.version == version)
+        .values(version=version + 1, updated_at=now, **_columns(chatflow))
+    )
+    if result.rowcount == 0:
+        current = (
+            await db.execute(
+                sa.select(_c.c.version, _c.c.created_at).where(
+                    _c.c.account_id == account_id, _c.c.id == chatflow.id
+                )
+            )
+        ).first()
+        if current is None:
+            raise LookupError(f"no chatflow {chatflow.id!r}")
+        raise VersionConflict(current.version)
+    created = (
+        await db.execute(sa.select(_c.c.created_at).where(_c.c.id == chatflow.id))
+    ).scalar_one()
+    return StoredChatflow(chatflow, version + 1, created, now)
+
+
+async def delete_chatflow(db: AsyncConnection, account_id: str, chatflow_id: str) -> bool:
+    result = await db.execute(
+        _c.delete().where(_c.c.account_id == account_id, _c.c.id == chatflow_id)
+    )
+    return result.rowcount > 0
+
+
+async def chatflows_using(
+    db: AsyncConnection, account_id: str, uses: Callable[[Chatflow], bool]
+) -> list[Chatflow]:
+    """The account's chatflows for which ``uses(chatflow)`` holds, e.g. those whose help tab
+    shows a given knowledge base."""
+    rows = (await db.execute(sa.select(_c.c.settings).where(_c.c.account_id == account_id))).all()
+    return [chatflow for row in rows if uses(chatflow := chatflow_from_dict(row.settings))]
+
+
+async def reference_context(db: AsyncConnection, account_id: str) -> ReferenceContext:
+    """What the account holds that a chatflow may name (CF1, CF6, BD5, OP7)."""
+
+    async def ids(query: sa.Select[Any]) -> list[Any]:
+        return list((await db.execute(query)).all())
+
+    inboxes = await ids(
+        sa.select(t.inboxes.c.kind, t.inboxes.c.id).where(
+            t.inboxes.c.account_id == account_id, t.inboxes.c.chat_channel
+        )
+    )
+    users = await ids(
+        sa.select(t.users.c.id, t.users.c.has_seat).where(t.users.c.account_id == account_id)
+    )
+    teams = await ids(sa.select(t.teams.c.id).where(t.teams.c.account_id == account_id))
+    kbs = await ids(
+        sa.select(t.knowledge_bases.c.id).where(t.knowledge_bases.c.account_id == account_id)
+    )
+    surveys = await ids(
+        sa.select(t.surveys.c.id).where(
+            t.surveys.c.account_id == account_id, t.surveys.c.delivery == "chat"
+        )
+    )
+    return ReferenceContext(
+        chat_workspaces=frozenset((row.kind, row.id) for row in inboxes),
+        seated_user_ids=frozenset(row.id for row in users if row.has_seat),
+        user_ids=frozenset(row.id for row in users),
+        team_ids=frozenset(row.id for row in teams),
+        knowledge_base_ids=frozenset(row.id for row in kbs),
+        chat_survey_ids=frozenset(row.id for row in surveys),
+    )
