@@ -16,13 +16,19 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
-from .api import session
+from .api import session, test_controls
+from .api import account, contacts, inboxes, teams, users
+from .api import chatflows, identification, knowledge, surveys, widget
+from .api import web_pages
+from .api import conversations, tickets, widget_conversations
 from .api.errors import exception_handlers
 from .api.openapi import openapi_document
 from .clock import Clock, ControllableClock, SystemClock
+from .realtime.agent_ws import agent_socket
 from .realtime.broadcast import Broadcast, LocalBroadcast
+from .realtime.visitor_ws import visitor_socket
 from .settings import Settings
 from .state import Server
 from .store.database import migrate, open_engine
@@ -36,12 +42,25 @@ WEB = Path(__file__).parent / "web"
 
 def api_routes() -> list[BaseRoute]:
     """Everything under ``/api/v1``, one module per resource."""
-    return [*session.routes()]
+    return [
+        *session.routes(),
+        *account.routes(),
+        *users.routes(),
+        *teams.routes(),
+        *inboxes.routes(),
+        *contacts.routes(),
+        *chatflows.routes(),
+        *knowledge.routes(),
+        *surveys.routes(),
+        *identification.routes(),
+        *conversations.routes(),
+        *tickets.routes(),
+    ]
 
 
 def widget_routes() -> list[BaseRoute]:
     """The public widget API under ``/widget/v1``."""
-    return []
+    return [*widget.routes(), *widget_conversations.routes()]
 
 
 def make_broadcast(settings: Settings) -> Broadcast:
@@ -61,7 +80,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         Route("/docs", docs_page, methods=["GET"]),
         Mount("/api/v1", routes=api_routes()),
         Mount("/widget/v1", routes=widget_routes()),
+        WebSocketRoute("/ws/visitor", visitor_socket),
+        WebSocketRoute("/ws/agent", agent_socket),
+        *web_pages.routes(),
     ]
+    if settings.test_controls:
+        routes.append(Mount("/test-controls", routes=test_controls.routes()))
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, Server]]:

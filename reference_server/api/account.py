@@ -58,10 +58,12 @@ class AccountPatch(Patch):
     name: str | None = Field(None, min_length=1, max_length=200)
     company_name: str | None = Field(None, max_length=200)
     domain: str | None = Field(None, max_length=255, description="e.g. acme.com (no scheme)")
-    timezone: str | None = Field(None, min_length=1, max_length=64,
-                                 description="IANA time zone, e.g. Europe/Oslo")
+    timezone: str | None = Field(
+        None, min_length=1, max_length=64, description="IANA time zone, e.g. Europe/Oslo"
+    )
     widget_defaults: dict[str, Any] | None = Field(
-        None, description="CF2 set-up, merged into the current one (RFC 7396)")
+        None, description="CF2 set-up, merged into the current one (RFC 7396)"
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -105,12 +107,14 @@ class NewApiKeyOut(ApiKeyOut):
 
 def _account_out(account: Mapping[str, Any]) -> dict[str, Any]:
     return AccountOut.model_validate(
-        {**account, "created_at": account["created_at"].isoformat()}).model_dump()
+        {**account, "created_at": account["created_at"].isoformat()}
+    ).model_dump()
 
 
 def _key_out(key: Mapping[str, Any]) -> dict[str, Any]:
-    return ApiKeyOut.model_validate({**key, "created_at": key["created_at"].isoformat()}
-                                    ).model_dump()
+    return ApiKeyOut.model_validate(
+        {**key, "created_at": key["created_at"].isoformat()}
+    ).model_dump()
 
 
 def _oversize(data: Any, path: str) -> dict[str, str]:
@@ -140,8 +144,12 @@ async def read_account(request: Request) -> Response:
     return JSONResponse(_account_out(account))
 
 
-@operation("Change the account and its widget set-up (CF2)", tags=("account",),
-           request=AccountPatch, response=AccountOut)
+@operation(
+    "Change the account and its widget set-up (CF2)",
+    tags=("account",),
+    request=AccountPatch,
+    response=AccountOut,
+)
 async def patch_account(request: Request) -> Response:
     principal = await require_user(request, "users")
     changes = (await read_model(request, AccountPatch)).changes()
@@ -155,31 +163,45 @@ async def patch_account(request: Request) -> Response:
             merged = merge_patch(current, changes["widget_defaults"])
             try:
                 changes["widget_defaults"] = await validate_widget_defaults(
-                    db, principal.account_id, merged)
+                    db, principal.account_id, merged
+                )
             except InvalidData as invalid:
-                fields = {join_path("widget_defaults", path) if path else "widget_defaults": text
-                          for path, text in invalid.as_fields().items()}
+                fields = {
+                    join_path("widget_defaults", path) if path else "widget_defaults": text
+                    for path, text in invalid.as_fields().items()
+                }
                 raise ValidationFailed("the widget set-up is not valid", fields=fields) from None
         await update_account(db, principal.account_id, changes)
         account = await get_account(db, principal.account_id)
     return JSONResponse(_account_out(account))
 
 
-@operation("The tracking code for the account's websites (CF5)", tags=("account",),
-           response=TrackingCodeOut, errors=(401, 403))
+@operation(
+    "The tracking code for the account's websites (CF5)",
+    tags=("account",),
+    response=TrackingCodeOut,
+    errors=(401, 403),
+)
 async def tracking_code(request: Request) -> Response:
     principal = await require_user(request)
     server = server_of(request)
     loader = f"{server.settings.public_url.rstrip('/')}/embed/{principal.account_id}.js"
-    snippet = (f'<script type="text/javascript" id="livechat-loader" '
-               f'src="{html.escape(loader)}" async defer></script>')
+    snippet = (
+        f'<script type="text/javascript" id="livechat-loader" '
+        f'src="{html.escape(loader)}" async defer></script>'
+    )
     out = TrackingCodeOut(account_id=principal.account_id, loader_url=loader, snippet=snippet)
     return JSONResponse(out.model_dump())
 
 
-@operation("List the API keys", tags=("account",), response=ApiKeyOut, response_list=True,
-           query=(("limit", "1-500, default 100"), ("offset", "default 0")),
-           errors=(401, 403, 422))
+@operation(
+    "List the API keys",
+    tags=("account",),
+    response=ApiKeyOut,
+    response_list=True,
+    query=(("limit", "1-500, default 100"), ("offset", "default 0")),
+    errors=(401, 403, 422),
+)
 async def list_keys(request: Request) -> Response:
     principal = await require_user(request, "users")
     limit = query_int(request, "limit", 100, low=1, high=500)
@@ -189,15 +211,22 @@ async def list_keys(request: Request) -> Response:
     return JSONResponse([_key_out(key) for key in keys])
 
 
-@operation("Create an API key (shown once)", tags=("account",), request=ApiKeyIn,
-           response=NewApiKeyOut, status=201, errors=(400, 401, 403, 422))
+@operation(
+    "Create an API key (shown once)",
+    tags=("account",),
+    request=ApiKeyIn,
+    response=NewApiKeyOut,
+    status=201,
+    errors=(400, 401, 403, 422),
+)
 async def create_key(request: Request) -> Response:
     principal = await require_user(request, "users")
     body = await read_model(request, ApiKeyIn)
     server = server_of(request)
     async with server.engine.begin() as db:
-        key, secret = await create_api_key(db, principal.account_id, server.clock.now(),
-                                           name=body.name)
+        key, secret = await create_api_key(
+            db, principal.account_id, server.clock.now(), name=body.name
+        )
     return JSONResponse({**_key_out(key), "key": secret}, status_code=201)
 
 

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints, field_validator
+from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -27,7 +28,7 @@ from starlette.routing import BaseRoute, Route
 from ..domain.conversation import InvalidEmail, normalise_email
 from ..domain.routing import AgentStatus
 from ..services.capacity import on_capacity_changed
-from ..state import Server, server_of
+from ..state import server_of
 from ..store.references import uses_of_user
 from ..store.users import (
     count_admins,
@@ -51,6 +52,10 @@ __all__ = ["AvatarUrl", "routes"]
 SELF_SERVICE = frozenset({"name", "avatar_url", "password"})
 NOT_ON_ONESELF = frozenset({"role", "permissions", "has_seat"})
 ROUTING_FIELDS = frozenset({"capacity", "has_seat", "skills"})
+
+
+def _email_in_use() -> Conflict:
+    return Conflict("a user with this email address exists already", fields={"email": "is in use"})
 
 
 def _url(value: str) -> str:
@@ -87,8 +92,8 @@ class UserIn(Input):
     skills: list[Skill] = Field(default_factory=list, max_length=50)
     avatar_url: AvatarUrl = ""
 
-    _check_email = field_validator("email")(_email)
-    _dedupe = field_validator("permissions", "skills")(_unique)
+    check_email = field_validator("email")(_email)
+    dedupe = field_validator("permissions", "skills")(_unique)
 
 
 class UserPatch(Patch):
@@ -104,8 +109,8 @@ class UserPatch(Patch):
     skills: list[Skill] | None = Field(None, max_length=50)
     avatar_url: AvatarUrl | None = None
 
-    _check_email = field_validator("email")(_email)
-    _dedupe = field_validator("permissions", "skills")(_unique)
+    check_email = field_validator("email")(_email)
+    dedupe = field_validator("permissions", "skills")(_unique)
 
 
 class StatusIn(Input):
@@ -130,14 +135,13 @@ class UserOut(Output):
 
 def _out(user: Mapping[str, Any]) -> dict[str, Any]:
     idle = user["idle_since"]
-    return UserOut.model_validate({
-        **user, "idle_since": idle.isoformat() if idle is not None else None,
-        "created_at": user["created_at"].isoformat(),
-    }).model_dump(mode="json")
-
-
-async def _capacity_may_have_freed(server: Server, account_id: str) -> None:
-    await on_capacity_changed(server, account_id)
+    return UserOut.model_validate(
+        {
+            **user,
+            "idle_since": idle.isoformat() if idle is not None else None,
+            "created_at": user["created_at"].isoformat(),
+        }
+    ).model_dump(mode="json")
 
 
 def _may_manage(principal: Principal, target_role: str | None, new_role: str | None) -> None:
@@ -145,9 +149,14 @@ def _may_manage(principal: Principal, target_role: str | None, new_role: str | N
         raise Forbidden("only an admin may make, change or remove an admin")
 
 
-@operation("List users", tags=("users",), response=UserOut, response_list=True,
-           query=(("limit", "1-500, default 100"), ("offset", "default 0")),
-           errors=(401, 403, 422))
+@operation(
+    "List users",
+    tags=("users",),
+    response=UserOut,
+    response_list=True,
+    query=(("limit", "1-500, default 100"), ("offset", "default 0")),
+    errors=(401, 403, 422),
+)
 async def list_all(request: Request) -> Response:
     principal = await require_user(request)
     limit = query_int(request, "limit", 100, low=1, high=500)
@@ -157,19 +166,28 @@ async def list_all(request: Request) -> Response:
     return JSONResponse([_out(user) for user in users])
 
 
-@operation("Create a user", tags=("users",), request=UserIn, response=UserOut, status=201,
-           errors=(400, 401, 403, 409, 422))
+@operation(
+    "Create a user",
+    tags=("users",),
+    request=UserIn,
+    response=UserOut,
+    status=201,
+    errors=(400, 401, 403, 409, 422),
+)
 async def create(request: Request) -> Response:
     principal = await require_user(request, "users")
     body = await read_model(request, UserIn)
     _may_manage(principal, None, body.role)
     server = server_of(request)
-    async with server.engine.begin() as db:
-        if await email_in_use(db, body.email):
-            raise Conflict("a user with this email address exists already",
-                           fields={"email": "is in use"})
-        user = await create_user(db, principal.account_id, server.clock.now(),
-                                 **body.model_dump())
+    try:
+        async with server.engine.begin() as db:
+            if await email_in_use(db, body.email):
+                raise _email_in_use()
+            user = await create_user(
+                db, principal.account_id, server.clock.now(), **body.model_dump()
+            )
+    except IntegrityError:  # the same address created at the same instant
+        raise _email_in_use() from None
     return JSONResponse(_out(user), status_code=201)
 
 
@@ -183,27 +201,37 @@ async def read(request: Request) -> Response:
     return JSONResponse(_out(user))
 
 
-def _check_patch(principal: Principal, target: Mapping[str, Any], changes: Mapping[str, Any]
-                 ) -> None:
+def _check_patch(
+    principal: Principal, target: Mapping[str, Any], changes: Mapping[str, Any]
+) -> None:
     oneself = principal.user_id == target["id"]
     if not principal.can("users"):
         if not oneself:
             raise Forbidden("you need the 'users' permission to change other users")
         others = sorted(set(changes) - SELF_SERVICE)
         if others:
-            raise Forbidden("you may change your own name, avatar and password only",
-                            fields={name: "needs the 'users' permission" for name in others})
+            raise Forbidden(
+                "you may change your own name, avatar and password only",
+                fields={name: "needs the 'users' permission" for name in others},
+            )
         return
     if oneself:
         barred = sorted(set(changes) & NOT_ON_ONESELF)
         if barred:
-            raise Forbidden("nobody changes their own role, permissions or seat",
-                            fields={name: "ask another admin" for name in barred})
+            raise Forbidden(
+                "nobody changes their own role, permissions or seat",
+                fields={name: "ask another admin" for name in barred},
+            )
     _may_manage(principal, target["role"], changes.get("role"))
 
 
-@operation("Change a user", tags=("users",), request=UserPatch, response=UserOut,
-           errors=(400, 401, 403, 404, 409, 422))
+@operation(
+    "Change a user",
+    tags=("users",),
+    request=UserPatch,
+    response=UserOut,
+    errors=(400, 401, 403, 404, 409, 422),
+)
 async def patch(request: Request) -> Response:
     principal = await require_user(request)
     changes = (await read_model(request, UserPatch)).changes()
@@ -215,8 +243,7 @@ async def patch(request: Request) -> Response:
             raise NotFound("no such user")
         _check_patch(principal, target, changes)
         if "email" in changes and await email_in_use(db, changes["email"], except_user=user_id):
-            raise Conflict("a user with this email address exists already",
-                           fields={"email": "is in use"})
+            raise _email_in_use()
         demoted = target["role"] == "admin" and changes.get("role", "admin") != "admin"
         if demoted and await count_admins(db, principal.account_id) <= 1:
             raise Conflict("the account needs at least one admin")
@@ -224,7 +251,7 @@ async def patch(request: Request) -> Response:
         user = await get_user(db, principal.account_id, user_id)
     assert user is not None
     if ROUTING_FIELDS & set(changes):
-        await _capacity_may_have_freed(server, principal.account_id)
+        await on_capacity_changed(server, principal.account_id)
     return JSONResponse(_out(user))
 
 
@@ -242,8 +269,10 @@ async def delete(request: Request) -> Response:
         if target["role"] == "admin" and await count_admins(db, principal.account_id) <= 1:
             raise Conflict("the account needs at least one admin")
         if target["active_chats"]:
-            raise Conflict(f"the user holds {target['active_chats']} open conversation(s): "
-                           "transfer or close them first")
+            raise Conflict(
+                f"the user holds {target['active_chats']} open conversation(s): "
+                "transfer or close them first"
+            )
         uses = await uses_of_user(db, principal.account_id, user_id)
         if uses:
             raise Conflict("the user is named in " + ", ".join(uses) + ": remove them there first")
@@ -251,8 +280,13 @@ async def delete(request: Request) -> Response:
     return Response(status_code=204)
 
 
-@operation("Set a user's status (CV4)", tags=("users",), request=StatusIn, response=UserOut,
-           errors=(400, 401, 403, 404, 422))
+@operation(
+    "Set a user's status (CV4)",
+    tags=("users",),
+    request=StatusIn,
+    response=UserOut,
+    errors=(400, 401, 403, 404, 422),
+)
 async def put_status(request: Request) -> Response:
     principal = await require_user(request)
     body = await read_model(request, StatusIn)
@@ -263,8 +297,9 @@ async def put_status(request: Request) -> Response:
             raise NotFound("no such user")
         if user_id != principal.user_id and not principal.can("users"):
             raise Forbidden("you may set your own status only")
-        changed = await set_status(db, principal.account_id, user_id, body.status,
-                                   server.clock.now())
+        changed = await set_status(
+            db, principal.account_id, user_id, body.status, server.clock.now()
+        )
         user = await get_user(db, principal.account_id, user_id)
     assert user is not None
     if changed:
@@ -272,7 +307,7 @@ async def put_status(request: Request) -> Response:
             f"account:{principal.account_id}:inbox",
             {"type": "agent_status", "user_id": user_id, "status": body.status.value},
         )
-    await _capacity_may_have_freed(server, principal.account_id)
+    await on_capacity_changed(server, principal.account_id)
     return JSONResponse(_out(user))
 
 

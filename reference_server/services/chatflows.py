@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.chatflow import (
     Chatflow,
+    ReferenceContext,
     Workspace,
     chatflow_from_dict,
     chatflow_to_dict,
@@ -27,6 +28,11 @@ from ..domain.codec import InvalidData
 from ..store import chatflows as store
 from ..store.accounts import account_defaults
 from ..store.chatflows import StoredChatflow, VersionConflict
+from ..store.inboxes import chat_workspaces
+from ..store.knowledge import knowledge_base_ids
+from ..store.surveys import chat_survey_ids
+from ..store.teams import team_ids
+from ..store.users import user_ids
 from .secrets import new_id
 
 __all__ = [
@@ -35,6 +41,7 @@ __all__ = [
     "VersionConflict",
     "create_chatflow",
     "edit_chatflow",
+    "reference_context",
     "validate",
 ]
 
@@ -51,6 +58,19 @@ class InvalidChatflow(ValueError):
         self.fields = dict(fields)
 
 
+async def reference_context(db: AsyncConnection, account_id: str) -> ReferenceContext:
+    """What the account holds that a chatflow may name (CF1, CF6, BD5, OP7)."""
+    seats = await user_ids(db, account_id)
+    return ReferenceContext(
+        chat_workspaces=frozenset(await chat_workspaces(db, account_id)),
+        seated_user_ids=frozenset(user_id for user_id, seated in seats.items() if seated),
+        user_ids=frozenset(seats),
+        team_ids=frozenset(await team_ids(db, account_id)),
+        knowledge_base_ids=frozenset(await knowledge_base_ids(db, account_id)),
+        chat_survey_ids=frozenset(await chat_survey_ids(db, account_id)),
+    )
+
+
 async def validate(
     db: AsyncConnection, account_id: str, data: Any, *, references: bool = True
 ) -> Chatflow:
@@ -61,7 +81,7 @@ async def validate(
     except InvalidData as error:
         raise InvalidChatflow(error.as_fields()) from None
     if references:
-        errors = check_references(chatflow, await store.reference_context(db, account_id))
+        errors = check_references(chatflow, await reference_context(db, account_id))
         if errors:
             raise InvalidChatflow({error.path: error.message for error in errors})
     return chatflow

@@ -23,7 +23,7 @@ from ..domain.chatflow import (
     new_chatflow,
 )
 from ..domain.codec import FieldError, InvalidData, from_dict
-from ..store.chatflows import reference_context
+from .chatflows import reference_context
 
 __all__ = ["validate_widget_defaults"]
 

@@ -35,9 +35,11 @@ _KEY_COLUMNS = (t.api_keys.c.id, t.api_keys.c.name, t.api_keys.c.created_at)
 async def get_account(db: AsyncConnection, account_id: str) -> dict[str, Any]:
     """The account as a dict (``widget_defaults`` always filled in); ``LookupError`` when
     there is no such account (a logged-in principal's account always exists)."""
-    row = (await db.execute(
-        sa.select(t.accounts).where(t.accounts.c.id == account_id)
-    )).mappings().first()
+    row = (
+        (await db.execute(sa.select(t.accounts).where(t.accounts.c.id == account_id)))
+        .mappings()
+        .first()
+    )
     if row is None:
         raise LookupError(f"no account {account_id!r}")
     account = dict(row)
@@ -48,9 +50,11 @@ async def get_account(db: AsyncConnection, account_id: str) -> dict[str, Any]:
 async def account_defaults(db: AsyncConnection, account_id: str) -> AccountDefaults:
     """CF2: the widget set-up new chatflows start from (the product defaults when none is
     stored). ``LookupError`` when there is no such account."""
-    stored = (await db.execute(
-        sa.select(t.accounts.c.widget_defaults).where(t.accounts.c.id == account_id)
-    )).first()
+    stored = (
+        await db.execute(
+            sa.select(t.accounts.c.widget_defaults).where(t.accounts.c.id == account_id)
+        )
+    ).first()
     if stored is None:
         raise LookupError(f"no account {account_id!r}")
     return _defaults_of(stored.widget_defaults)
@@ -61,9 +65,7 @@ def _defaults_of(stored: Any) -> AccountDefaults:
     return AccountDefaults() if stored is None else from_dict(AccountDefaults, stored)
 
 
-async def update_account(
-    db: AsyncConnection, account_id: str, values: Mapping[str, Any]
-) -> None:
+async def update_account(db: AsyncConnection, account_id: str, values: Mapping[str, Any]) -> None:
     """Set columns of the account; ``widget_defaults`` may be given as ``AccountDefaults``."""
     row = dict(values)
     if isinstance(row.get("widget_defaults"), AccountDefaults):
@@ -76,10 +78,19 @@ async def list_api_keys(
     db: AsyncConnection, account_id: str, *, limit: int = 100, offset: int = 0
 ) -> list[dict[str, Any]]:
     """The account's API keys (never the keys themselves: only their hashes are stored)."""
-    rows = (await db.execute(
-        sa.select(*_KEY_COLUMNS).where(t.api_keys.c.account_id == account_id)
-        .order_by(t.api_keys.c.created_at, t.api_keys.c.id).limit(limit).offset(offset)
-    )).mappings().all()
+    rows = (
+        (
+            await db.execute(
+                sa.select(*_KEY_COLUMNS)
+                .where(t.api_keys.c.account_id == account_id)
+                .order_by(t.api_keys.c.created_at, t.api_keys.c.id)
+                .limit(limit)
+                .offset(offset)
+            )
+        )
+        .mappings()
+        .all()
+    )
     return [dict(row) for row in rows]
 
 
@@ -88,15 +99,20 @@ async def create_api_key(
 ) -> tuple[dict[str, Any], str]:
     """A new key and its secret value (shown once: only the hash is stored)."""
     key = new_secret("lck")
-    row = {"id": new_id("key"), "account_id": account_id, "name": name,
-           "key_hash": hash_secret(key), "created_at": now}
+    row = {
+        "id": new_id("key"),
+        "account_id": account_id,
+        "name": name,
+        "key_hash": hash_secret(key),
+        "created_at": now,
+    }
     await db.execute(t.api_keys.insert().values(**row))
     return {"id": row["id"], "name": name, "created_at": now}, key
 
 
 async def delete_api_key(db: AsyncConnection, account_id: str, key_id: str) -> bool:
     """Revoke a key; False when the account has no such key."""
-    result = await db.execute(t.api_keys.delete().where(
-        t.api_keys.c.id == key_id, t.api_keys.c.account_id == account_id
-    ))
+    result = await db.execute(
+        t.api_keys.delete().where(t.api_keys.c.id == key_id, t.api_keys.c.account_id == account_id)
+    )
     return result.rowcount > 0

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from ..domain.chatflow import AccountDefaults
+from ..domain.chatflow import AccountDefaults, AvailabilitySettings
 from ..domain.codec import to_dict
 from ..services.secrets import hash_password, hash_secret, new_id, new_secret
 from . import schema as t
@@ -50,7 +50,10 @@ async def create_account(
                 company_name=company_name,
                 domain=domain,
                 timezone=timezone,
-                widget_defaults=to_dict(AccountDefaults()),
+                # New chatflows default to office hours in the account's own time zone.
+                widget_defaults=to_dict(
+                    AccountDefaults(availability=AvailabilitySettings(timezone=timezone))
+                ),
                 created_at=now,
             )
         )

@@ -2,9 +2,8 @@
 with ``name``, ``published`` and ``priority`` beside it for queries, and a ``version`` that
 goes up by one on every save (optimistic concurrency: a save names the version it read).
 
-Also what a chatflow may refer to (:func:`reference_context`: CF1 workspaces with a chat
-channel, CF6 seated users, teams, knowledge bases, chat surveys) and which chatflows refer to
-a knowledge base or a survey (so those are not deleted from under a chatflow).
+:func:`chatflows_using` finds the chatflows that name something (a knowledge base, a survey,
+an inbox, a user …), so it is not deleted from under them.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..domain.chatflow import Chatflow, ReferenceContext, chatflow_from_dict, chatflow_to_dict
+from ..domain.chatflow import Chatflow, chatflow_from_dict, chatflow_to_dict
 from . import schema as t
 
 __all__ = [
@@ -29,7 +28,6 @@ __all__ = [
     "insert_chatflow",
     "list_chatflows",
     "published_chatflows",
-    "reference_context",
     "update_chatflow",
 ]
 
@@ -161,36 +159,3 @@ async def chatflows_using(
     shows a given knowledge base."""
     rows = (await db.execute(sa.select(_c.c.settings).where(_c.c.account_id == account_id))).all()
     return [chatflow for row in rows if uses(chatflow := chatflow_from_dict(row.settings))]
-
-
-async def reference_context(db: AsyncConnection, account_id: str) -> ReferenceContext:
-    """What the account holds that a chatflow may name (CF1, CF6, BD5, OP7)."""
-
-    async def ids(query: sa.Select[Any]) -> list[Any]:
-        return list((await db.execute(query)).all())
-
-    inboxes = await ids(
-        sa.select(t.inboxes.c.kind, t.inboxes.c.id).where(
-            t.inboxes.c.account_id == account_id, t.inboxes.c.chat_channel
-        )
-    )
-    users = await ids(
-        sa.select(t.users.c.id, t.users.c.has_seat).where(t.users.c.account_id == account_id)
-    )
-    teams = await ids(sa.select(t.teams.c.id).where(t.teams.c.account_id == account_id))
-    kbs = await ids(
-        sa.select(t.knowledge_bases.c.id).where(t.knowledge_bases.c.account_id == account_id)
-    )
-    surveys = await ids(
-        sa.select(t.surveys.c.id).where(
-            t.surveys.c.account_id == account_id, t.surveys.c.delivery == "chat"
-        )
-    )
-    return ReferenceContext(
-        chat_workspaces=frozenset((row.kind, row.id) for row in inboxes),
-        seated_user_ids=frozenset(row.id for row in users if row.has_seat),
-        user_ids=frozenset(row.id for row in users),
-        team_ids=frozenset(row.id for row in teams),
-        knowledge_base_ids=frozenset(row.id for row in kbs),
-        chat_survey_ids=frozenset(row.id for row in surveys),
-    )

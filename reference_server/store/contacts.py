@@ -45,29 +45,41 @@ class ContactExists(ValueError):
 
 
 def _by_email(email: str) -> sa.ColumnElement[bool]:
-    return sa.func.lower(_c.email) == email_key(email)
+    return sa.func.lower(_c.c.email) == email_key(email)
 
 
 async def list_contacts(
-    db: AsyncConnection, account_id: str, *, email: str | None = None,
-    limit: int = 100, offset: int = 0,
+    db: AsyncConnection,
+    account_id: str,
+    *,
+    email: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
     """The account's contacts, oldest first; ``email`` narrows to the one with that address."""
     query = sa.select(_c).where(_c.c.account_id == account_id)
     if email is not None:
         query = query.where(_by_email(email))
-    rows = (await db.execute(
-        query.order_by(_c.c.created_at, _c.c.id).limit(limit).offset(offset)
-    )).mappings().all()
+    rows = (
+        (await db.execute(query.order_by(_c.c.created_at, _c.c.id).limit(limit).offset(offset)))
+        .mappings()
+        .all()
+    )
     return [dict(row) for row in rows]
 
 
 async def get_contact(
     db: AsyncConnection, account_id: str, contact_id: str
 ) -> dict[str, Any] | None:
-    row = (await db.execute(
-        sa.select(_c).where(_c.c.account_id == account_id, _c.c.id == contact_id)
-    )).mappings().first()
+    row = (
+        (
+            await db.execute(
+                sa.select(_c).where(_c.c.account_id == account_id, _c.c.id == contact_id)
+            )
+        )
+        .mappings()
+        .first()
+    )
     return dict(row) if row is not None else None
 
 
@@ -75,9 +87,15 @@ async def find_contact_by_email(
     db: AsyncConnection, account_id: str, email: str
 ) -> dict[str, Any] | None:
     """BD2, CV7: the contact whose address equals ``email`` ignoring case, or None."""
-    row = (await db.execute(
-        sa.select(_c).where(_c.c.account_id == account_id, _by_email(email)).limit(1)
-    )).mappings().first()
+    row = (
+        (
+            await db.execute(
+                sa.select(_c).where(_c.c.account_id == account_id, _by_email(email)).limit(1)
+            )
+        )
+        .mappings()
+        .first()
+    )
     return dict(row) if row is not None else None
 
 
@@ -90,9 +108,15 @@ async def _refuse_taken(
 
 
 async def create_contact(
-    db: AsyncConnection, account_id: str, now: datetime, *,
-    email: str | None, name: str = "", owner_id: str | None = None,
-    properties: Mapping[str, str] | None = None, marketing: bool = False,
+    db: AsyncConnection,
+    account_id: str,
+    now: datetime,
+    *,
+    email: str | None,
+    name: str = "",
+    owner_id: str | None = None,
+    properties: Mapping[str, str] | None = None,
+    marketing: bool = False,
     subscriptions: Sequence[str] = (),
 ) -> dict[str, Any]:
     """A new contact. ``email`` is normalised (``InvalidEmail`` when it is not an address)
@@ -102,9 +126,15 @@ async def create_contact(
     if address is not None:
         await _refuse_taken(db, account_id, address)
     row = {
-        "id": new_id("con"), "account_id": account_id, "email": address, "name": name,
-        "owner_id": owner_id, "properties": dict(properties or {}), "marketing": marketing,
-        "subscriptions": list(dict.fromkeys(subscriptions)), "created_at": now,
+        "id": new_id("con"),
+        "account_id": account_id,
+        "email": address,
+        "name": name,
+        "owner_id": owner_id,
+        "properties": dict(properties or {}),
+        "marketing": marketing,
+        "subscriptions": list(dict.fromkeys(subscriptions)),
+        "created_at": now,
     }
     await db.execute(_c.insert().values(**row))
     return row
@@ -136,8 +166,12 @@ async def add_subscription(
     if contact is None:
         raise LookupError(f"no contact {contact_id!r}")
     if subscription_type not in contact["subscriptions"]:
-        await update_contact(db, account_id, contact_id,
-                             {"subscriptions": [*contact["subscriptions"], subscription_type]})
+        await update_contact(
+            db,
+            account_id,
+            contact_id,
+            {"subscriptions": [*contact["subscriptions"], subscription_type]},
+        )
 
 
 async def delete_contact(db: AsyncConnection, account_id: str, contact_id: str) -> None:

@@ -32,34 +32,58 @@ _i = t.inboxes
 async def list_inboxes(
     db: AsyncConnection, account_id: str, *, limit: int = 100, offset: int = 0
 ) -> list[dict[str, Any]]:
-    rows = (await db.execute(
-        sa.select(_i).where(_i.c.account_id == account_id)
-        .order_by(_i.c.created_at, _i.c.id).limit(limit).offset(offset)
-    )).mappings().all()
+    rows = (
+        (
+            await db.execute(
+                sa.select(_i)
+                .where(_i.c.account_id == account_id)
+                .order_by(_i.c.created_at, _i.c.id)
+                .limit(limit)
+                .offset(offset)
+            )
+        )
+        .mappings()
+        .all()
+    )
     return [dict(row) for row in rows]
 
 
 async def get_inbox(db: AsyncConnection, account_id: str, inbox_id: str) -> dict[str, Any] | None:
-    row = (await db.execute(
-        sa.select(_i).where(_i.c.account_id == account_id, _i.c.id == inbox_id)
-    )).mappings().first()
+    row = (
+        (await db.execute(sa.select(_i).where(_i.c.account_id == account_id, _i.c.id == inbox_id)))
+        .mappings()
+        .first()
+    )
     return dict(row) if row is not None else None
 
 
 async def chat_workspaces(db: AsyncConnection, account_id: str) -> set[tuple[str, str]]:
     """CF1: ``(kind, id)`` of every inbox and helpdesk with a chat channel."""
-    rows = (await db.execute(
-        sa.select(_i.c.kind, _i.c.id).where(_i.c.account_id == account_id, _i.c.chat_channel)
-    )).all()
+    rows = (
+        await db.execute(
+            sa.select(_i.c.kind, _i.c.id).where(_i.c.account_id == account_id, _i.c.chat_channel)
+        )
+    ).all()
     return {(row.kind, row.id) for row in rows}
 
 
 async def create_inbox(
-    db: AsyncConnection, account_id: str, now: datetime, *,
-    kind: str, name: str, chat_channel: bool = True,
+    db: AsyncConnection,
+    account_id: str,
+    now: datetime,
+    *,
+    kind: str,
+    name: str,
+    chat_channel: bool = True,
 ) -> dict[str, Any]:
-    row = {"id": new_id("inb"), "account_id": account_id, "kind": kind, "name": name,
-           "chat_channel": chat_channel, "created_at": now}
+    row = {
+        "id": new_id("inb"),
+        "account_id": account_id,
+        "kind": kind,
+        "name": name,
+        "chat_channel": chat_channel,
+        "created_at": now,
+    }
     await db.execute(_i.insert().values(**row))
     return row
 
@@ -69,7 +93,8 @@ async def update_inbox(
 ) -> None:
     if values:
         await db.execute(
-            _i.update().where(_i.c.account_id == account_id, _i.c.id == inbox_id)
+            _i.update()
+            .where(_i.c.account_id == account_id, _i.c.id == inbox_id)
             .values(**dict(values))
         )
 

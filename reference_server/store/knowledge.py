@@ -26,6 +26,7 @@ __all__ = [
     "delete_knowledge_base",
     "get_article",
     "get_knowledge_base",
+    "knowledge_base_ids",
     "list_articles",
     "list_knowledge_bases",
     "search_articles",
@@ -74,6 +75,11 @@ async def get_knowledge_base(
         .first()
     )
     return dict(row) if row is not None else None
+
+
+async def knowledge_base_ids(db: AsyncConnection, account_id: str) -> set[str]:
+    rows = (await db.execute(sa.select(_kb.c.id).where(_kb.c.account_id == account_id))).all()
+    return {row.id for row in rows}
 
 
 async def create_knowledge_base(

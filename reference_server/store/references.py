@@ -37,7 +37,8 @@ async def uses_of_user(db: AsyncConnection, account_id: str, user_id: str) -> li
     """Where a user is named in routing or a chat heading: ``"chatflow 'Sales'"`` per
     chatflow and ``"the widget set-up"`` for the account's defaults."""
     found = await chatflows_using(
-        db, account_id,
+        db,
+        account_id,
         lambda c: _names_user(user_id, c.build.assignment, c.build.heading),
     )
     uses = [f"chatflow {chatflow.name!r}" for chatflow in found]
@@ -50,7 +51,8 @@ async def uses_of_user(db: AsyncConnection, account_id: str, user_id: str) -> li
 async def uses_of_team(db: AsyncConnection, account_id: str, team_id: str) -> list[str]:
     """As :func:`uses_of_user`, for a team."""
     found = await chatflows_using(
-        db, account_id,
+        db,
+        account_id,
         lambda c: _names_team(team_id, c.build.assignment, c.build.heading),
     )
     uses = [f"chatflow {chatflow.name!r}" for chatflow in found]

@@ -19,6 +19,7 @@ from . import schema as t
 
 __all__ = [
     "answer_summary",
+    "chat_survey_ids",
     "create_survey",
     "delete_survey",
     "get_survey",
@@ -53,6 +54,16 @@ async def get_survey(db: AsyncConnection, account_id: str, survey_id: str) -> di
         .first()
     )
     return dict(row) if row is not None else None
+
+
+async def chat_survey_ids(db: AsyncConnection, account_id: str) -> set[str]:
+    """OP7: the surveys a chatflow's CSAT option may name (delivered by chat)."""
+    rows = (
+        await db.execute(
+            sa.select(_s.c.id).where(_s.c.account_id == account_id, _s.c.delivery == "chat")
+        )
+    ).all()
+    return {row.id for row in rows}
 
 
 async def create_survey(

@@ -43,9 +43,12 @@ _PUBLIC = [c for c in _u.c if c.name != "password_hash"]
 
 def _active_chats_of(user_id: Any) -> sa.ScalarSelect[int]:
     return (
-        sa.select(sa.func.count()).select_from(t.conversations)
-        .where(t.conversations.c.assignee_id == user_id,
-               t.conversations.c.status == ConversationStatus.ASSIGNED.value)
+        sa.select(sa.func.count())
+        .select_from(t.conversations)
+        .where(
+            t.conversations.c.assignee_id == user_id,
+            t.conversations.c.status == ConversationStatus.ASSIGNED.value,
+        )
         .scalar_subquery()
     )
 
@@ -63,25 +66,36 @@ def _as_dict(row: Mapping[str, Any]) -> dict[str, Any]:
 async def list_users(
     db: AsyncConnection, account_id: str, *, limit: int = 100, offset: int = 0
 ) -> list[dict[str, Any]]:
-    rows = (await db.execute(
-        _user_select().where(_u.c.account_id == account_id)
-        .order_by(_u.c.created_at, _u.c.id).limit(limit).offset(offset)
-    )).mappings().all()
+    rows = (
+        (
+            await db.execute(
+                _user_select()
+                .where(_u.c.account_id == account_id)
+                .order_by(_u.c.created_at, _u.c.id)
+                .limit(limit)
+                .offset(offset)
+            )
+        )
+        .mappings()
+        .all()
+    )
     return [_as_dict(row) for row in rows]
 
 
 async def get_user(db: AsyncConnection, account_id: str, user_id: str) -> dict[str, Any] | None:
-    row = (await db.execute(
-        _user_select().where(_u.c.account_id == account_id, _u.c.id == user_id)
-    )).mappings().first()
+    row = (
+        (await db.execute(_user_select().where(_u.c.account_id == account_id, _u.c.id == user_id)))
+        .mappings()
+        .first()
+    )
     return _as_dict(row) if row is not None else None
 
 
 async def user_ids(db: AsyncConnection, account_id: str) -> dict[str, bool]:
     """Every user id of the account, mapped to whether the user has a seat (CF6)."""
-    rows = (await db.execute(
-        sa.select(_u.c.id, _u.c.has_seat).where(_u.c.account_id == account_id)
-    )).all()
+    rows = (
+        await db.execute(sa.select(_u.c.id, _u.c.has_seat).where(_u.c.account_id == account_id))
+    ).all()
     return {row.id: row.has_seat for row in rows}
 
 
@@ -94,28 +108,53 @@ async def email_in_use(db: AsyncConnection, email: str, *, except_user: str | No
 
 
 async def count_admins(db: AsyncConnection, account_id: str) -> int:
-    return int((await db.execute(
-        sa.select(sa.func.count()).select_from(_u)
-        .where(_u.c.account_id == account_id, _u.c.role == "admin")
-    )).scalar_one())
+    return int(
+        (
+            await db.execute(
+                sa.select(sa.func.count())
+                .select_from(_u)
+                .where(_u.c.account_id == account_id, _u.c.role == "admin")
+            )
+        ).scalar_one()
+    )
 
 
 async def create_user(
-    db: AsyncConnection, account_id: str, now: datetime, *,
-    email: str, name: str, password: str, role: str = "agent",
-    permissions: Sequence[str] = (), has_seat: bool = True, capacity: int | None = None,
-    skills: Sequence[str] = (), avatar_url: str = "",
+    db: AsyncConnection,
+    account_id: str,
+    now: datetime,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    role: str = "agent",
+    permissions: Sequence[str] = (),
+    has_seat: bool = True,
+    capacity: int | None = None,
+    skills: Sequence[str] = (),
+    avatar_url: str = "",
 ) -> dict[str, Any]:
     """A new user, offline, idle from ``now``. The email is stored lower-cased (log-in
     compares it so); the caller checks it is not in use."""
     user_id = new_id("usr")
-    await db.execute(_u.insert().values(
-        id=user_id, account_id=account_id, email=email.lower(), name=name,
-        avatar_url=avatar_url, password_hash=hash_password(password), role=role,
-        permissions=sorted(set(permissions)), has_seat=has_seat,
-        status=AgentStatus.OFFLINE.value, capacity=capacity, skills=list(skills),
-        idle_since=now, created_at=now,
-    ))
+    await db.execute(
+        _u.insert().values(
+            id=user_id,
+            account_id=account_id,
+            email=email.lower(),
+            name=name,
+            avatar_url=avatar_url,
+            password_hash=hash_password(password),
+            role=role,
+            permissions=sorted(set(permissions)),
+            has_seat=has_seat,
+            status=AgentStatus.OFFLINE.value,
+            capacity=capacity,
+            skills=list(skills),
+            idle_since=now,
+            created_at=now,
+        )
+    )
     user = await get_user(db, account_id, user_id)
     assert user is not None
     return user
@@ -151,9 +190,11 @@ async def set_status(
 ) -> bool:
     """CV4: set a user's status. Becoming available (from away or offline) makes them idle
     from ``now`` (longest-idle routing). Returns whether the status changed."""
-    current = (await db.execute(
-        sa.select(_u.c.status).where(_u.c.account_id == account_id, _u.c.id == user_id)
-    )).scalar_one()
+    current = (
+        await db.execute(
+            sa.select(_u.c.status).where(_u.c.account_id == account_id, _u.c.id == user_id)
+        )
+    ).scalar_one()
     if current == status.value:
         return False
     values: dict[str, Any] = {"status": status.value}
@@ -172,12 +213,17 @@ async def active_chat_counts(db: AsyncConnection, account_id: str) -> dict[str, 
     """Conversations each user holds now (status ``assigned``); users holding none are left
     out."""
     c = t.conversations.c
-    rows = (await db.execute(
-        sa.select(c.assignee_id, sa.func.count().label("n"))
-        .where(c.account_id == account_id, c.status == ConversationStatus.ASSIGNED.value,
-               c.assignee_id.is_not(None))
-        .group_by(c.assignee_id)
-    )).all()
+    rows = (
+        await db.execute(
+            sa.select(c.assignee_id, sa.func.count().label("n"))
+            .where(
+                c.account_id == account_id,
+                c.status == ConversationStatus.ASSIGNED.value,
+                c.assignee_id.is_not(None),
+            )
+            .group_by(c.assignee_id)
+        )
+    ).all()
     return {row.assignee_id: int(row.n) for row in rows}
 
 
@@ -188,17 +234,24 @@ async def agents_snapshot(db: AsyncConnection, account_id: str) -> list[Agent]:
     ``idle_since`` is in seconds since the epoch. Call it inside the transaction that stores
     the routing decision, so the counts and the assignment agree.
     """
-    users = (await db.execute(
-        sa.select(_u.c.id, _u.c.status, _u.c.capacity, _u.c.has_seat, _u.c.skills,
-                  _u.c.idle_since)
-        .where(_u.c.account_id == account_id).order_by(_u.c.created_at, _u.c.id)
-    )).all()
+    users = (
+        await db.execute(
+            sa.select(
+                _u.c.id, _u.c.status, _u.c.capacity, _u.c.has_seat, _u.c.skills, _u.c.idle_since
+            )
+            .where(_u.c.account_id == account_id)
+            .order_by(_u.c.created_at, _u.c.id)
+        )
+    ).all()
     chats = await active_chat_counts(db, account_id)
     m = t.team_members.c
-    memberships = (await db.execute(
-        sa.select(m.user_id, m.team_id).join(t.teams, t.teams.c.id == m.team_id)
-        .where(t.teams.c.account_id == account_id)
-    )).all()
+    memberships = (
+        await db.execute(
+            sa.select(m.user_id, m.team_id)
+            .join(t.teams, t.teams.c.id == m.team_id)
+            .where(t.teams.c.account_id == account_id)
+        )
+    ).all()
     teams: dict[str, set[str]] = {}
     for membership in memberships:
         teams.setdefault(membership.user_id, set()).add(membership.team_id)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..services.secrets import hash_secret, new_id, new_secret
 from . import schema as t
 
-__all__ = ["create_visitor", "find_visitor", "link_contact"]
+__all__ = ["create_visitor", "find_visitor", "link_contact", "touch_visitor"]
 
 
 async def find_visitor(db: AsyncConnection, account_id: str, token: str) -> dict[str, Any] | None:
@@ -61,3 +61,10 @@ async def link_contact(
     if identified is not None:
         values["identified"] = identified
     await db.execute(t.visitors.update().where(t.visitors.c.id == visitor_id).values(**values))
+
+
+async def touch_visitor(db: AsyncConnection, visitor_id: str, now: datetime) -> None:
+    """The visitor was seen (a widget load) at ``now``."""
+    await db.execute(
+        t.visitors.update().where(t.visitors.c.id == visitor_id).values(last_seen_at=now)
+    )

@@ -1,0 +1,311 @@
+"""The public widget API under ``/widget/v1`` (no user auth; CORS is open): the loader's
+config call, the visitor's display actions, and the help tab's knowledge base (BD5).
+
+``POST /{account_id}/config`` answers 204 when no published chatflow applies to the page
+(TG1-TG6), else everything the widget shows (see :class:`WidgetConfigOut` and
+:mod:`reference_server.services.widget_config`). ``cookies`` in the answer are instructions
+the loader applies on the page's own domain: ``max_age_seconds`` 0 deletes the cookie.
+
+The knowledge base endpoints answer only for a knowledge base that a published chatflow of
+the account shows in its help tab; any other id is 404, whether or not it exists.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+from sqlalchemy.ext.asyncio import AsyncConnection
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from ..domain.display import Device, WidgetAction, cookies_for_action
+from ..services.widget_config import ConfigRequest, cookie_json, widget_config
+from ..state import server_of
+from ..store import knowledge as kb_store
+from ..store.accounts import get_account
+from ..store.chatflows import chatflows_using, get_chatflow
+from .body import query_int, read_model
+from .errors import NotFound
+from .knowledge import SearchHitOut, hit_json, search_query
+from .openapi import operation
+from .schemas import Input, Output
+
+__all__ = ["routes"]
+
+CookieValue = Annotated[str, Field(max_length=4096)]
+
+
+class ConsentIn(Input):
+    cookies: bool | None = None
+
+
+class ConfigIn(Input):
+    url: str = Field(min_length=1, max_length=2000)
+    device: Literal["desktop", "tablet", "mobile"] = "desktop"
+    cookies: dict[Annotated[str, Field(max_length=256)], CookieValue] = Field(
+        default_factory=dict, max_length=100
+    )
+    visitor_token: str | None = Field(None, max_length=200)
+    identification_email: str | None = Field(None, max_length=254)
+    identification_token: str | None = Field(None, max_length=200)
+    consent: ConsentIn = Field(default_factory=ConsentIn)
+    language: str | None = Field(None, max_length=35, description="the page's language (hint)")
+
+
+class CookieOut(Output):
+    name: str
+    value: str
+    max_age_seconds: int
+
+
+class PersonOut(Output):
+    id: str
+    name: str
+    avatar_url: str
+
+
+class HeadingOut(Output):
+    kind: str
+    people: list[PersonOut]
+    brand_alias: bool
+
+
+class AvailabilityOut(Output):
+    state: Literal["available", "away", "offline", "at_capacity"]
+    launcher_hidden: bool
+    message_kind: Literal["welcome", "away", "wait", "return_time", "none"]
+    message: str
+    return_at: str | None
+    reply_time_text: str
+
+
+class TriggersOut(Output):
+    exit_intent: bool
+    time_on_page_seconds: int | None
+    scroll_percentage: int | None
+
+
+class DisplayOut(Output):
+    mode: Literal["hidden", "launcher", "prompt", "open"]
+    mode_when_triggered: Literal["hidden", "launcher", "prompt", "open"]
+    device: str
+    desktop: str
+    mobile: str
+    triggers: TriggersOut
+
+
+class ConsentOut(Output):
+    cookie_banner: Literal["before_chat", "on_exit"] | None
+    cookie_text: str
+    data_processing: Literal["explicit", "legitimate_interest"] | None
+    data_processing_text: str
+    privacy_policy_url: str
+    communication_checkbox: bool
+    communication_text: str
+    subscription_type: str
+
+
+class EmailCaptureOut(Output):
+    ask: bool
+    when: str
+    text: str
+
+
+class KnowledgeBaseOut(Output):
+    enabled: bool
+    id: str | None
+
+
+class CsatOut(Output):
+    enabled: bool
+    survey_id: str | None
+
+
+class VisitorOut(Output):
+    token: str
+    identified: bool
+
+
+class WidgetConfigOut(Output):
+    chatflow_id: str
+    language: str
+    texts: dict[str, str]
+    accent_color: str
+    heading: HeadingOut
+    welcome_message: str
+    availability: AvailabilityOut
+    display: DisplayOut
+    consent: ConsentOut
+    email_capture: EmailCaptureOut
+    knowledge_base: KnowledgeBaseOut
+    csat: CsatOut
+    visitor: VisitorOut
+    cookies: list[CookieOut]
+
+
+class EventIn(Input):
+    chatflow_id: str = Field(min_length=1, max_length=40)
+    action: WidgetAction
+
+
+class EventOut(Output):
+    cookies: list[CookieOut]
+
+
+class ArticleSummaryOut(Output):
+    id: str
+    title: str
+    category: str
+
+
+class ArticleOut(Output):
+    id: str
+    title: str
+    body: str
+    category: str
+
+
+def _account_id(request: Request) -> str:
+    return str(request.path_params["account_id"])
+
+
+async def _require_account(db: AsyncConnection, account_id: str) -> None:
+    try:
+        await get_account(db, account_id)
+    except LookupError:
+        raise NotFound("no such account") from None
+
+
+@operation(
+    "The widget's configuration for a page view (204: no chatflow applies)",
+    tags=("widget",),
+    request=ConfigIn,
+    response=WidgetConfigOut,
+    auth="none",
+    errors=(400, 404, 413, 422),
+)
+async def config(request: Request) -> Response:
+    body = await read_model(request, ConfigIn)
+    account_id = _account_id(request)
+    server = server_of(request)
+    asked = ConfigRequest(
+        url=body.url,
+        device=Device(body.device),
+        cookies=body.cookies,
+        visitor_token=body.visitor_token or None,
+        identification_email=body.identification_email or None,
+        identification_token=body.identification_token or None,
+        consent_cookies=body.consent.cookies,
+    )
+    async with server.engine.begin() as db:
+        await _require_account(db, account_id)
+        answer = await widget_config(db, account_id, asked, server.clock.now())
+    if answer is None:
+        return Response(status_code=204)
+    return JSONResponse(WidgetConfigOut.model_validate(answer).model_dump())
+
+
+@operation(
+    "The visitor minimized, opened or closed the widget: the cookies to write (DS4)",
+    tags=("widget",),
+    request=EventIn,
+    response=EventOut,
+    auth="none",
+    errors=(400, 404, 413, 422),
+)
+async def events(request: Request) -> Response:
+    body = await read_model(request, EventIn)
+    account_id = _account_id(request)
+    async with server_of(request).engine.connect() as db:
+        await _require_account(db, account_id)
+        if await get_chatflow(db, account_id, body.chatflow_id) is None:
+            raise NotFound("no such chatflow")
+    cookies = [cookie_json(cookie) for cookie in cookies_for_action(body.action)]
+    return JSONResponse({"cookies": cookies})
+
+
+async def _exposed_kb(request: Request, db: AsyncConnection) -> str:
+    """The knowledge base id of the path, when a published chatflow of the account shows it
+    in its help tab (BD5); 404 otherwise."""
+    account_id, kb_id = _account_id(request), str(request.path_params["kb_id"])
+    shown = await chatflows_using(
+        db,
+        account_id,
+        lambda c: (
+            c.published
+            and c.build.knowledge_base.enabled
+            and c.build.knowledge_base.knowledge_base_id == kb_id
+        ),
+    )
+    if not shown or await kb_store.get_knowledge_base(db, account_id, kb_id) is None:
+        raise NotFound("no such knowledge base")
+    return kb_id
+
+
+@operation(
+    "Browse the help tab's articles (BD5)",
+    tags=("widget",),
+    response=ArticleSummaryOut,
+    response_list=True,
+    auth="none",
+    query=(("limit", "1-500, default 100"), ("offset", "default 0")),
+    errors=(404, 422),
+)
+async def kb_articles(request: Request) -> Response:
+    limit = query_int(request, "limit", 100, low=1, high=500)
+    offset = query_int(request, "offset", 0, low=0, high=10_000_000)
+    async with server_of(request).engine.connect() as db:
+        kb_id = await _exposed_kb(request, db)
+        found = await kb_store.list_articles(db, kb_id, limit=limit, offset=offset)
+    return JSONResponse(
+        [ArticleSummaryOut.model_validate(article).model_dump() for article in found]
+    )
+
+
+@operation(
+    "Search the help tab's articles (BD5)",
+    tags=("widget",),
+    response=SearchHitOut,
+    response_list=True,
+    auth="none",
+    query=(("q", "the words to find (required)"), ("limit", "1-50, default 20")),
+    errors=(404, 422),
+)
+async def kb_search(request: Request) -> Response:
+    query = search_query(request)
+    limit = query_int(request, "limit", 20, low=1, high=50)
+    async with server_of(request).engine.connect() as db:
+        kb_id = await _exposed_kb(request, db)
+        hits = await kb_store.search_articles(db, kb_id, query, limit=limit)
+    return JSONResponse([hit_json(hit) for hit in hits])
+
+
+@operation(
+    "Read one of the help tab's articles (BD5)",
+    tags=("widget",),
+    response=ArticleOut,
+    auth="none",
+    errors=(404,),
+)
+async def kb_article(request: Request) -> Response:
+    async with server_of(request).engine.connect() as db:
+        kb_id = await _exposed_kb(request, db)
+        found: dict[str, Any] | None = await kb_store.get_article(
+            db, kb_id, str(request.path_params["article_id"])
+        )
+    if found is None:
+        raise NotFound("no such article")
+    return JSONResponse(ArticleOut.model_validate(found).model_dump())
+
+
+def routes() -> list[BaseRoute]:
+    kb = "/{account_id}/knowledge-base/{kb_id}"
+    return [
+        Route("/{account_id}/config", config, methods=["POST"]),
+        Route("/{account_id}/events", events, methods=["POST"]),
+        Route(f"{kb}/articles", kb_articles, methods=["GET"]),
+        Route(f"{kb}/search", kb_search, methods=["GET"]),
+        Route(f"{kb}/articles/{{article_id}}", kb_article, methods=["GET"]),
+    ]

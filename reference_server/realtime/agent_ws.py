@@ -1,0 +1,214 @@
+"""The agent's WebSocket: ``/ws/agent?token=…`` (or the session cookie) (CV1, CV2).
+
+After ``ready`` the agent receives every event of the account's inbox channel —
+``{"type": "conversation", "event": "new" | "assigned" | "queued" | "transferred" |
+"closed" | "reopened" | "updated", "conversation"}`` and the agents' status changes — and
+what happens inside the conversations it follows: ``message``, ``typing``, ``read``,
+``assigned``, ``closed``. It follows the conversations assigned to it (those it holds when it
+connects, and each one assigned to it later) and any it asks for.
+
+Frames from the agent (``ref`` echoed in the reply or error):
+
+- ``follow`` ``{conversation_id, after_sequence?}`` → the stored messages after it, then
+  ``following`` ``{conversation}``; ``unfollow`` ``{conversation_id}``;
+- ``message`` ``{conversation_id, client_id, text}`` → ``ack`` once stored;
+- ``typing`` ``{conversation_id, typing}``; ``read`` ``{conversation_id, up_to_sequence}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+from pydantic import Field, StrictBool, StrictInt
+from starlette.websockets import WebSocket
+
+from ..api.auth import Principal, require_user
+from ..api.conversation_schemas import MessageIn
+from ..api.errors import ApiError
+from ..domain.conversation import ConversationStatus, SenderKind
+from ..services import conversations as service
+from ..services import messages as message_service
+from ..services.views import conversation_view
+from ..store.conversations import list_conversations
+from .broadcast import Subscription
+from .events import ack_frame, agent_channel, inbox_channel
+from .feeds import ConversationFeeds
+from .socket import ClientGone, FrameIn, SocketSession, refuse
+
+__all__ = ["agent_socket"]
+
+log = logging.getLogger("livechat.realtime")
+
+ConversationId = Annotated[str, Field(min_length=1, max_length=40)]
+MAX_FOLLOWED_AT_START = 200
+
+
+class FollowFrame(FrameIn):
+    conversation_id: ConversationId
+    after_sequence: StrictInt = Field(default=0, ge=0)
+
+
+class UnfollowFrame(FrameIn):
+    conversation_id: ConversationId
+
+
+class MessageFrame(FrameIn, MessageIn):
+    conversation_id: ConversationId
+
+
+class TypingFrame(FrameIn):
+    conversation_id: ConversationId
+    typing: StrictBool = True
+
+
+class ReadFrame(FrameIn):
+    conversation_id: ConversationId
+    up_to_sequence: StrictInt = Field(ge=0)
+
+
+class AgentSession(SocketSession):
+    def __init__(self, websocket: WebSocket, principal: Principal) -> None:
+        super().__init__(websocket)
+        assert principal.user_id is not None
+        self.account_id = principal.account_id
+        self.user_id: str = principal.user_id
+        self.feeds = ConversationFeeds(self.server.broadcast, self._deliver, self._replay)
+        self.handlers = {
+            "follow": (FollowFrame, self.on_follow),
+            "unfollow": (UnfollowFrame, self.on_unfollow),
+            "message": (MessageFrame, self.on_message),
+            "typing": (TypingFrame, self.on_typing),
+            "read": (ReadFrame, self.on_read),
+        }
+
+    async def _deliver(self, event: dict[str, Any]) -> None:
+        if event.get("type") == "typing" and event.get("sender_id") == self.user_id:
+            return  # the agent's own typing
+        await self.send(event)
+
+    async def _conversation(self, conversation_id: str) -> dict[str, Any]:
+        return await service.agent_conversation(self.server, self.account_id, conversation_id)
+
+    async def _replay(self, conversation_id: str, after: int) -> Sequence[dict[str, Any]]:
+        conversation = await self._conversation(conversation_id)
+        return await message_service.list_messages(
+            self.server, conversation, after=after, limit=None
+        )
+
+    async def follow_mine(self) -> None:
+        async with self.server.engine.connect() as db:
+            mine = await list_conversations(
+                db,
+                self.account_id,
+                statuses=(ConversationStatus.ASSIGNED.value,),
+                assignee_id=self.user_id,
+                limit=MAX_FOLLOWED_AT_START,
+            )
+        for conversation in mine:
+            await self.feeds.follow(conversation["id"], conversation["last_sequence"])
+
+    async def pump_inbox(self, events: Subscription) -> None:
+        """Forward the account's inbox events; follow conversations assigned to this agent."""
+        while True:
+            event = await events.get()
+            await self.send(event)
+            conversation = event.get("conversation") or {}
+            if (
+                event.get("type") == "conversation"
+                and conversation.get("assignee_id") == self.user_id
+                and conversation.get("status") == ConversationStatus.ASSIGNED.value
+                and not self.feeds.following(conversation["id"])
+            ):
+                try:
+                    await self.feeds.follow(conversation["id"], conversation["last_sequence"])
+                except ApiError:
+                    continue  # gone meanwhile
+
+    async def on_follow(self, frame: FollowFrame) -> None:
+        conversation = await self._conversation(frame.conversation_id)
+
+        async def following() -> None:
+            current = await self._conversation(frame.conversation_id)
+            await self.reply(
+                {"type": "following", "conversation": conversation_view(current)}, frame.ref
+            )
+
+        await self.feeds.follow(conversation["id"], frame.after_sequence, after_replay=following)
+
+    async def on_unfollow(self, frame: UnfollowFrame) -> None:
+        await self.feeds.unfollow(frame.conversation_id)
+        await self.reply(
+            {"type": "unfollowed", "conversation_id": frame.conversation_id}, frame.ref
+        )
+
+    async def on_message(self, frame: MessageFrame) -> None:
+        conversation = await self._conversation(frame.conversation_id)
+        if not self.feeds.following(conversation["id"]):
+            await self.feeds.follow(conversation["id"], conversation["last_sequence"])
+        acked = False
+
+        async def ack(view: dict[str, Any]) -> None:
+            nonlocal acked
+            acked = True
+            self.feeds.mark_sent(view["conversation_id"], view["sequence"])
+            await self.reply(ack_frame(view), frame.ref)
+
+        view, _ = await message_service.post_message(
+            self.server,
+            conversation,
+            sender_kind=SenderKind.AGENT,
+            sender_id=self.user_id,
+            client_id=frame.client_id,
+            text=frame.text,
+            on_stored=ack,
+        )
+        if not acked:  # a resend
+            await ack(view)
+
+    async def on_typing(self, frame: TypingFrame) -> None:
+        conversation = await self._conversation(frame.conversation_id)
+        await message_service.send_typing(
+            self.server,
+            conversation,
+            sender_kind=SenderKind.AGENT,
+            sender_id=self.user_id,
+            typing=frame.typing,
+        )
+
+    async def on_read(self, frame: ReadFrame) -> None:
+        conversation = await self._conversation(frame.conversation_id)
+        await message_service.mark_read(
+            self.server, conversation, reader=SenderKind.AGENT, up_to_sequence=frame.up_to_sequence
+        )
+
+
+async def agent_socket(websocket: WebSocket) -> None:
+    try:
+        principal = await require_user(websocket, "inbox")
+    except ApiError as error:
+        await refuse(websocket, error.message)
+        return
+    await websocket.accept()
+    session = AgentSession(websocket, principal)
+    pump: asyncio.Task[None] | None = None
+    channels = (inbox_channel(session.account_id), agent_channel(session.user_id))
+    try:
+        async with session.server.broadcast.subscribe(*channels) as events:
+            await session.send(
+                {"type": "ready", "user_id": session.user_id, "account_id": session.account_id}
+            )
+            await session.follow_mine()
+            pump = asyncio.create_task(session.pump_inbox(events))
+            await session.receive_loop()
+    except ClientGone:  # the client went away while starting; nothing to tell it
+        pass
+    finally:
+        if pump is not None:
+            pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await pump
+        await session.feeds.close()

@@ -1,0 +1,158 @@
+"""Broadcast through Redis pub/sub, for several server workers (``LIVECHAT_REDIS_URL``).
+
+Same interface and guarantees as :class:`~reference_server.realtime.broadcast.LocalBroadcast`:
+events are JSON objects, every subscriber of a channel gets every event published after its
+``subscribe`` returned, in publish order, with an unbounded queue.
+
+One Redis connection per process carries every subscription (a reader task fans messages
+out to local subscribers), so a thousand sockets cost one connection, not a thousand.
+``subscribe`` returns only after Redis confirmed the subscription: a client that then reads
+the store and follows live events misses nothing published afterwards (see
+:mod:`.feeds`). On a lost connection redis-py reconnects and re-subscribes; events published
+meanwhile are lost to live clients, who catch up from the store when they resume.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
+
+__all__ = ["RedisBroadcast"]
+
+log = logging.getLogger("livechat.realtime")
+
+SUBSCRIBE_TIMEOUT = 10.0
+
+
+class _Queue:
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+    async def get(self) -> dict[str, Any]:
+        return await self.queue.get()
+
+
+class RedisBroadcast:
+    """Publish/subscribe of JSON events over Redis."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._redis: Redis | None = None
+        self._pubsub: PubSub | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._subscribers: dict[str, set[_Queue]] = defaultdict(set)
+        self._confirmed: dict[str, asyncio.Event] = {}
+        self._lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        self._redis = Redis.from_url(self._url)
+        await self._redis.ping()
+        self._pubsub = self._redis.pubsub()
+
+    async def stop(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._reader
+            self._reader = None
+        if self._pubsub is not None:
+            await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+            self._pubsub = None
+        if self._redis is not None:
+            await self._redis.aclose()
+            self._redis = None
+        self._subscribers.clear()
+        self._confirmed.clear()
+
+    async def publish(self, channel: str, event: dict[str, Any]) -> None:
+        if self._redis is None:
+            raise RuntimeError("the broadcast is not started")
+        await self._redis.publish(channel, json.dumps(event, separators=(",", ":")))
+
+    @asynccontextmanager
+    async def subscribe(self, *channels: str) -> AsyncIterator[_Queue]:
+        subscriber = _Queue()
+        await self._add(subscriber, channels)
+        try:
+            yield subscriber
+        finally:
+            await self._remove(subscriber, channels)
+
+    async def _add(self, subscriber: _Queue, channels: tuple[str, ...]) -> None:
+        if self._pubsub is None:
+            raise RuntimeError("the broadcast is not started")
+        waits = []
+        async with self._lock:
+            new = [
+                channel for channel in dict.fromkeys(channels) if not self._subscribers.get(channel)
+            ]
+            for channel in new:
+                self._confirmed[channel] = asyncio.Event()
+            for channel in channels:
+                self._subscribers[channel].add(subscriber)
+            if new:
+                await self._pubsub.subscribe(*new)
+                if self._reader is None or self._reader.done():
+                    self._reader = asyncio.create_task(self._read())
+            waits = [self._confirmed[channel] for channel in channels if channel in self._confirmed]
+        try:
+            async with asyncio.timeout(SUBSCRIBE_TIMEOUT):
+                for confirmed in waits:
+                    await confirmed.wait()
+        except BaseException:
+            await self._remove(subscriber, channels)
+            raise
+
+    async def _remove(self, subscriber: _Queue, channels: tuple[str, ...]) -> None:
+        async with self._lock:
+            gone = []
+            for channel in dict.fromkeys(channels):
+                subscribers = self._subscribers.get(channel)
+                if subscribers is None:
+                    continue
+                subscribers.discard(subscriber)
+                if not subscribers:
+                    del self._subscribers[channel]
+                    self._confirmed.pop(channel, None)
+                    gone.append(channel)
+            if gone and self._pubsub is not None:
+                with contextlib.suppress(Exception):
+                    await self._pubsub.unsubscribe(*gone)
+
+    async def _read(self) -> None:
+        assert self._pubsub is not None
+        pubsub = self._pubsub
+        while True:
+            try:
+                message = await pubsub.get_message(timeout=None)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("reading from Redis failed; retrying")
+                await asyncio.sleep(0.5)
+                continue
+            if message is None:
+                continue
+            channel = message["channel"]
+            name = channel.decode() if isinstance(channel, bytes) else str(channel)
+            if message["type"] == "subscribe":
+                confirmed = self._confirmed.get(name)
+                if confirmed is not None:
+                    confirmed.set()
+            elif message["type"] == "message":
+                try:
+                    event = json.loads(message["data"])
+                except (TypeError, ValueError):
+                    log.warning("ignoring a non-JSON event on %s", name)
+                    continue
+                for subscriber in list(self._subscribers.get(name, ())):
+                    subscriber.queue.put_nowait(event)

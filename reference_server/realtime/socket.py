@@ -1,0 +1,161 @@
+"""What the visitor and agent WebSockets share.
+
+- Authentication failure: the socket is accepted, then closed with code 4401 (a close
+  before ``accept()`` reaches browsers as an HTTP 403 without the code).
+- Frames are JSON text objects with a ``type``; each type has a pydantic model. A frame that
+  is not JSON, too big, of an unknown type, or missing or mistyping a field is answered with
+  an ``error`` frame (``malformed_json``, ``payload_too_large``, ``unknown_type``,
+  ``validation_failed``) and nothing is stored; the connection stays up. A refused action
+  (404, 409, …) is an ``error`` frame with the REST API's code.
+- One writer: frames from the handlers and from the broadcast go out one at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from ..api.errors import ApiError, pydantic_fields
+from ..api.schemas import Input
+from ..state import Server, server_of
+from .events import error_frame
+
+__all__ = [
+    "AUTH_FAILED",
+    "ClientGone",
+    "MAX_FRAME_CHARS",
+    "FrameIn",
+    "SocketSession",
+    "refuse",
+]
+
+log = logging.getLogger("livechat.realtime")
+
+AUTH_FAILED = 4401
+MAX_FRAME_CHARS = 64 * 1024
+
+
+class FrameIn(Input):
+    """Every frame a client sends: its ``type`` and an optional ``ref`` echoed in the reply."""
+
+    type: str
+    ref: str | None = Field(default=None, max_length=64)
+
+
+Handler = Callable[[Any], Awaitable[None]]
+
+
+class ClientGone(Exception):
+    """The client is gone (a send failed or found the socket closed)."""
+
+
+async def refuse(websocket: WebSocket, reason: str) -> None:
+    """Accept, then close with 4401, so that browsers see the code."""
+    await websocket.accept()
+    await websocket.close(code=AUTH_FAILED, reason=reason[:120])
+
+
+class SocketSession:
+    """One connected client. Subclasses fill :attr:`handlers` (type → model, handler)."""
+
+    def __init__(self, websocket: WebSocket) -> None:
+        self.websocket = websocket
+        self.server: Server = server_of(websocket)
+        self.handlers: dict[str, tuple[type[BaseModel], Handler]] = {}
+        self._send_lock = asyncio.Lock()
+
+    async def send(self, frame: Mapping[str, Any]) -> None:
+        async with self._send_lock:
+            if self.websocket.application_state is not WebSocketState.CONNECTED:
+                raise ClientGone()
+            try:
+                await self.websocket.send_text(json.dumps(frame, separators=(",", ":")))
+            except (WebSocketDisconnect, RuntimeError, OSError) as error:
+                raise ClientGone() from error
+
+    async def reply(self, frame: Mapping[str, Any], ref: str | None) -> None:
+        out = dict(frame)
+        if ref is not None:
+            out["ref"] = ref
+        await self.send(out)
+
+    async def receive_loop(self) -> None:
+        """Handle frames until the client disconnects."""
+        try:
+            while True:
+                message = await self.websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    return
+                await self._handle(message)
+        except (ClientGone, WebSocketDisconnect):
+            return
+
+    async def _handle(self, message: Mapping[str, Any]) -> None:
+        raw = message.get("text")
+        if raw is None:
+            data = message.get("bytes") or b""
+            if len(data) > MAX_FRAME_CHARS:
+                await self.send(
+                    error_frame("payload_too_large", f"a frame has at most {MAX_FRAME_CHARS} bytes")
+                )
+                return
+            try:
+                raw = data.decode("utf-8")
+            except UnicodeDecodeError:
+                await self.send(error_frame("malformed_json", "frames are UTF-8 JSON text"))
+                return
+        if len(raw) > MAX_FRAME_CHARS:
+            await self.send(
+                error_frame(
+                    "payload_too_large", f"a frame has at most {MAX_FRAME_CHARS} characters"
+                )
+            )
+            return
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as error:
+            await self.send(error_frame("malformed_json", f"the frame is not JSON: {error}"))
+            return
+        if not isinstance(data, dict):
+            await self.send(error_frame("malformed_json", "a frame is a JSON object"))
+            return
+        ref = data.get("ref") if isinstance(data.get("ref"), str) else None
+        kind = data.get("type")
+        if not isinstance(kind, str) or kind not in self.handlers:
+            known = ", ".join(sorted(self.handlers))
+            await self.send(
+                error_frame(
+                    "unknown_type",
+                    f"the frame type must be one of {known}",
+                    {"type": "unknown frame type"},
+                    ref,
+                )
+            )
+            return
+        model, handler = self.handlers[kind]
+        try:
+            frame = model.model_validate(data)
+        except ValidationError as error:
+            await self.send(
+                error_frame(
+                    "validation_failed", "the frame is not valid", pydantic_fields(error), ref
+                )
+            )
+            return
+        try:
+            await handler(frame)
+        except ApiError as error:
+            await self.send(error_frame(error.code, error.message, error.fields, ref))
+        except ClientGone:
+            raise
+        except Exception:
+            log.exception("unexpected error handling a %s frame", kind)
+            await self.send(
+                error_frame("internal_error", "something went wrong on the server", None, ref)
+            )

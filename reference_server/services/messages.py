@@ -1,0 +1,250 @@
+"""Messages, typing and read receipts (CV1, OP4).
+
+A message is validated (the domain's ``validate_message_text``), checked against the
+visitor's data-processing consent (``may_send_message``: explicit consent blocks visitor
+messages until given → 409 ``consent_required``), STORED, and only then acknowledged and
+broadcast. The client id makes a resend harmless: the same client id from the same side of
+the conversation returns the stored message (``created`` False) and stores nothing.
+Messages to a closed conversation are refused (409 ``conversation_closed``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..api.errors import Conflict, ValidationFailed
+from ..domain.chatflow import Chatflow
+from ..domain.consent import CompanyNames, ConsentGiven, consent_plan, may_send_message
+from ..domain.conversation import (
+    ConversationStatus,
+    InvalidMessage,
+    SenderKind,
+    is_resend,
+    validate_message_text,
+)
+from ..realtime import events
+from ..state import Server
+from ..store import conversations as store
+from ..store import messages as message_store
+from .announce import publish
+from .views import agent_shown, heading_of, message_view
+
+log = logging.getLogger("livechat.messages")
+
+__all__ = [
+    "AlreadyStored",
+    "NewMessage",
+    "check_consent",
+    "checked_text",
+    "consent_of",
+    "list_messages",
+    "mark_read",
+    "post_message",
+    "send_typing",
+    "store_message",
+]
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    client_id: str
+    text: str
+
+
+class AlreadyStored(Exception):
+    """A resend: the message with this client id is already stored (the transaction that
+    found it rolls back, so its sequence number is not used up)."""
+
+    def __init__(self, message: dict[str, Any]) -> None:
+        super().__init__("already stored")
+        self.message = message
+
+
+def consent_of(conversation: Mapping[str, Any]) -> ConsentGiven:
+    """What the visitor of this conversation has agreed to so far."""
+    stored = conversation["consent"] or {}
+    return ConsentGiven(
+        cookies=stored.get("cookies"),
+        data_processing=bool(stored.get("data_processing")),
+        communication=bool(stored.get("communication")),
+    )
+
+
+def checked_text(text: str, *, field: str = "text") -> str:
+    try:
+        return validate_message_text(text)
+    except InvalidMessage as error:
+        raise ValidationFailed(str(error), fields={field: str(error)}) from None
+
+
+def check_consent(chatflow: Chatflow | None, given: ConsentGiven, *, identified: bool) -> None:
+    """OP4: refuse a visitor's message while the chatflow's explicit data-processing consent
+    is missing. (The plan's texts are not needed here, so no company names are read.)"""
+    if chatflow is None:
+        return  # the chatflow is gone: nothing left to ask consent for
+    plan = consent_plan(chatflow.options, chatflow.language, identified, CompanyNames())
+    check = may_send_message(plan, given)
+    if not check.allowed:
+        raise Conflict(
+            "the visitor must agree to data processing before sending messages",
+            code="consent_required",
+            fields={name: "must be given first" for name in check.missing},
+        )
+
+
+async def store_message(
+    db: AsyncConnection,
+    conversation: Mapping[str, Any],
+    now: datetime,
+    *,
+    sender_kind: SenderKind,
+    sender_id: str | None,
+    client_id: str,
+    text: str,
+) -> tuple[dict[str, Any], int]:
+    """Store a message in the caller's transaction: the next sequence number, unless it is
+    a resend (:class:`AlreadyStored`) or the conversation is closed (409)."""
+    sequence, status = await message_store.take_sequence(db, conversation["id"])
+    existing = await message_store.find_by_client_id(
+        db, conversation["id"], sender_kind.value, client_id
+    )
+    if existing is not None and is_resend({existing["client_id"]}, client_id):
+        raise AlreadyStored(existing)
+    if status == ConversationStatus.CLOSED.value:
+        raise Conflict("the conversation is closed", code="conversation_closed")
+    row = await message_store.insert_message(
+        db,
+        conversation["id"],
+        now,
+        sequence=sequence,
+        client_id=client_id,
+        sender_kind=sender_kind.value,
+        sender_id=sender_id,
+        text=text,
+    )
+    return row, sequence
+
+
+async def _context(server: Server, conversation: Mapping[str, Any]) -> tuple[Any, Any, Any]:
+    async with server.engine.connect() as db:
+        chatflow = await store.load_chatflow(
+            db, conversation["account_id"], conversation["chatflow_id"]
+        )
+        people = await store.agent_people(db, conversation["account_id"])
+        visitor = await store.get_visitor(
+            db, conversation["account_id"], conversation["visitor_id"]
+        )
+    return chatflow, people, visitor
+
+
+async def post_message(
+    server: Server,
+    conversation: Mapping[str, Any],
+    *,
+    sender_kind: SenderKind,
+    sender_id: str | None,
+    client_id: str,
+    text: str,
+    on_stored: Callable[[dict[str, Any]], Awaitable[None]] | None = None,
+) -> tuple[dict[str, Any], bool]:
+    """Store and broadcast a message; returns its view and whether it is new (False: a
+    resend answered with the stored one). ``on_stored`` runs after the commit and before
+    the broadcast (a WebSocket acknowledges there, so its ack comes first)."""
+    clean = checked_text(text)
+    chatflow, people, visitor = await _context(server, conversation)
+    if sender_kind is SenderKind.VISITOR:
+        identified = bool(visitor and visitor["identified"])
+        check_consent(chatflow, consent_of(conversation), identified=identified)
+    try:
+        async with server.engine.begin() as db:
+            row, _ = await store_message(
+                db,
+                conversation,
+                server.clock.now(),
+                sender_kind=sender_kind,
+                sender_id=sender_id,
+                client_id=client_id,
+                text=clean,
+            )
+    except AlreadyStored as resend:
+        return message_view(resend.message, heading_of(chatflow), people), False
+    view = message_view(row, heading_of(chatflow), people)
+    if on_stored is not None:
+        try:
+            await on_stored(view)
+        except Exception:  # the sender is gone: the message is stored, others still hear it
+            log.debug("could not acknowledge message %s", view["id"], exc_info=True)
+    await publish(
+        server, events.conversation_channel(conversation["id"]), events.message_event(view)
+    )
+    return view, True
+
+
+async def list_messages(
+    server: Server, conversation: Mapping[str, Any], *, after: int, limit: int | None
+) -> list[dict[str, Any]]:
+    """What came after sequence number ``after`` (CV1: a reconnecting client's catch-up)."""
+    chatflow, people, _ = await _context(server, conversation)
+    async with server.engine.connect() as db:
+        rows = await message_store.list_messages(db, conversation["id"], after=after, limit=limit)
+    heading = heading_of(chatflow)
+    return [message_view(row, heading, people) for row in rows]
+
+
+async def mark_read(
+    server: Server, conversation: Mapping[str, Any], *, reader: SenderKind, up_to_sequence: int
+) -> int:
+    """Read receipts: the reader has read the other side's messages up to
+    ``up_to_sequence``. Returns how many messages became read."""
+    if up_to_sequence > conversation["last_sequence"]:
+        raise ValidationFailed(
+            "there is no such message yet",
+            fields={
+                "up_to_sequence": f"the last message is number {conversation['last_sequence']}"
+            },
+        )
+    other = (
+        (SenderKind.AGENT.value, SenderKind.SYSTEM.value)
+        if reader is SenderKind.VISITOR
+        else (SenderKind.VISITOR.value,)
+    )
+    async with server.engine.begin() as db:
+        changed = await message_store.mark_read(
+            db,
+            conversation["id"],
+            server.clock.now(),
+            sender_kinds=other,
+            up_to_sequence=up_to_sequence,
+        )
+    await publish(
+        server,
+        events.conversation_channel(conversation["id"]),
+        events.read_event(conversation["id"], reader.value, up_to_sequence),
+    )
+    return changed
+
+
+async def send_typing(
+    server: Server,
+    conversation: Mapping[str, Any],
+    *,
+    sender_kind: SenderKind,
+    sender_id: str | None,
+    typing: bool,
+) -> None:
+    """Typing indicators are broadcast only, never stored."""
+    sender = None
+    if sender_kind is SenderKind.AGENT and sender_id is not None:
+        chatflow, people, _ = await _context(server, conversation)
+        sender = agent_shown(heading_of(chatflow), people, sender_id)
+    await publish(
+        server,
+        events.conversation_channel(conversation["id"]),
+        events.typing_event(conversation["id"], sender_kind.value, sender_id, sender, typing),
+    )

@@ -1,0 +1,301 @@
+"""What the widget shows on one page view, decided by the domain's rules (the public widget
+API's ``config`` call and the chatflow preview, CF4).
+
+:func:`widget_config` answers a page's loader: who the visitor is (CV7 identification, the
+``messagesUtk`` cookie or a session token), which published chatflow applies (TG1-TG6), and
+:func:`decide` composes the rest from domain calls — texts (OP1), heading (BD3, BD4), welcome
+message (BD1), availability (AV1-AV7) over routing's eligible agents read from the database on
+every call (no cache: an agent's status change shows in the very next answer), display mode
+and triggers (DS1-DS4), consent (OP3-OP5, OP8), email capture (BD2), the help tab (BD5),
+CSAT (OP7) and the cookies the loader must write.
+
+The answer is plain JSON-ready data (see ``api/widget.py`` for its documented shape).
+
+Visitors: a token presented by the ``messagesUtk`` cookie (or, when cookies are not allowed,
+the ``visitor_token`` the widget kept for the session) names the visitor; an unknown or
+missing one gets a new visitor. Identified visitors (valid email + token) are the contact's
+own visitors: an anonymous visitor's token is never reused for them (someone else may have
+used that browser), and an identified visitor's token without a valid identification starts
+a new anonymous visitor. The visitor token is the ``messagesUtk`` value whenever that cookie
+is allowed. A ``messagesUtk`` cookie the server issued counts as the visitor's earlier "yes"
+to chat cookies when the page does not say otherwise (the cookie is only ever set after one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..domain.availability import ChatState, availability_view, chat_state
+from ..domain.chatflow import Chatflow, Language
+from ..domain.consent import CompanyNames, ConsentGiven, consent_plan, messages_utk_allowed
+from ..domain.conversation import (
+    chat_heading,
+    email_capture_text,
+    should_ask_for_email,
+    survey_on_close,
+)
+from ..domain.display import (
+    CookieInstruction,
+    Device,
+    VisitorCookies,
+    messages_utk_instruction,
+    parse_cookies,
+    widget_mode,
+)
+from ..domain.routing import ConversationRequest, eligible_agents
+from ..domain.targeting import PageView, Visitor, select_chatflow
+from ..domain.texts import TEXTS
+from ..store import contacts
+from ..store.accounts import get_account
+from ..store.chatflows import published_chatflows
+from ..store.identification import resolve_identification
+from ..store.people import heading_people
+from ..store.users import agents_snapshot
+from ..store.visitors import create_visitor, find_visitor, touch_visitor
+
+__all__ = [
+    "ConfigRequest",
+    "conversation_properties",
+    "cookie_json",
+    "decide",
+    "widget_config",
+]
+
+
+@dataclass(frozen=True)
+class ConfigRequest:
+    """What the loader sends: the page, the device, the page's cookies (name → value), the
+    session's visitor token, the identification pair, the cookie-consent answer."""
+
+    url: str
+    device: Device = Device.DESKTOP
+    cookies: Mapping[str, str] = field(default_factory=dict)
+    visitor_token: str | None = None
+    identification_email: str | None = None
+    identification_token: str | None = None
+    consent_cookies: bool | None = None
+
+
+def conversation_properties(chatflow: Chatflow, url: str) -> dict[str, str]:
+    """The properties skill rules (RT3) see for a chat started from ``url``: its language
+    (the chatflow's, OP1) and its page."""
+    return {"language": chatflow.language.value, "page": url}
+
+
+def cookie_json(instruction: CookieInstruction) -> dict[str, Any]:
+    return {
+        "name": instruction.name,
+        "value": instruction.value,
+        "max_age_seconds": instruction.max_age_seconds,
+    }
+
+
+@dataclass(frozen=True)
+class _Visitor:
+    row: dict[str, Any] | None  # a stored visitor to go on with, or None: make one
+    token: str | None
+    contact_id: str | None
+    identified: bool
+
+
+async def _who(
+    db: AsyncConnection,
+    account_id: str,
+    request: ConfigRequest,
+    cookies: VisitorCookies,
+    now: datetime,
+) -> _Visitor:
+    contact_id: str | None = None
+    if request.identification_email and request.identification_token:
+        contact_id = await resolve_identification(
+            db, account_id, request.identification_email, request.identification_token, now
+        )
+    identified = contact_id is not None
+    token = cookies.messages_utk or request.visitor_token
+    row = await find_visitor(db, account_id, token) if token else None
+    if row is not None and (
+        row["identified"] != identified or (identified and row["contact_id"] != contact_id)
+    ):
+        row = None  # never carry a visitor across an identification boundary
+    if not identified and row is not None:
+        contact_id = row["contact_id"]  # e.g. linked by email capture (BD2)
+    return _Visitor(row, token if row is not None else None, contact_id, identified)
+
+
+async def _contact(
+    db: AsyncConnection, account_id: str, contact_id: str | None
+) -> dict[str, Any] | None:
+    if contact_id is None:
+        return None
+    found: dict[str, Any] | None = await contacts.get_contact(db, account_id, contact_id)
+    return found
+
+
+def _targeting_visitor(contact: dict[str, Any] | None) -> Visitor:
+    """TG4: a visitor with a contact record is known; its properties are the contact's
+    (with its email and name), as text."""
+    if contact is None:
+        return Visitor(known=False)
+    properties = {str(k): "" if v is None else str(v) for k, v in contact["properties"].items()}
+    for name in ("email", "name"):
+        if contact.get(name):
+            properties.setdefault(name, str(contact[name]))
+    return Visitor(known=True, properties=properties)
+
+
+async def widget_config(
+    db: AsyncConnection, account_id: str, request: ConfigRequest, now: datetime
+) -> dict[str, Any] | None:
+    """The widget's configuration for one page view, or ``None`` when no published chatflow
+    applies (TG6). ``LookupError`` for an unknown account. Writes: a new visitor when needed,
+    a contact for a first identification."""
+    await get_account(db, account_id)
+    cookies = parse_cookies(request.cookies)
+    who = await _who(db, account_id, request, cookies, now)
+    contact = await _contact(db, account_id, who.contact_id)
+    page = PageView(request.url, request.device.value, _targeting_visitor(contact))
+    chatflow = select_chatflow(await published_chatflows(db, account_id), page)
+    if chatflow is None:
+        return None
+
+    if who.row is None:
+        _, token = await create_visitor(
+            db,
+            account_id,
+            now,
+            contact_id=who.contact_id if who.identified else None,
+            identified=who.identified,
+        )
+    else:
+        token = str(who.token)
+        await touch_visitor(db, who.row["id"], now)
+
+    answered = request.consent_cookies
+    remembered = who.row is not None and cookies.messages_utk == token
+    given = ConsentGiven(
+        cookies=answered if answered is not None else (True if remembered else None)
+    )
+    allowed = messages_utk_allowed(chatflow.options, who.identified, given)
+    existing = cookies.messages_utk
+    # The visitor token is the cookie's value: a cookie holding anything else is replaced.
+    instruction = messages_utk_instruction(
+        existing if (existing == token or not allowed) else None, allowed, token
+    )
+
+    config = await decide(
+        db,
+        account_id,
+        chatflow,
+        now,
+        device=request.device,
+        url=request.url,
+        cookies=cookies,
+        identified=who.identified,
+        contact=contact,
+        triggered=False,
+    )
+    config["visitor"] = {"token": token, "identified": who.identified}
+    config["cookies"] = [cookie_json(instruction)] if instruction is not None else []
+    return config
+
+
+async def decide(
+    db: AsyncConnection,
+    account_id: str,
+    chatflow: Chatflow,
+    now: datetime,
+    *,
+    device: Device,
+    url: str = "",
+    cookies: VisitorCookies | None = None,
+    identified: bool = False,
+    contact: Mapping[str, Any] | None = None,
+    triggered: bool = False,
+) -> dict[str, Any]:
+    """Everything the widget shows for ``chatflow`` (without the visitor part). The preview
+    (CF4) calls it with ``triggered=True``, no cookies and an unknown visitor."""
+    account = await get_account(db, account_id)
+    language: Language = chatflow.language
+    build, display, options = chatflow.build, chatflow.display, chatflow.options
+    cookies = cookies or VisitorCookies()
+
+    # AV1-AV7: over the agents routing could give this chat to, as they are right now.
+    agents = await agents_snapshot(db, account_id)
+    request = ConversationRequest(id="", properties=conversation_properties(chatflow, url))
+    eligible = eligible_agents(build.assignment, agents, request)
+    state = chat_state(build.availability, eligible, now)
+    view = availability_view(build.availability, state, now, language)
+
+    # BD3, BD4
+    users, teams = await heading_people(db, account_id)
+    owner_id = contact.get("owner_id") if contact is not None else None
+    owner = users.get(owner_id) if owner_id else None
+    people = chat_heading(build.heading, users, teams, owner)
+
+    company = CompanyNames(
+        company_name=account["company_name"], account_name=account["name"], domain=account["domain"]
+    )
+    consent = consent_plan(options, language, identified, company)
+    known_email = bool(contact is not None and contact.get("email"))
+    ask_email = should_ask_for_email(
+        build.email_capture, state is ChatState.AVAILABLE, identified, known_email
+    )
+    survey_id = survey_on_close(options.csat)
+    triggers = display.triggers
+    return {
+        "chatflow_id": chatflow.id,
+        "language": language.value,
+        "texts": dict(TEXTS[language]),
+        "accent_color": display.accent_color,
+        "heading": {
+            "kind": build.heading.kind.value,
+            "people": [{"id": p.id, "name": p.name, "avatar_url": p.avatar_url} for p in people],
+            "brand_alias": build.heading.brand_alias,
+        },
+        "welcome_message": build.welcome_message,
+        "availability": {
+            "state": view.state.value,
+            "launcher_hidden": view.launcher_hidden,
+            "message_kind": view.message_kind.value,
+            "message": view.message,
+            "return_at": view.return_at.isoformat() if view.return_at is not None else None,
+            "reply_time_text": view.reply_time_text,
+        },
+        "display": {
+            "mode": widget_mode(display, device, view, cookies, triggered).value,
+            "mode_when_triggered": widget_mode(display, device, view, cookies, True).value,
+            "device": device.value,
+            "desktop": display.desktop.value,
+            "mobile": display.mobile.value,
+            "triggers": {
+                "exit_intent": triggers.exit_intent,
+                "time_on_page_seconds": triggers.time_on_page_seconds,
+                "scroll_percentage": triggers.scroll_percentage,
+            },
+        },
+        "consent": {
+            "cookie_banner": consent.cookie_banner.value if consent.cookie_banner else None,
+            "cookie_text": consent.cookie_text,
+            "data_processing": consent.data_processing.value if consent.data_processing else None,
+            "data_processing_text": consent.data_processing_text,
+            "privacy_policy_url": consent.privacy_policy_url,
+            "communication_checkbox": consent.communication_checkbox,
+            "communication_text": consent.communication_text,
+            "subscription_type": consent.subscription_type,
+        },
+        "email_capture": {
+            "ask": ask_email,
+            "when": build.email_capture.when.value,
+            "text": email_capture_text(build.email_capture, language),
+        },
+        "knowledge_base": {
+            "enabled": build.knowledge_base.enabled,
+            "id": build.knowledge_base.knowledge_base_id if build.knowledge_base.enabled else None,
+        },
+        "csat": {"enabled": survey_id is not None, "survey_id": survey_id},
+    }

@@ -1,0 +1,129 @@
+"""Messages of a conversation (CV1): stored before they are acknowledged, each with the
+sender's client id (a resend is not a duplicate) and a per-conversation sequence number.
+
+Storing one message is two statements in the caller's transaction:
+:func:`take_sequence` first (it raises ``conversations.last_sequence`` by one and returns the
+new value: the next sequence number of the domain's ``next_sequence``; as the transaction's
+first write it also holds the conversation — PostgreSQL's row lock, SQLite's write lock — so
+numbers never repeat), then :func:`find_by_client_id` to catch a resend (the caller rolls
+back and answers with the stored one) and :func:`insert_message`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..services.secrets import new_id
+from . import schema as t
+
+__all__ = [
+    "find_by_client_id",
+    "insert_message",
+    "list_messages",
+    "mark_read",
+    "take_sequence",
+]
+
+_m = t.messages
+_c = t.conversations
+
+
+async def take_sequence(db: AsyncConnection, conversation_id: str) -> tuple[int, str]:
+    """The conversation's next sequence number (already counted as used) and its status."""
+    row = (
+        await db.execute(
+            _c.update()
+            .where(_c.c.id == conversation_id)
+            .values(last_sequence=_c.c.last_sequence + 1)
+            .returning(_c.c.last_sequence, _c.c.status)
+        )
+    ).one()
+    return int(row.last_sequence), str(row.status)
+
+
+async def find_by_client_id(
+    db: AsyncConnection, conversation_id: str, sender_kind: str, client_id: str
+) -> dict[str, Any] | None:
+    row = (
+        (
+            await db.execute(
+                sa.select(_m).where(
+                    _m.c.conversation_id == conversation_id,
+                    _m.c.sender_kind == sender_kind,
+                    _m.c.client_id == client_id,
+                )
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return dict(row) if row is not None else None
+
+
+async def insert_message(
+    db: AsyncConnection,
+    conversation_id: str,
+    now: datetime,
+    *,
+    sequence: int,
+    client_id: str,
+    sender_kind: str,
+    sender_id: str | None,
+    text: str,
+) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "id": new_id("msg"),
+        "conversation_id": conversation_id,
+        "sequence": sequence,
+        "client_id": client_id,
+        "sender_kind": sender_kind,
+        "sender_id": sender_id,
+        "text": text,
+        "created_at": now,
+        "read_at": None,
+    }
+    await db.execute(_m.insert().values(**row))
+    return row
+
+
+async def list_messages(
+    db: AsyncConnection, conversation_id: str, *, after: int = 0, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """The messages with a sequence number above ``after``, in sequence order."""
+    query = (
+        sa.select(_m)
+        .where(_m.c.conversation_id == conversation_id, _m.c.sequence > after)
+        .order_by(_m.c.sequence)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    rows = (await db.execute(query)).mappings().all()
+    return [dict(row) for row in rows]
+
+
+async def mark_read(
+    db: AsyncConnection,
+    conversation_id: str,
+    now: datetime,
+    *,
+    sender_kinds: Sequence[str],
+    up_to_sequence: int,
+) -> int:
+    """Read receipts: messages from ``sender_kinds`` up to ``up_to_sequence`` not yet read
+    are read from ``now``. Returns how many changed."""
+    result = await db.execute(
+        _m.update()
+        .where(
+            _m.c.conversation_id == conversation_id,
+            _m.c.sender_kind.in_(sender_kinds),
+            _m.c.sequence <= up_to_sequence,
+            _m.c.read_at.is_(None),
+        )
+        .values(read_at=now)
+    )
+    return int(result.rowcount)
