@@ -121,7 +121,10 @@ def shift_changes(
             if end <= begin:
                 end += 1440  # through midnight
             on.append(
-                (_minutes(_wall(day, begin, zone), start_utc), _minutes(_wall(day, end, zone), start_utc))
+                (
+                    _minutes(_wall(day, begin, zone), start_utc),
+                    _minutes(_wall(day, end, zone), start_utc),
+                )
             )
             for pause in shift.breaks:
                 at = parse_hhmm(pause.start)

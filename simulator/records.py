@@ -190,9 +190,7 @@ def agent_time_frame(data: Sequence[ReplicationData]) -> pd.DataFrame:
                     "replication": item.replication,
                     "agent": np.asarray(item.agent_ids, dtype=object)[agents],
                     "interval": intervals.astype(np.int64),
-                    "available_minutes": np.asarray(book.available, dtype=float)[
-                        agents, intervals
-                    ],
+                    "available_minutes": np.asarray(book.available, dtype=float)[agents, intervals],
                     "staffed_minutes": staffed[agents, intervals],
                     "chat_minutes": np.asarray(book.chat, dtype=float)[agents, intervals],
                     "capacity": np.asarray(item.capacities, dtype=np.int64)[agents],

@@ -72,7 +72,7 @@ def _walk(routes: Sequence[BaseRoute], prefix: str = "") -> Iterable[tuple[str, 
 
 
 _PARAM = re.compile(r"{([^}:]+)(:[^}]+)?}")
-_SECURITY = {
+_SECURITY: dict[str, list[dict[str, list[str]]]] = {
     "user": [{"bearer": []}, {"session": []}],
     "api_key": [{"bearer": []}],
     "user_or_api_key": [{"bearer": []}, {"session": []}],

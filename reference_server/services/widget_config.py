@@ -116,15 +116,16 @@ async def _who(
             db, account_id, request.identification_email, request.identification_token, now
         )
     identified = contact_id is not None
-    token = cookies.messages_utk or request.visitor_token
-    row = await find_visitor(db, account_id, token) if token else None
-    if row is not None and (
-        row["identified"] != identified or (identified and row["contact_id"] != contact_id)
-    ):
-        row = None  # never carry a visitor across an identification boundary
-    if not identified and row is not None:
-        contact_id = row["contact_id"]  # e.g. linked by email capture (BD2)
-    return _Visitor(row, token if row is not None else None, contact_id, identified)
+    for token in (cookies.messages_utk, request.visitor_token):
+        row = await find_visitor(db, account_id, token) if token else None
+        if row is None:
+            continue
+        if row["identified"] != identified or (identified and row["contact_id"] != contact_id):
+            continue  # never carry a visitor across an identification boundary
+        if not identified:
+            contact_id = row["contact_id"]  # e.g. linked by email capture (BD2)
+        return _Visitor(row, token, contact_id, identified)
+    return _Visitor(None, None, contact_id, identified)
 
 
 async def _contact(

@@ -403,6 +403,16 @@ def test_a_messages_utk_the_server_does_not_know_is_replaced(api: Api) -> None:
 
 
 @pytest.mark.feature("OP3")
+def test_a_stale_messages_utk_does_not_hide_a_valid_session_token(api: Api) -> None:
+    published(api)
+    token = config_json(api)["visitor"]["token"]
+    answer = config_json(api, cookies={MESSAGES_UTK: "lcv_stale"}, visitor_token=token)
+    assert answer["visitor"]["token"] == token
+    assert answer["cookies"] == [{"name": MESSAGES_UTK, "value": "", "max_age_seconds": 0}]
+    assert len(rows(api, t.visitors)) == 1
+
+
+@pytest.mark.feature("OP3")
 def test_with_cookie_consent_messages_utk_waits_for_the_visitors_yes(api: Api) -> None:
     published(api)
     first = config_json(api)

@@ -1,0 +1,7 @@
+"""Page objects: what a test does on a page, named as the visitor or agent would say it."""
+
+from .demo import DemoPage
+from .inbox import InboxPage
+from .widget import ChatWidget
+
+__all__ = ["ChatWidget", "DemoPage", "InboxPage"]

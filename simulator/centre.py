@@ -1,0 +1,389 @@
+"""The chat centre: routing, the waiting queue, agents' workloads and the records (SIM2-SIM4).
+
+:class:`ChatCentre` holds the state of one replication — every agent as the domain's
+:class:`~reference_server.domain.routing.Agent` snapshot, the waiting queue, each agent's
+:class:`~simulator.agents.Workload` — and changes it only through the domain's rules:
+
+- a visitor's chat is routed with :func:`routing.route`; ``ASSIGNED`` starts it at once,
+  ``QUEUED`` puts it in the queue, ``UNASSIGNED`` (assignment off) records it as such;
+- whenever capacity may have freed (a chat ended, an agent came back), the queue is handed
+  out with :func:`routing.serve_queue`, longest-waiting first;
+- an agent's counters change with :func:`routing.with_chat_started` and
+  :func:`routing.with_chat_ended`, and :func:`routing.can_take` says who may get a chat.
+
+Speed: routing only ever picks an agent who :func:`~routing.can_take` a chat, so the centre
+keeps the indices of those agents (updated with ``can_take`` whenever an agent changes) and
+gives ``route``/``serve_queue`` just them, in the pool's order — plus the agent the round-robin
+pointer stands on, whom the rotation counts from. The decision is the one the functions
+make with every agent; the cost is per free agent instead of per agent.
+
+The centre also keeps ``epoch``, a counter that moves whenever any agent's status or
+``can_take`` changes: availability (:func:`availability.chat_state`) can only change then
+(or with the office-hours clock), so visitors' widget views are cached per epoch.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left, insort
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Any, cast
+
+import numpy as np
+import simpy
+
+from reference_server.domain.chatflow import AssignmentSettings, RoutingStrategy
+from reference_server.domain.conversation import validate_csat_answer
+from reference_server.domain.routing import (
+    Agent,
+    AgentStatus,
+    ConversationRequest,
+    QueuedConversation,
+    RoutingOutcome,
+    can_take,
+    route,
+    serve_queue,
+    with_chat_ended,
+    with_chat_started,
+)
+
+from .agents import Workload, speed_table
+from .distributions import Sampler, categorical_sampler, sampler
+from .records import AgentTimeBook, RecordType
+from .scenario import CsatModel, Scenario
+
+__all__ = ["Chat", "ChatCentre"]
+
+_ASSIGNED = RoutingOutcome.ASSIGNED
+_UNASSIGNED = RoutingOutcome.UNASSIGNED
+_ROUND_ROBIN = RoutingStrategy.ROUND_ROBIN.value
+_AVAILABLE = AgentStatus.AVAILABLE
+_NAN = math.nan
+
+
+class Chat:
+    """One chat, from the moment the visitor starts it (mutable; the centre fills it in)."""
+
+    __slots__ = (
+        "agent",
+        "answered_at",
+        "arrival",
+        "assignment",
+        "device",
+        "email_asked",
+        "email_left",
+        "flow",
+        "launcher_hidden",
+        "number",
+        "page",
+        "patience",
+        "queued",
+        "request",
+        "saw_wait",
+        "survey",
+        "taken",
+        "visitor_id",
+        "work",
+    )
+
+    def __init__(
+        self,
+        number: int,
+        arrival: float,
+        work: float,
+        patience: float,
+        assignment: AssignmentSettings,
+        properties: Mapping[str, str],
+    ) -> None:
+        self.number = number
+        self.arrival = arrival
+        self.work = work
+        self.patience = patience
+        self.assignment = assignment
+        self.request = ConversationRequest(str(number), properties, None, arrival)
+        self.agent = -1
+        self.answered_at = _NAN
+        self.queued: QueuedConversation | None = None
+        self.taken: simpy.Event | None = None
+        self.visitor_id = -1
+        self.flow = ""
+        self.page = ""
+        self.device = ""
+        self.saw_wait = False
+        self.launcher_hidden = False
+        self.email_asked = False
+        self.email_left = False
+        self.survey = False  # a CSAT survey is shown when it closes (OP7)
+
+
+class _Csat:
+    """OP7 answers: whether a visitor answers, and their rating by how long they waited."""
+
+    __slots__ = ("_limits", "_probability", "_ratings", "_uniform")
+
+    def __init__(self, model: CsatModel, rng: np.random.Generator, uniform: Sampler) -> None:
+        self._probability = model.response_probability
+        self._limits = [
+            math.inf if band.max_wait_minutes is None else band.max_wait_minutes
+            for band in model.bands
+        ]
+        self._ratings = [categorical_sampler(band.ratings, rng) for band in model.bands]
+        self._uniform = uniform
+
+    def answer(self, wait: float) -> int | None:
+        if self._uniform.draw() >= self._probability:
+            return None
+        band = bisect_left(self._limits, wait)
+        rating, _comment = validate_csat_answer(int(self._ratings[band].draw()) + 1, "")
+        return rating
+
+
+class ChatCentre:
+    """Routing, the queue and the agents of one replication (see the module docstring)."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        scenario: Scenario,
+        rng: np.random.Generator,
+        uniform: Sampler,
+        intervals: int,
+    ) -> None:
+        self.env = env
+        self._timeout = env.timeout
+        agents: list[Agent] = []
+        capacities: list[int] = []
+        speeds: list[list[float]] = []
+        for group in scenario.agents:
+            table = speed_table(group.speed, group.capacity)
+            for agent_id in group.agent_ids:
+                agents.append(
+                    Agent(
+                        id=agent_id,
+                        status=AgentStatus.OFFLINE if group.shifts else _AVAILABLE,
+                        capacity=group.capacity,
+                        has_seat=group.has_seat,
+                        team_ids=frozenset(group.team_ids),
+                        skills=frozenset(group.skills),
+                    )
+                )
+                capacities.append(group.capacity)
+                speeds.append(table)
+        self.agents = agents
+        self.ids = tuple(agent.id for agent in agents)
+        self.capacities = tuple(capacities)
+        self._index = {agent_id: i for i, agent_id in enumerate(self.ids)}
+        self._workloads = [Workload(table) for table in speeds]
+        self._versions = [0] * len(agents)
+        self._since = [0.0] * len(agents)
+        self._is_free = [can_take(agent) for agent in agents]
+        self._free = [i for i, free in enumerate(self._is_free) if free]
+        self.epoch = 0
+        self._last_assigned_id: str | None = None
+        self._pointer = -1
+        self._queue: dict[str, Chat] = {}
+        self._interval = scenario.kpis.interval_minutes
+        self.time = AgentTimeBook(len(agents), self._interval, intervals)
+        self.records: list[tuple[Any, ...]] = []
+        self._handling = sampler(scenario.chats.handling_time_minutes, rng)
+        patience = scenario.chats.patience_minutes
+        self._patience = None if patience is None else sampler(patience, rng)
+        self._csat = _Csat(scenario.chats.csat, rng, uniform)
+        self._chats = 0
+
+    # -------------------------------------------------------------- chats
+
+    def new_chat(
+        self, arrival: float, assignment: AssignmentSettings, properties: Mapping[str, str]
+    ) -> Chat:
+        """A chat a visitor starts at ``arrival``, with its handling work and patience."""
+        self._chats += 1
+        patience = math.inf if self._patience is None else self._patience.draw()
+        return Chat(self._chats, arrival, self._handling.draw(), patience, assignment, properties)
+
+    def offer(self, chat: Chat) -> simpy.Event | None:
+        """Route a chat the visitor has just started (RT1-RT5). Returns the event that fires
+        when an agent takes it from the queue, or ``None`` when it does not wait (assigned at
+        once, or assignment off)."""
+        now = self.env.now
+        decision = route(chat.assignment, self._candidates(), chat.request, self._last_assigned_id)
+        outcome = decision.outcome
+        if outcome is _ASSIGNED:
+            agent_id: str = decision.agent_id  # type: ignore[assignment]
+            j = self._index[agent_id]
+            if decision.reason == _ROUND_ROBIN:
+                self._last_assigned_id = agent_id
+                self._pointer = j
+            self._touch(j, now)
+            self._set_agent(j, with_chat_started(self.agents[j]))
+            self._begin(j, chat, now)
+            return None
+        if outcome is _UNASSIGNED:
+            self._record(chat, RecordType.UNASSIGNED, now)
+            return None
+        chat.queued = QueuedConversation(chat.request, chat.assignment)
+        self._queue[chat.request.id] = chat
+        event = chat.taken = simpy.Event(self.env)
+        return event
+
+    def give_up(self, chat: Chat) -> None:
+        """The visitor's patience ran out before an agent took the chat (SIM4)."""
+        if self._queue.pop(chat.request.id, None) is not None:
+            self._record(chat, RecordType.ABANDONED, self.env.now)
+
+    def offline(self, chat: Chat) -> None:
+        """A chat started outside office hours: a message is left, nothing queues (AV6)."""
+        self._record(chat, RecordType.OFFLINE, self.env.now)
+
+    def set_status(self, j: int, status: AgentStatus) -> None:
+        """Agent ``j`` starts a shift, a break, or goes off duty (CV4, SIM3)."""
+        agent = self.agents[j]
+        if agent.status is status:
+            return
+        self._touch(j, self.env.now)
+        self._set_agent(j, replace(agent, status=status))
+        if self._queue and self._free:
+            self._serve()
+
+    def status_setter(self, j: int) -> Callable[[AgentStatus], None]:
+        return lambda status: self.set_status(j, status)
+
+    # -------------------------------------------------------------- agents
+
+    def _candidates(self) -> list[Agent]:
+        # Agents who can take a chat, plus the one the round-robin pointer stands on.
+        agents = self.agents
+        return [agents[j] for j in self._candidate_indices()]
+
+    def _candidate_indices(self) -> list[int]:
+        free = self._free
+        pointer = self._pointer
+        if pointer < 0 or self._is_free[pointer]:
+            return free
+        at = bisect_left(free, pointer)
+        return [*free[:at], pointer, *free[at:]]
+
+    def _set_agent(self, j: int, agent: Agent) -> None:
+        old = self.agents[j]
+        self.agents[j] = agent
+        free = can_take(agent)
+        if free is not self._is_free[j]:
+            self._is_free[j] = free
+            if free:
+                insort(self._free, j)
+            else:
+                del self._free[bisect_left(self._free, j)]
+            self.epoch += 1
+        elif old.status is not agent.status:
+            self.epoch += 1
+
+    def _touch(self, j: int, now: float) -> None:
+        # Count agent j's time since its last change, before it changes again.
+        since = self._since[j]
+        if now > since:
+            agent = self.agents[j]
+            self.time.add(j, since, now, agent.status is _AVAILABLE, agent.active_chats)
+            self._since[j] = now
+
+    def _begin(self, j: int, chat: Chat, now: float) -> None:
+        chat.agent = j
+        chat.answered_at = now
+        if self._workloads[j].add(now, chat, chat.work):
+            self._schedule(j)
+
+    def _schedule(self, j: int) -> None:
+        # A new completion event; any earlier one for this agent is now stale (versioned).
+        version = self._versions[j] + 1
+        self._versions[j] = version
+        event = self._timeout(self._workloads[j].next_delay(), (j, version))
+        event.callbacks.append(self._completed)
+
+    def _completed(self, event: simpy.Event) -> None:
+        j, version = cast(tuple[int, int], event.value)
+        if version != self._versions[j]:
+            return  # the agent's load changed since: a later event stands for this one
+        now = self.env.now
+        self._touch(j, now)
+        workload = self._workloads[j]
+        chat = workload.pop_next(now)
+        if workload:
+            self._schedule(j)
+        self._set_agent(j, with_chat_ended(self.agents[j], now))
+        self._record(chat, RecordType.ANSWERED, now)
+        if self._queue and self._free:
+            self._serve()
+
+    def _serve(self) -> None:
+        indices = self._candidate_indices()
+        agents = self.agents
+        before = [agents[j] for j in indices]
+        result = serve_queue(
+            [chat.queued for chat in self._queue.values()],  # type: ignore[misc]
+            before,
+            self._last_assigned_id,
+        )
+        if result.last_assigned_id != self._last_assigned_id:
+            self._last_assigned_id = result.last_assigned_id
+            self._pointer = (
+                -1 if result.last_assigned_id is None else self._index[result.last_assigned_id]
+            )
+        if not result.assignments:
+            return
+        now = self.env.now
+        for position, agent in enumerate(result.agents):
+            if agent is not before[position]:
+                j = indices[position]
+                self._touch(j, now)
+                self._set_agent(j, agent)
+        for assignment in result.assignments:
+            chat = self._queue.pop(assignment.conversation_id)
+            self._begin(self._index[assignment.agent_id], chat, now)
+            chat.taken.succeed()  # type: ignore[union-attr]
+
+    # -------------------------------------------------------------- records
+
+    def _record(self, chat: Chat, kind: RecordType, now: float) -> None:
+        answered = chat.agent >= 0
+        wait = (chat.answered_at if answered else now) - chat.arrival
+        handle = now - chat.answered_at if kind is RecordType.ANSWERED else _NAN
+        csat = (
+            self._csat.answer(wait)
+            if chat.survey and kind is RecordType.ANSWERED and handle == handle
+            else None
+        )
+        if kind is RecordType.OFFLINE or kind is RecordType.UNASSIGNED:
+            wait = _NAN
+        self.records.append(
+            (
+                kind.value,
+                chat.number,
+                chat.visitor_id,
+                chat.arrival,
+                wait,
+                handle,
+                chat.work,
+                self.ids[chat.agent] if answered else None,
+                int(chat.arrival // self._interval),
+                chat.flow,
+                chat.page,
+                chat.device,
+                chat.queued is not None,
+                chat.saw_wait,
+                chat.launcher_hidden,
+                chat.email_asked,
+                chat.email_left,
+                csat,
+            )
+        )
+
+    def close(self, now: float) -> None:
+        """End of the run: chats still held are answered (handle time unknown), chats still
+        queued are ``waiting``; every agent's time is counted up to ``now``."""
+        for j, workload in enumerate(self._workloads):
+            self._touch(j, now)
+            for chat in sorted(workload.chats(), key=lambda c: c.number):
+                self._record(chat, RecordType.ANSWERED, _NAN)  # NaN: still going
+        for chat in self._queue.values():
+            self._record(chat, RecordType.WAITING, now)
+        self._queue.clear()
