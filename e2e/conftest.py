@@ -17,14 +17,13 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
+from .scenes import OFFICE_MONDAY
 from .server import LiveServer, running_server
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -37,8 +36,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 OUT = Path(__file__).resolve().parent.parent / "out" / "e2e"
-OSLO = ZoneInfo("Europe/Oslo")
-OFFICE_MONDAY = datetime(2026, 1, 5, 10, 0, tzinfo=OSLO)  # inside the demo's 08:00-16:00
 
 expect.set_options(timeout=10_000)
 
@@ -110,8 +107,10 @@ def new_context(
         if failed:
             for number, page in enumerate(context.pages):
                 try:
-                    page.screenshot(path=str(folder / f"context{index}-page{number}.png"), full_page=True)
-                except Exception as error:  # noqa: BLE001 - a closed page must not hide the failure
+                    page.screenshot(
+                        path=str(folder / f"context{index}-page{number}.png"), full_page=True
+                    )
+                except Exception as error:  # a closed page must not hide the failure
                     (folder / f"context{index}-page{number}.txt").write_text(str(error))
             context.tracing.stop(path=str(folder / f"context{index}-trace.zip"))
         else:

@@ -58,7 +58,9 @@ class ApiClient:
             headers["Authorization"] = f"Bearer {self.token}"
         if self.visitor_token:
             headers["X-Visitor-Token"] = self.visitor_token
-        request = urllib.request.Request(self.base + path, data=data, headers=headers, method=method)
+        request = urllib.request.Request(
+            self.base + path, data=data, headers=headers, method=method
+        )
         try:
             with urllib.request.urlopen(request, timeout=15) as response:
                 raw = response.read()
@@ -100,12 +102,16 @@ class LiveServer:
         self._users.clear()
 
     def set_clock(self, now: datetime, *, running: bool = True) -> None:
-        ApiClient(self.url).post("/test-controls/clock", {"now": now.isoformat(), "running": running})
+        ApiClient(self.url).post(
+            "/test-controls/clock", {"now": now.isoformat(), "running": running}
+        )
 
     # ------------------------------------------------------------ people
 
     def login(self, email: str, password: str = AGENT_PASSWORD) -> ApiClient:
-        session = ApiClient(self.url).post("/api/v1/auth/login", {"email": email, "password": password})
+        session = ApiClient(self.url).post(
+            "/api/v1/auth/login", {"email": email, "password": password}
+        )
         return ApiClient(self.url, token=session["token"])
 
     def admin(self) -> ApiClient:
@@ -122,7 +128,7 @@ class LiveServer:
 
     def inbox_id(self) -> str:
         inboxes = self.admin().get("/api/v1/inboxes")
-        return next(i["id"] for i in inboxes if i["kind"] == "inbox" and i["chat_channel"])
+        return str(next(i["id"] for i in inboxes if i["kind"] == "inbox" and i["chat_channel"]))
 
     # ------------------------------------------------------------ chatflows
 
@@ -151,15 +157,34 @@ class LiveServer:
             "priority": 0,
             "published": True,
             "build": dict(build or {}),
-            "target": {"groups": [{"rules": [
-                {"field": "query_parameter", "name": "case", "operator": "is", "value": case}
-            ]}]},
+            "target": {
+                "groups": [
+                    {
+                        "rules": [
+                            {
+                                "field": "query_parameter",
+                                "name": "case",
+                                "operator": "is",
+                                "value": case,
+                            }
+                        ]
+                    }
+                ]
+            },
             "display": {"desktop": "prompt", **dict(display or {})},
             "options": chosen_options,
         }
         created = self.admin().post("/api/v1/chatflows", body)
         self.last_chatflow_id = created["id"]
         return f"{page}?case={case}"
+
+    def identification_token(self, email: str) -> str:
+        """CV7: what the site's own server asks for, with an API key, for a logged-in user."""
+        key = self.admin().post("/api/v1/account/api-keys", {"name": "e2e site"})["key"]
+        answer = ApiClient(self.url, token=key).post(
+            "/api/v1/visitor-identification/tokens", {"email": email}
+        )
+        return str(answer["token"])
 
     # ------------------------------------------------------------ a visitor without a browser
 
@@ -175,8 +200,11 @@ class LiveServer:
         visitor, config = self.visitor(url)
         started = visitor.post(
             f"/widget/v1/{DEMO_ACCOUNT}/conversations",
-            {"chatflow_id": config["chatflow_id"], "page_url": self.url + url,
-             "message": {"client_id": uuid.uuid4().hex, "text": text}},
+            {
+                "chatflow_id": config["chatflow_id"],
+                "page_url": self.url + url,
+                "message": {"client_id": uuid.uuid4().hex, "text": text},
+            },
         )
         return dict(started["conversation"])
 
@@ -211,8 +239,17 @@ def running_server(workdir: Path) -> Iterator[LiveServer]:
     }
     env.pop("LIVECHAT_REDIS_URL", None)
     command = [
-        sys.executable, "-m", "uvicorn", "--factory", "reference_server.asgi:app_from_env",
-        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "reference_server.asgi:app_from_env",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
     ]
     with log.open("wb") as sink:
         process = subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT)

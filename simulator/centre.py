@@ -53,13 +53,49 @@ from .distributions import Sampler, categorical_sampler, sampler
 from .records import AgentTimeBook, RecordType
 from .scenario import CsatModel, Scenario
 
-__all__ = ["Chat", "ChatCentre"]
+__all__ = ["Chat", "ChatCentre", "Visit"]
 
 _ASSIGNED = RoutingOutcome.ASSIGNED
 _UNASSIGNED = RoutingOutcome.UNASSIGNED
 _ROUND_ROBIN = RoutingStrategy.ROUND_ROBIN.value
 _AVAILABLE = AgentStatus.AVAILABLE
 _NAN = math.nan
+_ANSWERED_RECORD = RecordType.ANSWERED.value
+_ABANDONED_RECORD = RecordType.ABANDONED.value
+_WAITING_RECORD = RecordType.WAITING.value
+_OFFLINE_RECORD = RecordType.OFFLINE.value
+_UNASSIGNED_RECORD = RecordType.UNASSIGNED.value
+
+
+class Visit:
+    """What a chat's visitor did and saw before it (funnel scenarios; SIM4, SIM6)."""
+
+    __slots__ = (
+        "device",
+        "email_asked",
+        "email_left",
+        "flow",
+        "launcher_hidden",
+        "page",
+        "saw_wait",
+        "survey",
+        "visit_start",
+        "visitor_id",
+    )
+
+    def __init__(
+        self, visitor_id: int, visit_start: float, flow: str, page: str, device: str
+    ) -> None:
+        self.visitor_id = visitor_id
+        self.visit_start = visit_start
+        self.flow = flow
+        self.page = page
+        self.device = device
+        self.saw_wait = False  # AV7: the wait message was shown
+        self.launcher_hidden = False  # AV6/AV7: the launcher was hidden on some page
+        self.email_asked = False  # BD2
+        self.email_left = False
+        self.survey = False  # OP7: a CSAT survey is shown when the chat closes
 
 
 class Chat:
@@ -70,20 +106,11 @@ class Chat:
         "answered_at",
         "arrival",
         "assignment",
-        "device",
-        "email_asked",
-        "email_left",
-        "flow",
-        "launcher_hidden",
         "number",
-        "page",
         "patience",
         "queued",
         "request",
-        "saw_wait",
-        "survey",
-        "taken",
-        "visitor_id",
+        "visit",
         "work",
     )
 
@@ -105,16 +132,7 @@ class Chat:
         self.agent = -1
         self.answered_at = _NAN
         self.queued: QueuedConversation | None = None
-        self.taken: simpy.Event | None = None
-        self.visitor_id = -1
-        self.flow = ""
-        self.page = ""
-        self.device = ""
-        self.saw_wait = False
-        self.launcher_hidden = False
-        self.email_asked = False
-        self.email_left = False
-        self.survey = False  # a CSAT survey is shown when it closes (OP7)
+        self.visit: Visit | None = None
 
 
 class _Csat:
@@ -202,12 +220,13 @@ class ChatCentre:
         patience = math.inf if self._patience is None else self._patience.draw()
         return Chat(self._chats, arrival, self._handling.draw(), patience, assignment, properties)
 
-    def offer(self, chat: Chat) -> simpy.Event | None:
-        """Route a chat the visitor has just started (RT1-RT5). Returns the event that fires
-        when an agent takes it from the queue, or ``None`` when it does not wait (assigned at
-        once, or assignment off)."""
+    def offer(self, chat: Chat) -> bool:
+        """Route a chat the visitor has just started (RT1-RT5). Returns whether it waits in
+        the queue (false: assigned at once, or assignment is off)."""
         now = self.env.now
-        decision = route(chat.assignment, self._candidates(), chat.request, self._last_assigned_id)
+        agents = self.agents
+        candidates = [agents[j] for j in self._candidate_indices()]
+        decision = route(chat.assignment, candidates, chat.request, self._last_assigned_id)
         outcome = decision.outcome
         if outcome is _ASSIGNED:
             agent_id: str = decision.agent_id  # type: ignore[assignment]
@@ -215,34 +234,33 @@ class ChatCentre:
             if decision.reason == _ROUND_ROBIN:
                 self._last_assigned_id = agent_id
                 self._pointer = j
-            self._touch(j, now)
-            self._set_agent(j, with_chat_started(self.agents[j]))
+            self._set_agent(j, with_chat_started(self.agents[j]), now)
             self._begin(j, chat, now)
-            return None
+            return False
         if outcome is _UNASSIGNED:
-            self._record(chat, RecordType.UNASSIGNED, now)
-            return None
+            self._record(chat, _UNASSIGNED_RECORD, now)
+            return False
         chat.queued = QueuedConversation(chat.request, chat.assignment)
         self._queue[chat.request.id] = chat
-        event = chat.taken = simpy.Event(self.env)
-        return event
+        return True
 
-    def give_up(self, chat: Chat) -> None:
-        """The visitor's patience ran out before an agent took the chat (SIM4)."""
+    def patience_over(self, event: simpy.Event) -> None:
+        """The patience timeout of a waiting visitor (``event.value`` is the chat): they give
+        up unless an agent has taken the chat meanwhile (SIM4)."""
+        chat = cast(Chat, event.value)
         if self._queue.pop(chat.request.id, None) is not None:
-            self._record(chat, RecordType.ABANDONED, self.env.now)
+            self._record(chat, _ABANDONED_RECORD, self.env.now)
 
     def offline(self, chat: Chat) -> None:
         """A chat started outside office hours: a message is left, nothing queues (AV6)."""
-        self._record(chat, RecordType.OFFLINE, self.env.now)
+        self._record(chat, _OFFLINE_RECORD, self.env.now)
 
     def set_status(self, j: int, status: AgentStatus) -> None:
         """Agent ``j`` starts a shift, a break, or goes off duty (CV4, SIM3)."""
         agent = self.agents[j]
         if agent.status is status:
             return
-        self._touch(j, self.env.now)
-        self._set_agent(j, replace(agent, status=status))
+        self._set_agent(j, replace(agent, status=status), self.env.now)
         if self._queue and self._free:
             self._serve()
 
@@ -251,12 +269,8 @@ class ChatCentre:
 
     # -------------------------------------------------------------- agents
 
-    def _candidates(self) -> list[Agent]:
-        # Agents who can take a chat, plus the one the round-robin pointer stands on.
-        agents = self.agents
-        return [agents[j] for j in self._candidate_indices()]
-
     def _candidate_indices(self) -> list[int]:
+        # Agents who can take a chat, plus the one the round-robin pointer stands on.
         free = self._free
         pointer = self._pointer
         if pointer < 0 or self._is_free[pointer]:
@@ -264,8 +278,13 @@ class ChatCentre:
         at = bisect_left(free, pointer)
         return [*free[:at], pointer, *free[at:]]
 
-    def _set_agent(self, j: int, agent: Agent) -> None:
+    def _set_agent(self, j: int, agent: Agent, now: float) -> None:
+        # Agent j changes now: count its time in the old state first (SIM6 occupancy).
         old = self.agents[j]
+        since = self._since[j]
+        if now > since:
+            self.time.add(j, since, now, old.status is _AVAILABLE, old.active_chats)
+            self._since[j] = now
         self.agents[j] = agent
         free = can_take(agent)
         if free is not self._is_free[j]:
@@ -277,14 +296,6 @@ class ChatCentre:
             self.epoch += 1
         elif old.status is not agent.status:
             self.epoch += 1
-
-    def _touch(self, j: int, now: float) -> None:
-        # Count agent j's time since its last change, before it changes again.
-        since = self._since[j]
-        if now > since:
-            agent = self.agents[j]
-            self.time.add(j, since, now, agent.status is _AVAILABLE, agent.active_chats)
-            self._since[j] = now
 
     def _begin(self, j: int, chat: Chat, now: float) -> None:
         chat.agent = j
@@ -304,13 +315,12 @@ class ChatCentre:
         if version != self._versions[j]:
             return  # the agent's load changed since: a later event stands for this one
         now = self.env.now
-        self._touch(j, now)
         workload = self._workloads[j]
         chat = workload.pop_next(now)
         if workload:
             self._schedule(j)
-        self._set_agent(j, with_chat_ended(self.agents[j], now))
-        self._record(chat, RecordType.ANSWERED, now)
+        self._set_agent(j, with_chat_ended(self.agents[j], now), now)
+        self._record(chat, _ANSWERED_RECORD, now)
         if self._queue and self._free:
             self._serve()
 
@@ -333,46 +343,67 @@ class ChatCentre:
         now = self.env.now
         for position, agent in enumerate(result.agents):
             if agent is not before[position]:
-                j = indices[position]
-                self._touch(j, now)
-                self._set_agent(j, agent)
+                self._set_agent(indices[position], agent, now)
         for assignment in result.assignments:
             chat = self._queue.pop(assignment.conversation_id)
             self._begin(self._index[assignment.agent_id], chat, now)
-            chat.taken.succeed()  # type: ignore[union-attr]
 
     # -------------------------------------------------------------- records
 
-    def _record(self, chat: Chat, kind: RecordType, now: float) -> None:
+    def _record(self, chat: Chat, kind: str, now: float) -> None:
+        # ``kind`` is a RecordType value; ``now`` NaN: answered and still going at the end.
         answered = chat.agent >= 0
         wait = (chat.answered_at if answered else now) - chat.arrival
-        handle = now - chat.answered_at if kind is RecordType.ANSWERED else _NAN
-        csat = (
-            self._csat.answer(wait)
-            if chat.survey and kind is RecordType.ANSWERED and handle == handle
-            else None
-        )
-        if kind is RecordType.OFFLINE or kind is RecordType.UNASSIGNED:
+        handle = now - chat.answered_at if kind == _ANSWERED_RECORD else _NAN
+        if kind in (_OFFLINE_RECORD, _UNASSIGNED_RECORD):
             wait = _NAN
+        visit = chat.visit
+        if visit is None:
+            self.records.append(
+                (
+                    kind,
+                    chat.number,
+                    -1,
+                    chat.arrival,
+                    _NAN,
+                    wait,
+                    handle,
+                    chat.work,
+                    self.ids[chat.agent] if answered else None,
+                    int(chat.arrival // self._interval),
+                    "",
+                    "",
+                    "",
+                    chat.queued is not None,
+                    False,
+                    False,
+                    False,
+                    False,
+                    None,
+                )
+            )
+            return
+        csat = self._csat.answer(wait) if visit.survey and handle == handle else None
         self.records.append(
             (
-                kind.value,
+                kind,
                 chat.number,
-                chat.visitor_id,
+                visit.visitor_id,
                 chat.arrival,
+                visit.visit_start,
                 wait,
                 handle,
                 chat.work,
                 self.ids[chat.agent] if answered else None,
                 int(chat.arrival // self._interval),
-                chat.flow,
-                chat.page,
-                chat.device,
+                visit.flow,
+                visit.page,
+                visit.device,
                 chat.queued is not None,
-                chat.saw_wait,
-                chat.launcher_hidden,
-                chat.email_asked,
-                chat.email_left,
+                visit.saw_wait,
+                visit.launcher_hidden,
+                visit.email_asked,
+                visit.email_left,
                 csat,
             )
         )
@@ -381,9 +412,9 @@ class ChatCentre:
         """End of the run: chats still held are answered (handle time unknown), chats still
         queued are ``waiting``; every agent's time is counted up to ``now``."""
         for j, workload in enumerate(self._workloads):
-            self._touch(j, now)
+            self._set_agent(j, self.agents[j], now)  # count its time up to the end
             for chat in sorted(workload.chats(), key=lambda c: c.number):
-                self._record(chat, RecordType.ANSWERED, _NAN)  # NaN: still going
+                self._record(chat, _ANSWERED_RECORD, _NAN)  # NaN: still going
         for chat in self._queue.values():
-            self._record(chat, RecordType.WAITING, now)
+            self._record(chat, _WAITING_RECORD, now)
         self._queue.clear()

@@ -61,6 +61,7 @@ CHAT_COLUMNS: tuple[str, ...] = (
     "chat_id",
     "visitor_id",
     "arrival",
+    "visit_start",
     "wait",
     "handle_time",
     "work",
@@ -76,9 +77,11 @@ CHAT_COLUMNS: tuple[str, ...] = (
     "email_left",
     "csat",
 )
-"""The columns of a chat record, in tuple order. ``work`` is the handling time the chat
-would take an agent holding nothing else; ``handle_time`` is the time it took. ``csat`` is
-the rating (1-5) or None when no survey was answered."""
+"""The columns of a chat record, in tuple order. ``arrival`` is when the chat started (for a
+visitor record: when the visit started), ``visit_start`` when the visitor came to the site
+(NaN in a plain pool). ``work`` is the handling time the chat would take an agent holding
+nothing else; ``handle_time`` is the time it took. ``csat`` is the rating (1-5) or None when
+no survey was answered."""
 
 AGENT_TIME_COLUMNS: tuple[str, ...] = (
     "agent",
@@ -123,8 +126,13 @@ class AgentTimeBook:
         width = self.interval
         first = int(start // width)
         last = int(end // width)
-        if first == last:
-            self._put(agent, first, end - start, available, chats)
+        if first == last:  # the usual case: one interval
+            minutes = end - start
+            self.staffed[agent][first] += minutes
+            if available:
+                self.available[agent][first] += minutes
+            if chats:
+                self.chat[agent][first] += minutes * chats
             return
         self._put(agent, first, (first + 1) * width - start, available, chats)
         for index in range(first + 1, last):
@@ -168,7 +176,7 @@ def chat_frame(data: Sequence[ReplicationData]) -> pd.DataFrame:
         frames.append(pd.DataFrame(columns=["replication", *CHAT_COLUMNS]))
     result = pd.concat(frames, ignore_index=True)
     result["record_type"] = pd.Categorical(result["record_type"], categories=_CATEGORIES)
-    for column in ("arrival", "wait", "handle_time", "work", "csat"):
+    for column in ("arrival", "visit_start", "wait", "handle_time", "work", "csat"):
         result[column] = pd.to_numeric(result[column], errors="coerce").astype(float)
     for column in ("replication", "chat_id", "visitor_id", "interval"):
         result[column] = result[column].astype(np.int64)

@@ -74,7 +74,7 @@ from reference_server.domain.chatflow import (
     Weekday,
     parse_hhmm,
 )
-from reference_server.domain.codec import FieldError, InvalidData, from_dict, join_path
+from reference_server.domain.codec import FieldError, InvalidData, from_dict, join_path, to_dict
 
 from .distributions import Distribution, DistributionKind
 
@@ -100,6 +100,7 @@ __all__ = [
     "SpeedCurve",
     "Traffic",
     "WeekProfile",
+    "checked",
     "load_scenario",
 ]
 
@@ -358,8 +359,13 @@ class Traffic:
             seen.add(day.date)
         if not self.segments:
             errors.append(FieldError("segments", "must have at least one segment"))
-        errors += _weights("segments", tuple(s.weight for s in self.segments))
-        errors += _weights("pages", tuple(p.weight for p in self.pages))
+        # Each weight checks itself; here only that they do not all vanish.
+        for name, weights in (
+            ("segments", [segment.weight for segment in self.segments]),
+            ("pages", [page.weight for page in self.pages]),
+        ):
+            if weights and all(w >= 0.0 for w in weights) and sum(weights) <= 0.0:
+                errors.append(FieldError(name, "the weights must not all be 0"))
         if not (0.0 <= self.continue_probability < 1.0):
             errors.append(FieldError("continue_probability", "must be at least 0 and below 1"))
         return errors
@@ -700,6 +706,12 @@ class Scenario:
 def _is_multiple(value: float, unit: float) -> bool:
     ratio = value / unit
     return abs(ratio - round(ratio)) < 1e-9
+
+
+def checked(scenario: Scenario) -> Scenario:
+    """``scenario`` validated as if it had been loaded (for scenarios built in Python);
+    raises :class:`InvalidData` naming every bad field."""
+    return from_dict(Scenario, to_dict(scenario))
 
 
 def load_scenario(path_or_dict: str | Path | Mapping[str, Any]) -> Scenario:

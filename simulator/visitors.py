@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Generator, Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
 from itertools import count
@@ -76,7 +76,7 @@ from reference_server.domain.display import (
 from reference_server.domain.routing import ConversationRequest, eligible_agents
 from reference_server.domain.targeting import PageView, Visitor, select_chatflow
 
-from .centre import Chat, ChatCentre
+from .centre import Chat, ChatCentre, Visit
 from .distributions import Sampler, categorical_sampler, sampler
 from .records import RecordType
 from .scenario import Scenario, Traffic
@@ -85,7 +85,6 @@ __all__ = [
     "Site",
     "arrival_segments",
     "site_visitors",
-    "start_chat",
     "visitor",
     "visitor_arrivals",
 ]
@@ -132,25 +131,17 @@ def _arrival_times(piece: tuple[float, float, float], rng: np.random.Generator) 
     return result
 
 
-def start_chat(env: simpy.Environment, centre: ChatCentre, chat: Chat) -> None:
-    """A visitor starts ``chat``: it is routed at once (SIM2); if it has to wait, the
-    visitor becomes a waiting :func:`visitor` process."""
-    taken = centre.offer(chat)
-    if taken is not None:
-        env.process(visitor(env, centre, chat, taken))
+def visitor(env: simpy.Environment, centre: ChatCentre, chat: Chat) -> None:
+    """A visitor who has just started ``chat`` (SIM4).
 
-
-def visitor(
-    env: simpy.Environment, centre: ChatCentre, chat: Chat, taken: simpy.Event
-) -> Generator[simpy.Event, Any, None]:
-    """A visitor whose chat waits in the queue: they wait until an agent takes it
-    (``taken``), or give up when their patience runs out (SIM4)."""
-    if chat.patience == math.inf:
-        yield taken
-        return
-    yield taken | env.timeout(chat.patience)
-    if not taken.triggered:
-        centre.give_up(chat)
+    The chat is routed at once. If it has to wait, the visitor waits until an agent takes
+    it or their patience runs out, whichever comes first: the equivalent of
+    ``yield taken | env.timeout(patience)``, written as one timeout whose callback gives up
+    unless the chat was taken meanwhile — a process and a condition event per chat would
+    cost more than the rest of the chat's handling together.
+    """
+    if centre.offer(chat) and chat.patience != math.inf:
+        env.timeout(chat.patience, chat).callbacks.append(centre.patience_over)
 
 
 def visitor_arrivals(
@@ -166,7 +157,7 @@ def visitor_arrivals(
     for piece in segments:
         for moment in _arrival_times(piece, rng):
             yield timeout(moment - env.now)
-            start_chat(env, centre, new_chat(moment, assignment, _NO_PROPERTIES))
+            visitor(env, centre, new_chat(moment, assignment, _NO_PROPERTIES))
 
 
 # ---------------------------------------------------------------- the site (funnel)
@@ -187,6 +178,22 @@ def _office_periods(settings: AvailabilitySettings, start_utc: datetime, minutes
         was_open = is_open
         periods.append(period)
     return periods
+
+
+def _probabilities(weights: Sequence[float]) -> np.ndarray[Any, np.dtype[np.float64]]:
+    p = np.asarray(weights, dtype=float)
+    result: np.ndarray[Any, np.dtype[np.float64]] = p / p.sum()
+    return result
+
+
+def _choices(
+    p: np.ndarray[Any, np.dtype[np.float64]], size: int, rng: np.random.Generator
+) -> list[int]:
+    # Draws for a whole hour's visitors at once (one numpy call instead of one per visitor).
+    if len(p) == 1:
+        return [0] * size
+    result: list[int] = rng.choice(len(p), size=size, p=p).tolist()
+    return result
 
 
 class _Flow:
@@ -242,13 +249,15 @@ class _Visitor:
         "triggered",
     )
 
-    def __init__(self, number: int, arrival: float, interval: int) -> None:
+    def __init__(
+        self, number: int, arrival: float, interval: int, device: int, segment: int, page: int
+    ) -> None:
         self.id = number
         self.arrival = arrival
         self.interval = interval
-        self.device = 0
-        self.segment = 0
-        self.page = 0
+        self.device = device
+        self.segment = segment
+        self.page = page
         self.page_end = arrival
         self.flow = -1
         self.triggered = False
@@ -289,9 +298,10 @@ class Site:
         self._exit = [page.exit_intent_probability for page in traffic.pages]
         self._next_page = categorical_sampler([page.weight for page in traffic.pages], rng)
         devices = traffic.devices
-        self._device = categorical_sampler([devices.desktop, devices.tablet, devices.mobile], rng)
+        self._device_p = _probabilities((devices.desktop, devices.tablet, devices.mobile))
         self._segments = traffic.segments
-        self._segment = categorical_sampler([s.weight for s in traffic.segments], rng)
+        self._segment_p = _probabilities([s.weight for s in traffic.segments])
+        self._page_p = _probabilities([page.weight for page in traffic.pages])
         self._continue = traffic.continue_probability
         self._email = scenario.chats.email_probability
         start = traffic.chat_start
@@ -388,14 +398,19 @@ class Site:
         heap = self.heap
         order = self._order
         width = self._interval
-        for arrival in _arrival_times(piece, self._rng):
-            self._visitors += 1
+        counts = self.counts
+        rng = self._rng
+        times = _arrival_times(piece, rng)
+        arrivals = len(times)
+        devices = _choices(self._device_p, arrivals, rng)
+        segments = _choices(self._segment_p, arrivals, rng)
+        pages = _choices(self._page_p, arrivals, rng)
+        first = self._visitors + 1
+        self._visitors += arrivals
+        for i, arrival in enumerate(times):
             interval = int(arrival // width)
-            person = _Visitor(self._visitors, arrival, interval)
-            person.device = self._device.draw()
-            person.segment = self._segment.draw()
-            person.page = self._next_page.draw()
-            self.counts[interval][0] += 1
+            person = _Visitor(first + i, arrival, interval, devices[i], segments[i], pages[i])
+            counts[interval][0] += 1
             push(heap, (arrival, next(order), _PAGE, person))
 
     def page_view(self, moment: float, person: _Visitor) -> None:
@@ -405,12 +420,11 @@ class Site:
         row[1] += 1
         seconds = self._time_on_page[page].draw()
         person.page_end = moment + seconds / 60.0
-        f = self._target[page][person.device][person.segment]
+        f = person.flow = self._target[page][person.device][person.segment]
         if f < 0:
             self._move_on(person)
             return
         row[2] += 1
-        person.flow = f
         flow = self._flows[f]
         fired = None
         if flow.has_triggers:
@@ -480,6 +494,7 @@ class Site:
                     -1,
                     person.id,
                     person.arrival,
+                    person.arrival,
                     math.nan,
                     math.nan,
                     math.nan,
@@ -510,22 +525,25 @@ class Site:
         self._leave(person, chatted=True)
         centre = self.centre
         chat = centre.new_chat(moment, flow.assignment, self._properties[f][page])
-        chat.visitor_id = person.id
-        chat.flow = flow.chatflow.id
-        chat.page = self._pages[page].url
-        chat.device = _DEVICES[person.device].value
-        chat.saw_wait = person.saw_wait or view.message_kind is MessageKind.WAIT
-        chat.launcher_hidden = person.saw_hidden
-        chat.survey = flow.survey
+        visit = chat.visit = Visit(
+            person.id,
+            person.arrival,
+            flow.chatflow.id,
+            self._pages[page].url,
+            _DEVICES[person.device].value,
+        )
+        visit.saw_wait = person.saw_wait or view.message_kind is MessageKind.WAIT
+        visit.launcher_hidden = person.saw_hidden
+        visit.survey = flow.survey
         segment = self._segments[person.segment]
-        chat.email_asked = should_ask_for_email(
+        visit.email_asked = should_ask_for_email(
             flow.capture, state is ChatState.AVAILABLE, segment.identified, segment.known
         )
-        chat.email_left = chat.email_asked and self._uniform.draw() < self._email
+        visit.email_left = visit.email_asked and self._uniform.draw() < self._email
         if state is ChatState.OFFLINE:  # AV2/AV6: outside office hours nothing queues
             centre.offline(chat)
             return
-        start_chat(self.env, centre, chat)
+        visitor(self.env, centre, chat)
 
 
 def site_visitors(
@@ -542,12 +560,8 @@ def site_visitors(
     pop = heapq.heappop
     peek = env.peek
     timeout = env.timeout
-    handlers: dict[int, Callable[[float, Any], None]] = {
-        _ARRIVALS: site.arrivals,
-        _PAGE: site.page_view,
-        _DECIDE: site.decide,
-        _CHAT: site.start_chat,
-    }
+    page_view = site.page_view
+    decide = site.decide
     order = site._order
     for piece in segments:
         heapq.heappush(heap, (piece[0], next(order), _ARRIVALS, piece))
@@ -558,4 +572,11 @@ def site_visitors(
             yield timeout(moment - now)
             continue
         pop(heap)
-        handlers[kind](moment, payload)
+        if kind == _PAGE:
+            page_view(moment, payload)
+        elif kind == _DECIDE:
+            decide(moment, payload)
+        elif kind == _CHAT:
+            site.start_chat(moment, payload)
+        else:
+            site.arrivals(moment, payload)

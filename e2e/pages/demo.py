@@ -79,7 +79,8 @@ class DemoPage:
 
     def expect_no_cookie(self, name: str) -> None:
         self.page.wait_for_function(
-            """(name) => !document.cookie.split("; ").some((pair) => pair.split("=")[0] === name)""",
+            """(name) => !document.cookie.split("; ")
+                .some((pair) => pair.split("=")[0] === name)""",
             arg=name,
             polling=50,
         )

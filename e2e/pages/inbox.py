@@ -39,18 +39,26 @@ class InboxPage:
     def show(self, view: str) -> None:
         """unassigned | mine | all | closed"""
         self.page.get_by_test_id(f"inbox-view-{view}").click()
-        expect(self.page.get_by_test_id(f"inbox-view-{view}")).to_have_attribute("aria-selected", "true")
+        expect(self.page.get_by_test_id(f"inbox-view-{view}")).to_have_attribute(
+            "aria-selected", "true"
+        )
 
     def conversation(self, conversation_id: str) -> Locator:
-        return self.page.locator(f'[data-testid="inbox-conversation"][data-conversation-id="{conversation_id}"]')
+        return self.page.locator(
+            f'[data-testid="inbox-conversation"][data-conversation-id="{conversation_id}"]'
+        )
 
     def open_conversation(self, conversation_id: str) -> None:
         self.conversation(conversation_id).click()
-        expect(self.page.locator("#detail")).to_have_attribute("data-conversation-id", conversation_id)
+        expect(self.page.locator("#detail")).to_have_attribute(
+            "data-conversation-id", conversation_id
+        )
 
     def message(self, text: str, sender: str | None = None) -> Locator:
-        found = self.messages if sender is None else self.page.locator(
-            f'[data-testid="inbox-message"][data-sender="{sender}"]'
+        found = (
+            self.messages
+            if sender is None
+            else self.page.locator(f'[data-testid="inbox-message"][data-sender="{sender}"]')
         )
         return found.filter(has_text=text)
 

@@ -77,7 +77,9 @@ class ChatWidget:
     # ------------------------------------------------------------ actions
 
     def open(self) -> None:
-        self.launcher.click()
+        """Open the chat with the launcher (unless it is open already)."""
+        if self.host.get_attribute("data-mode") != "open":
+            self.launcher.click()
         expect(self.window).to_be_visible()
 
     def minimize(self) -> None:
@@ -99,7 +101,9 @@ class ChatWidget:
         expect(self.stored_messages()).to_have_count(before + 1)
 
     def stored_messages(self, sender: str | None = None) -> Locator:
-        selector = "[data-sequence]" if sender is None else f'[data-sequence][data-sender="{sender}"]'
+        selector = (
+            "[data-sequence]" if sender is None else f'[data-sequence][data-sender="{sender}"]'
+        )
         return self.host.locator(selector)
 
     def message(self, text: str, sender: str | None = None) -> Locator:

@@ -40,13 +40,13 @@ class TicketOut(Output):
 
 
 class TicketPatch(Patch):
-    subject: str = Field(min_length=1, max_length=300)
-    properties: dict[str, str | None] = Field(max_length=50)
+    subject: str | None = Field(None, min_length=1, max_length=300)
+    properties: dict[str, str | None] | None = Field(None, max_length=50)
 
     @field_validator("properties")
     @classmethod
-    def _properties(cls, value: dict[str, str | None]) -> dict[str, str | None]:
-        for name, item in value.items():
+    def _properties(cls, value: dict[str, str | None] | None) -> dict[str, str | None] | None:
+        for name, item in (value or {}).items():
             if not name.strip() or len(name) > 64:
                 raise ValueError("property names are 1 to 64 characters")
             if name == "subject":

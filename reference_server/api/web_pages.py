@@ -140,7 +140,7 @@ async def help_index(request: Request) -> Response:
         by_category.setdefault(category, []).append((slug, title))
     parts = ['<h1>Help centre</h1><p class="lead">Guides for orders, returns and billing.</p>']
     for category, items in by_category.items():
-        parts.append(f"<h2>{html.escape(category)}</h2><ul class=\"articles\">")
+        parts.append(f'<h2>{html.escape(category)}</h2><ul class="articles">')
         parts.extend(
             f'<li><a href="/demo/help/{html.escape(slug)}">{html.escape(title)}</a></li>'
             for slug, title in items

@@ -4,8 +4,9 @@ After ``ready`` the agent receives every event of the account's inbox channel �
 ``{"type": "conversation", "event": "new" | "assigned" | "queued" | "transferred" |
 "closed" | "reopened" | "updated", "conversation"}`` and the agents' status changes — and
 what happens inside the conversations it follows: ``message``, ``typing``, ``read``,
-``assigned``, ``closed``. It follows the conversations assigned to it (those it holds when it
-connects, and each one assigned to it later) and any it asks for.
+``assigned``, ``closed``. It follows the conversations assigned to it — those it holds when it
+connects (live from then on: the inbox loads their history over REST), and each one assigned
+to it later (its messages so far are sent first) — and any it asks for.
 
 Frames from the agent (``ref`` echoed in the reply or error):
 
@@ -123,8 +124,8 @@ class AgentSession(SocketSession):
                 and conversation.get("status") == ConversationStatus.ASSIGNED.value
                 and not self.feeds.following(conversation["id"])
             ):
-                try:
-                    await self.feeds.follow(conversation["id"], conversation["last_sequence"])
+                try:  # a conversation new to this agent: its whole history first
+                    await self.feeds.follow(conversation["id"], 0)
                 except ApiError:
                     continue  # gone meanwhile
 

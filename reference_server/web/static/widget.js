@@ -312,7 +312,7 @@
     this.emailInput = h("input", { type: "email", testid: "lc-email-input", autocomplete: "email",
       "aria-label": this.t("widget.email_label"), placeholder: this.t("widget.email_label") });
     this.emailError = h("div", { class: "lc-error", testid: "lc-email-error", hidden: true });
-    this.emailForm = h("form", { class: "lc-card", testid: "lc-email-form", hidden: true,
+    this.emailForm = h("form", { class: "lc-card", testid: "lc-email-form", hidden: true, novalidate: true,
       onsubmit: function (event) { event.preventDefault(); self.submitEmail(); } }, [
       h("p", { testid: "lc-email-text", text: capture.text || this.t("email_capture.default") }),
       h("div", { class: "lc-row" }, [this.emailInput,

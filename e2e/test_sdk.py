@@ -1,0 +1,187 @@
+"""CV6: the JavaScript SDK — window.HubSpotConversations (and window.LiveChat), compatible
+with the seed product's: settings, onReady, widget.load/open/close/remove/refresh/status,
+clear, on/off and the events — and the demo's single-page app that loads the chat inline."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from .pages import ChatWidget, DemoPage
+from .server import LiveServer
+
+pytestmark = pytest.mark.feature("QA3")
+
+EVENTS = [
+    "widgetLoaded",
+    "widgetClosed",
+    "conversationStarted",
+    "conversationClosed",
+    "unreadConversationCountChanged",
+    "userInteractedWithWidget",
+]
+RECORDER = """
+window.__events = [];
+window.hsConversationsSettings = %s;
+window.hsConversationsOnReady = [function () {
+  window.__sameObject = window.HubSpotConversations === window.LiveChat;
+  %s.forEach(function (name) {
+    window.HubSpotConversations.on(name, function (payload) {
+      window.__events.push([name, payload]);
+    });
+  });
+}];
+"""
+
+
+def record_events(page: Page, **settings: Any) -> None:
+    page.add_init_script(RECORDER % (json.dumps(settings), json.dumps(EVENTS)))
+
+
+def events(page: Page, name: str) -> list[Any]:
+    return [payload for event, payload in page.evaluate("window.__events") if event == name]
+
+
+def expect_event(page: Page, name: str, count: int = 1) -> list[Any]:
+    page.wait_for_function(
+        "([name, count]) => window.__events.filter((e) => e[0] === name).length >= count",
+        arg=[name, count],
+        polling=50,
+    )
+    return events(page, name)
+
+
+@pytest.mark.feature("CV6")
+def test_the_sdk_is_ready_under_both_names_and_reports_the_widget_loaded(
+    server: LiveServer, page: Page
+) -> None:
+    path = server.chatflow("sdk-ready")
+    record_events(page)
+    DemoPage(page).open(path)
+    assert page.evaluate("window.__sameObject") is True
+    assert page.evaluate("window.HubSpotConversations.widget.status()") == {"loaded": True}
+    assert expect_event(page, "widgetLoaded")[0]["message"]
+
+
+@pytest.mark.feature("CV6")
+def test_load_open_close_remove_and_load_again(server: LiveServer, page: Page) -> None:
+    path = server.chatflow("sdk-load", display={"desktop": "launcher"})
+    record_events(page, loadImmediately=False)
+    page.goto(path)
+    page.wait_for_function("!!window.HubSpotConversations")
+    assert page.evaluate("HubSpotConversations.widget.status().loaded") is False
+    expect(page.locator("#livechat-widget")).to_have_count(0)
+
+    page.evaluate("HubSpotConversations.widget.load()")
+    widget = ChatWidget(page)
+    widget.expect_mode("launcher")
+    page.evaluate("HubSpotConversations.widget.load()")  # a no-op while loaded
+    expect(page.locator("#livechat-widget")).to_have_count(1)
+    page.evaluate("HubSpotConversations.widget.open()")
+    widget.expect_mode("open")
+    page.evaluate("HubSpotConversations.widget.close()")
+    widget.expect_mode("launcher")
+    assert expect_event(page, "widgetClosed")
+    page.evaluate("HubSpotConversations.widget.remove()")
+    expect(page.locator("#livechat-widget")).to_have_count(0)
+    assert page.evaluate("HubSpotConversations.widget.status().loaded") is False
+    page.evaluate("HubSpotConversations.widget.load({widgetOpen: true})")
+    widget.expect_mode("open")
+    assert len(expect_event(page, "widgetLoaded", 2)) == 2
+
+
+@pytest.mark.feature("CV6", "CV1")
+def test_conversation_and_unread_events_follow_the_conversation(
+    server: LiveServer, page: Page
+) -> None:
+    agent_id = server.user_id("agent1@demo.test")
+    path = server.chatflow(
+        "sdk-events",
+        display={"desktop": "launcher"},
+        build={"assignment": {"user_ids": [agent_id]}},
+    )
+    record_events(page)
+    widget = DemoPage(page).open(path)
+    widget.open()
+    assert expect_event(page, "userInteractedWithWidget")
+    widget.send("Hello from the SDK test")
+    started = expect_event(page, "conversationStarted")
+    conversation_id = widget.conversation_id
+    assert started == [{"conversation": {"conversationId": conversation_id}}]
+
+    widget.minimize()
+    agent = server.login("agent1@demo.test")
+    agent.post(
+        f"/api/v1/conversations/{conversation_id}/messages",
+        {"client_id": uuid.uuid4().hex, "text": "An answer while minimized"},
+    )
+    expect(widget.unread).to_have_text("1")
+    assert expect_event(page, "unreadConversationCountChanged")[-1] == {"unreadCount": 1}
+    widget.open()
+    expect(widget.unread).to_be_hidden()
+    assert expect_event(page, "unreadConversationCountChanged", 2)[-1] == {"unreadCount": 0}
+
+    agent.post(f"/api/v1/conversations/{conversation_id}/close")
+    closed = expect_event(page, "conversationClosed")
+    assert closed == [{"conversation": {"conversationId": conversation_id}}]
+
+
+@pytest.mark.feature("CV6", "TG1")
+def test_refresh_asks_again_for_the_current_url_in_a_single_page_app(
+    server: LiveServer, page: Page
+) -> None:
+    first = server.chatflow("spa-a", build={"welcome_message": "Welcome to A"})
+    server.chatflow("spa-b", build={"welcome_message": "Welcome to B"})
+    widget = DemoPage(page).open(first)
+    expect(widget.prompt_text).to_have_text("Welcome to A")
+    page.evaluate("history.pushState(null, '', '/demo/long?case=spa-b')")
+    page.evaluate("HubSpotConversations.widget.refresh()")
+    expect(widget.prompt_text).to_have_text("Welcome to B")
+    expect(page.locator("#livechat-widget")).to_have_count(1)
+
+
+@pytest.mark.feature("CV6", "OP8")
+def test_clear_forgets_the_visitor_and_off_stops_an_event(server: LiveServer, page: Page) -> None:
+    path = server.chatflow("sdk-clear")
+    record_events(page)
+    demo = DemoPage(page)
+    demo.open(path)
+    first = demo.expect_cookie("messagesUtk")["value"]
+    page.evaluate("""() => {
+        window.__offCalls = 0;
+        window.__offHandler = () => { window.__offCalls += 1; };
+        HubSpotConversations.on('widgetLoaded', window.__offHandler);
+        HubSpotConversations.off('widgetLoaded', window.__offHandler);
+    }""")
+    page.evaluate("HubSpotConversations.clear()")
+    demo.expect_no_cookie("messagesUtk")
+    page.evaluate("HubSpotConversations.clear({resetWidget: true})")
+    assert len(expect_event(page, "widgetLoaded", 2)) == 2
+    second = demo.expect_cookie("messagesUtk")["value"]
+    assert second != first  # a new visitor
+    assert page.evaluate("window.__offCalls") == 0
+
+
+@pytest.mark.feature("CV6")
+def test_the_demo_single_page_app_loads_the_chat_inline_on_its_support_route(
+    server: LiveServer, page: Page
+) -> None:
+    page.goto("/demo/app")
+    page.wait_for_function("!!window.HubSpotConversations")
+    expect(page.locator("#livechat-inline-widget")).to_have_count(0)
+    page.get_by_role("link", name="Support").click()
+    widget = ChatWidget(page, inline=True)
+    widget.expect_mode("open")
+    expect(widget.window).to_be_visible()
+    expect(widget.launcher).to_have_count(0)
+    expect(page.locator("#chat-inline #livechat-inline-widget")).to_have_count(1)
+    expect(page.get_by_test_id("sdk-events")).to_contain_text("widgetLoaded")
+    widget.send("Hello from the app")
+    page.get_by_role("link", name="Orders").click()
+    expect(page.locator("#livechat-inline-widget")).to_have_count(0)
+    page.get_by_role("link", name="Support").click()
+    expect(widget.message("Hello from the app")).to_be_visible()  # the history comes back
