@@ -52,28 +52,29 @@ class Workload:
     def __len__(self) -> int:
         return len(self._heap)
 
-    def _advance(self, now: float) -> None:
-        heap = self._heap
-        if heap:
-            self._virtual += self._speeds[len(heap)] * (now - self._since)
-        self._since = now
-
     def add(self, now: float, chat: Any, work: float) -> bool:
         """Start ``chat`` with ``work`` minutes of work (at speed 1). Returns whether the
         time of the next completion may have changed (a new completion must be scheduled)."""
-        self._advance(now)
         heap = self._heap
         k = len(heap)
+        speeds = self._speeds
+        if k:  # the virtual clock moved at speed(k) since the last change
+            self._virtual += speeds[k] * (now - self._since)
+        self._since = now
         finish = self._virtual + work
-        changed = not heap or self._speeds[k] != self._speeds[k + 1] or finish < heap[0][0]
+        changed = not k or speeds[k] != speeds[k + 1] or finish < heap[0][0]
         self._order += 1
         heapq.heappush(heap, (finish, self._order, chat))
         return changed
 
-    def pop_next(self, now: float) -> Any:
-        """Remove and return the chat that finishes first (it finishes ``now``)."""
-        self._advance(now)
-        return heapq.heappop(self._heap)[2]
+    def pop_next(self, now: float) -> tuple[Any, bool]:
+        """Remove the chat that finishes first (it finishes ``now``); returns it and whether
+        any chat is left."""
+        heap = self._heap
+        self._virtual += self._speeds[len(heap)] * (now - self._since)
+        self._since = now
+        chat = heapq.heappop(heap)[2]
+        return chat, bool(heap)
 
     def next_delay(self) -> float:
         """Minutes until the next chat finishes (the workload must not be empty)."""

@@ -234,8 +234,11 @@ class ChatCentre:
             if decision.reason == _ROUND_ROBIN:
                 self._last_assigned_id = agent_id
                 self._pointer = j
-            self._set_agent(j, with_chat_started(self.agents[j]), now)
-            self._begin(j, chat, now)
+            self._set_agent(j, with_chat_started(agents[j]), now)
+            chat.agent = j
+            chat.answered_at = now
+            if self._workloads[j].add(now, chat, chat.work):
+                self._schedule(j)
             return False
         if outcome is _UNASSIGNED:
             self._record(chat, _UNASSIGNED_RECORD, now)
@@ -315,9 +318,8 @@ class ChatCentre:
         if version != self._versions[j]:
             return  # the agent's load changed since: a later event stands for this one
         now = self.env.now
-        workload = self._workloads[j]
-        chat = workload.pop_next(now)
-        if workload:
+        chat, more = self._workloads[j].pop_next(now)
+        if more:
             self._schedule(j)
         self._set_agent(j, with_chat_ended(self.agents[j], now), now)
         self._record(chat, _ANSWERED_RECORD, now)
@@ -383,7 +385,9 @@ class ChatCentre:
                 )
             )
             return
-        csat = self._csat.answer(wait) if visit.survey and handle == handle else None
+        # OP7: the survey shows when the chat closes, so only chats that ended answer it.
+        ended = kind == _ANSWERED_RECORD and not math.isnan(handle)
+        csat = self._csat.answer(wait) if visit.survey and ended else None
         self.records.append(
             (
                 kind,

@@ -45,7 +45,7 @@ def simulate(scenario: Scenario, rng: np.random.Generator, replication: int = 0)
         env.process(visitor_arrivals(env, centre, segments, rng, scenario.assignment))
     else:
         site = Site(env, scenario, centre, rng, uniform, counts)
-        env.process(site_visitors(env, site, segments, rng))
+        env.process(site_visitors(env, site, segments))
     env.run(until=duration)
     centre.close(duration)
     return ReplicationData(

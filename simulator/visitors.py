@@ -137,8 +137,8 @@ def visitor(env: simpy.Environment, centre: ChatCentre, chat: Chat) -> None:
     The chat is routed at once. If it has to wait, the visitor waits until an agent takes
     it or their patience runs out, whichever comes first: the equivalent of
     ``yield taken | env.timeout(patience)``, written as one timeout whose callback gives up
-    unless the chat was taken meanwhile — a process and a condition event per chat would
-    cost more than the rest of the chat's handling together.
+    unless the chat was taken meanwhile: a process and a condition event per chat would add
+    about a third to the cost of simulating a chat.
     """
     if centre.offer(chat) and chat.patience != math.inf:
         env.timeout(chat.patience, chat).callbacks.append(centre.patience_over)
@@ -154,9 +154,11 @@ def visitor_arrivals(
     """Plain pool: visitors arrive by the profile and start a chat at once."""
     timeout = env.timeout
     new_chat = centre.new_chat
+    now = env.now
     for piece in segments:
         for moment in _arrival_times(piece, rng):
-            yield timeout(moment - env.now)
+            yield timeout(moment - now)
+            now = moment
             visitor(env, centre, new_chat(moment, assignment, _NO_PROPERTIES))
 
 
@@ -392,6 +394,10 @@ class Site:
 
     # -------------------------------------------------------------- the visitors' steps
 
+    def expect_arrivals(self, piece: tuple[float, float, float]) -> None:
+        """The visitors of ``piece`` (from, to, rate) arrive when it starts."""
+        heapq.heappush(self.heap, (piece[0], next(self._order), _ARRIVALS, piece))
+
     def arrivals(self, moment: float, piece: tuple[float, float, float]) -> None:
         """Visitors of one hour arrive; each views a first page."""
         push = heapq.heappush
@@ -547,10 +553,7 @@ class Site:
 
 
 def site_visitors(
-    env: simpy.Environment,
-    site: Site,
-    segments: Sequence[tuple[float, float, float]],
-    rng: np.random.Generator,
+    env: simpy.Environment, site: Site, segments: Sequence[tuple[float, float, float]]
 ) -> Generator[simpy.Event, Any, None]:
     """Funnel: visitors arrive by the profile and browse the site (see the module doc).
 
@@ -562,9 +565,8 @@ def site_visitors(
     timeout = env.timeout
     page_view = site.page_view
     decide = site.decide
-    order = site._order
     for piece in segments:
-        heapq.heappush(heap, (piece[0], next(order), _ARRIVALS, piece))
+        site.expect_arrivals(piece)
     while heap:
         moment, _, kind, payload = heap[0]
         now = env.now

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from .chatflow import AssignmentSettings, RoutingStrategy, SkillRule
@@ -192,9 +192,24 @@ def load(agent: Agent) -> float:
     return agent.active_chats / agent.capacity
 
 
+def _with_load(agent: Agent, active_chats: int, idle_since: float) -> Agent:
+    # Built field by field rather than with dataclasses.replace: this runs on every chat
+    # start and end of a simulation, and replace() costs about 2.5 times as much.
+    return Agent(
+        agent.id,
+        agent.status,
+        agent.capacity,
+        active_chats,
+        agent.has_seat,
+        agent.team_ids,
+        agent.skills,
+        idle_since,
+    )
+
+
 def with_chat_started(agent: Agent) -> Agent:
     """The agent after being given one more chat."""
-    return replace(agent, active_chats=agent.active_chats + 1)
+    return _with_load(agent, agent.active_chats + 1, agent.idle_since)
 
 
 def with_chat_ended(agent: Agent, now: float) -> Agent:
@@ -202,8 +217,8 @@ def with_chat_ended(agent: Agent, now: float) -> Agent:
     if agent.active_chats <= 0:
         return agent  # nothing to end: the counter never goes below 0
     if agent.active_chats == 1:
-        return replace(agent, active_chats=0, idle_since=now)
-    return replace(agent, active_chats=agent.active_chats - 1)
+        return _with_load(agent, 0, now)
+    return _with_load(agent, agent.active_chats - 1, agent.idle_since)
 
 
 # ---------------------------------------------------------------- eligibility (RT1, RT3, CF6)

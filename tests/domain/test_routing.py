@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -617,3 +618,24 @@ def test_round_robin_over_n_free_identical_agents_visits_each_once_in_n_calls(
         position = int(last[1:])
         agents[position] = with_chat_started(agents[position])
     assert sorted(visited) == sorted(agent.id for agent in agents)
+
+
+@pytest.mark.feature("AV8")
+def test_load_changes_keep_every_other_field_of_the_agent() -> None:
+    agent = Agent(
+        "a1",
+        AgentStatus.AWAY,
+        capacity=4,
+        active_chats=1,
+        has_seat=False,
+        team_ids=frozenset({"t"}),
+        skills=frozenset({"nb"}),
+        idle_since=5.0,
+    )
+    started = with_chat_started(agent)
+    ended = with_chat_ended(agent, now=9.0)
+    for name in (f.name for f in dataclasses.fields(Agent)):
+        if name not in ("active_chats", "idle_since"):
+            assert getattr(started, name) == getattr(agent, name) == getattr(ended, name)
+    assert (started.active_chats, started.idle_since) == (2, 5.0)
+    assert (ended.active_chats, ended.idle_since) == (0, 9.0)

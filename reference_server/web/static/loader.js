@@ -25,7 +25,9 @@
   window.__livechatLoader = true;
 
   var ACCOUNT = BOOT.accountId;
-  var ORIGIN = BOOT.origin || originOfThisScript();
+  // The origin the browser fetched this script from is one it can reach; the origin the
+  // server wrote in is the fallback (a script run without document.currentScript).
+  var ORIGIN = originOfThisScript() || BOOT.origin;
   var API = ORIGIN + "/widget/v1/" + encodeURIComponent(ACCOUNT);
   var COOKIES = ["messagesUtk", "hs-messages-hide-welcome-message", "hs-messages-is-open"];
   var KEY_TOKEN = "livechat:" + ACCOUNT + ":visitor-token";
@@ -45,7 +47,8 @@
 
   function originOfThisScript() {
     var script = document.currentScript;
-    try { return new URL(script.src).origin; } catch (e) { return location.origin; }
+    if (!script || !script.src) return null;
+    try { return new URL(script.src).origin; } catch (e) { return null; }
   }
 
   function settings() {

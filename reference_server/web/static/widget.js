@@ -159,8 +159,16 @@
   Widget.prototype.build = function (css) {
     var self = this;
     var config = this.config;
-    var style = h("style");
-    style.textContent = css || "";
+    // A constructed style sheet: it needs no 'unsafe-inline' in the host page's CSP.
+    var style = null;
+    try {
+      var sheet = new CSSStyleSheet();
+      sheet.replaceSync(css || "");
+      this.shadow.adoptedStyleSheets = [sheet];
+    } catch (e) {
+      style = h("style");
+      style.textContent = css || "";
+    }
     var root = h("div", { class: "lc-root", lang: this.language, testid: "lc-root" });
     if (COLOUR.test(config.accent_color || "")) root.style.setProperty("--lc-accent", config.accent_color);
     if ((config.display || {}).device === "mobile") root.classList.add("lc-mobile");
@@ -203,7 +211,7 @@
     root.appendChild(this.floatingBanner);
     root.appendChild(this.window);
     if (!this.bridge.inline) root.appendChild(this.launcher);
-    this.shadow.appendChild(style);
+    if (style) this.shadow.appendChild(style);
     this.shadow.appendChild(root);
     this.host.setAttribute("data-chatflow-id", config.chatflow_id || "");
     this.render();
@@ -493,6 +501,7 @@
       this.agreeButton.disabled = true;
       this.agreeButton.setAttribute("data-agreed", "true");
     }
+    if (this.consentCard) this.consentCard.hidden = true; // agreed: give the room to the chat
     if (this.conversation) {
       this.frame({ type: "consent", conversation_id: this.conversation.id, data_processing: true,
         communication: this.communicationBox ? this.communicationBox.checked : undefined });
@@ -504,7 +513,10 @@
     var blocked = this.needsAgreement();
     this.sendButton.disabled = blocked;
     this.sendButton.setAttribute("aria-disabled", String(blocked));
-    if (this.agreeButton && !blocked) this.agreeButton.disabled = true;
+    if (this.agreeButton && !blocked) {
+      this.agreeButton.disabled = true;
+      this.consentCard.hidden = true; // agreed before (this page or this conversation)
+    }
     if (!blocked) this.sendHint.hidden = true;
   };
 
