@@ -31,7 +31,7 @@ from ..store.accounts import (
     update_account,
 )
 from .auth import require_user
-from .body import query_int, read_model
+from .body import PAGE_QUERY, page_of, read_model
 from .errors import NotFound, ValidationFailed
 from .openapi import operation
 from .partial import Patch, merge_patch
@@ -199,13 +199,12 @@ async def tracking_code(request: Request) -> Response:
     tags=("account",),
     response=ApiKeyOut,
     response_list=True,
-    query=(("limit", "1-500, default 100"), ("offset", "default 0")),
+    query=PAGE_QUERY,
     errors=(401, 403, 422),
 )
 async def list_keys(request: Request) -> Response:
     principal = await require_user(request, "users")
-    limit = query_int(request, "limit", 100, low=1, high=500)
-    offset = query_int(request, "offset", 0, low=0, high=1_000_000)
+    limit, offset = page_of(request)
     async with server_of(request).engine.connect() as db:
         keys = await list_api_keys(db, principal.account_id, limit=limit, offset=offset)
     return JSONResponse([_key_out(key) for key in keys])

@@ -10,7 +10,7 @@ from starlette.requests import Request
 
 from .errors import BadRequest, PayloadTooLarge, ValidationFailed, pydantic_fields
 
-__all__ = ["read_json", "read_model", "parse_model", "query_int"]
+__all__ = ["PAGE_QUERY", "page_of", "parse_model", "query_int", "read_json", "read_model"]
 
 M = TypeVar("M", bound=BaseModel)
 MAX_BODY_BYTES = 256 * 1024
@@ -60,3 +60,13 @@ def query_int(request: Request, name: str, default: int, *, low: int, high: int)
     if not low <= value <= high:
         raise ValidationFailed("bad query parameter", fields={name: f"must be {low} to {high}"})
     return value
+
+
+PAGE_QUERY = (("limit", "1-500, default 100"), ("offset", "default 0"))  # for @operation
+
+
+def page_of(request: Request, *, default_limit: int = 100, max_limit: int = 500) -> tuple[int, int]:
+    """``(limit, offset)`` of a paged list; 422 when either is out of range."""
+    limit = query_int(request, "limit", default_limit, low=1, high=max_limit)
+    offset = query_int(request, "offset", 0, low=0, high=10_000_000)
+    return limit, offset

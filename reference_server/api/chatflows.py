@@ -32,7 +32,7 @@ from ..state import server_of
 from ..store import chatflows as store
 from ..store.chatflows import StoredChatflow
 from .auth import Principal, require_user_or_api_key
-from .body import parse_model, query_int, read_json
+from .body import PAGE_QUERY, page_of, parse_model, read_json
 from .errors import BadRequest, Conflict, NotFound, ValidationFailed
 from .openapi import operation
 from .partial import merge_patch
@@ -202,13 +202,12 @@ async def _get(db: AsyncConnection, account_id: str, chatflow_id: str) -> Stored
     response=ChatflowOut,
     response_list=True,
     auth="user_or_api_key",
-    query=(("limit", "1-500, default 100"), ("offset", "default 0")),
+    query=PAGE_QUERY,
     errors=(401, 422),
 )
 async def list_chatflows(request: Request) -> Response:
     principal = await require_user_or_api_key(request)
-    limit = query_int(request, "limit", 100, low=1, high=500)
-    offset = query_int(request, "offset", 0, low=0, high=10_000_000)
+    limit, offset = page_of(request)
     async with server_of(request).engine.connect() as db:
         found = await store.list_chatflows(db, principal.account_id, limit=limit, offset=offset)
     return JSONResponse([_out(stored) for stored in found])

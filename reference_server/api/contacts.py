@@ -31,7 +31,7 @@ from ..store.contacts import (
 )
 from ..store.users import user_ids
 from .auth import require_user_or_api_key
-from .body import query_int, read_model
+from .body import page_of, read_model
 from .errors import Conflict, NotFound, ValidationFailed
 from .openapi import operation
 from .partial import Patch, merge_patch
@@ -137,8 +137,7 @@ async def _check_owner(db: AsyncConnection, account_id: str, owner_id: str | Non
 )
 async def list_all(request: Request) -> Response:
     principal = await require_user_or_api_key(request)
-    limit = query_int(request, "limit", 100, low=1, high=500)
-    offset = query_int(request, "offset", 0, low=0, high=1_000_000)
+    limit, offset = page_of(request)
     email = request.query_params.get("email")
     if email is not None and len(email) > MAX_EMAIL_LENGTH:
         raise ValidationFailed(

@@ -20,7 +20,7 @@ from ..state import server_of
 from ..store.inboxes import create_inbox, delete_inbox, get_inbox, list_inboxes, update_inbox
 from ..store.references import chatflows_using_workspace
 from .auth import require_user
-from .body import query_int, read_model
+from .body import PAGE_QUERY, page_of, read_model
 from .errors import Conflict, NotFound
 from .openapi import operation
 from .partial import Patch
@@ -67,13 +67,12 @@ def _in_use(names: list[str], what: str) -> Conflict:
     tags=("inboxes",),
     response=InboxOut,
     response_list=True,
-    query=(("limit", "1-500, default 100"), ("offset", "default 0")),
+    query=PAGE_QUERY,
     errors=(401, 403, 422),
 )
 async def list_all(request: Request) -> Response:
     principal = await require_user(request)
-    limit = query_int(request, "limit", 100, low=1, high=500)
-    offset = query_int(request, "offset", 0, low=0, high=1_000_000)
+    limit, offset = page_of(request)
     async with server_of(request).engine.connect() as db:
         inboxes = await list_inboxes(db, principal.account_id, limit=limit, offset=offset)
     return JSONResponse([_out(inbox) for inbox in inboxes])

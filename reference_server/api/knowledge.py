@@ -22,7 +22,7 @@ from ..state import server_of
 from ..store import knowledge as store
 from ..store.chatflows import chatflows_using
 from .auth import require_user_or_api_key
-from .body import query_int, read_model
+from .body import PAGE_QUERY, page_of, query_int, read_model
 from .errors import Conflict, NotFound, ValidationFailed
 from .openapi import operation
 from .partial import Patch
@@ -135,16 +135,6 @@ async def _article(db: AsyncConnection, kb_id: str, article_id: str) -> dict[str
     return article
 
 
-_LIST_QUERY = (("limit", "1-500, default 100"), ("offset", "default 0"))
-
-
-def _page(request: Request) -> tuple[int, int]:
-    return (
-        query_int(request, "limit", 100, low=1, high=500),
-        query_int(request, "offset", 0, low=0, high=10_000_000),
-    )
-
-
 # ---------------------------------------------------------------- knowledge bases
 
 
@@ -155,7 +145,7 @@ def _page(request: Request) -> tuple[int, int]:
     response=KnowledgeBaseOut,
     response_list=True,
     auth="user_or_api_key",
-    query=_LIST_QUERY,
+    query=PAGE_QUERY,
     errors=(401, 422),
 )
 @operation(
@@ -172,7 +162,7 @@ async def knowledge_bases(request: Request) -> Response:
     server = server_of(request)
     if request.method == "GET":
         principal = await require_user_or_api_key(request)
-        limit, offset = _page(request)
+        limit, offset = page_of(request)
         async with server.engine.connect() as db:
             found = await store.list_knowledge_bases(
                 db, principal.account_id, limit=limit, offset=offset
@@ -273,7 +263,7 @@ async def search(request: Request) -> Response:
     response=ArticleOut,
     response_list=True,
     auth="user_or_api_key",
-    query=_LIST_QUERY,
+    query=PAGE_QUERY,
     errors=(401, 404, 422),
 )
 @operation(
@@ -291,7 +281,7 @@ async def articles(request: Request) -> Response:
     kb_id = _kb_id(request)
     if request.method == "GET":
         principal = await require_user_or_api_key(request)
-        limit, offset = _page(request)
+        limit, offset = page_of(request)
         async with server.engine.connect() as db:
             await _kb(db, principal.account_id, kb_id)
             found = await store.list_articles(db, kb_id, limit=limit, offset=offset)

@@ -21,7 +21,7 @@ from ..state import server_of
 from ..store import surveys as store
 from ..store.chatflows import chatflows_using
 from .auth import require_user_or_api_key
-from .body import query_int, read_model
+from .body import PAGE_QUERY, page_of, read_model
 from .errors import Conflict, NotFound
 from .openapi import operation
 from .partial import Patch
@@ -100,16 +100,6 @@ async def _refuse_if_used(db: AsyncConnection, account_id: str, survey_id: str, 
         raise Conflict(f"cannot {what}: the CSAT option of chatflow(s) {names} uses this survey")
 
 
-_PAGE = (("limit", "1-500, default 100"), ("offset", "default 0"))
-
-
-def _page(request: Request) -> tuple[int, int]:
-    return (
-        query_int(request, "limit", 100, low=1, high=500),
-        query_int(request, "offset", 0, low=0, high=10_000_000),
-    )
-
-
 @operation(
     "List surveys",
     method="GET",
@@ -117,7 +107,7 @@ def _page(request: Request) -> tuple[int, int]:
     response=SurveyOut,
     response_list=True,
     auth="user_or_api_key",
-    query=_PAGE,
+    query=PAGE_QUERY,
     errors=(401, 422),
 )
 @operation(
@@ -134,7 +124,7 @@ async def surveys(request: Request) -> Response:
     server = server_of(request)
     if request.method == "GET":
         principal = await require_user_or_api_key(request)
-        limit, offset = _page(request)
+        limit, offset = page_of(request)
         async with server.engine.connect() as db:
             found = await store.list_surveys(db, principal.account_id, limit=limit, offset=offset)
         return JSONResponse([_survey_out(survey) for survey in found])
@@ -206,12 +196,12 @@ async def survey(request: Request) -> Response:
     tags=("surveys",),
     response=AnswersOut,
     auth="user_or_api_key",
-    query=_PAGE,
+    query=PAGE_QUERY,
     errors=(401, 404, 422),
 )
 async def answers(request: Request) -> Response:
     principal = await require_user_or_api_key(request)
-    limit, offset = _page(request)
+    limit, offset = page_of(request)
     survey_id = _survey_id(request)
     async with server_of(request).engine.connect() as db:
         found = await _survey(db, principal.account_id, survey_id)

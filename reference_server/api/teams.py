@@ -23,7 +23,7 @@ from ..store.references import uses_of_team
 from ..store.teams import create_team, delete_team, get_team, list_teams, set_members, update_team
 from ..store.users import user_ids
 from .auth import require_user
-from .body import query_int, read_model
+from .body import PAGE_QUERY, page_of, read_model
 from .errors import Conflict, NotFound, ValidationFailed
 from .openapi import operation
 from .partial import Patch
@@ -81,13 +81,12 @@ async def _check_users(db: AsyncConnection, account_id: str, ids: Sequence[str])
     tags=("teams",),
     response=TeamOut,
     response_list=True,
-    query=(("limit", "1-500, default 100"), ("offset", "default 0")),
+    query=PAGE_QUERY,
     errors=(401, 403, 422),
 )
 async def list_all(request: Request) -> Response:
     principal = await require_user(request)
-    limit = query_int(request, "limit", 100, low=1, high=500)
-    offset = query_int(request, "offset", 0, low=0, high=1_000_000)
+    limit, offset = page_of(request)
     async with server_of(request).engine.connect() as db:
         teams = await list_teams(db, principal.account_id, limit=limit, offset=offset)
     return JSONResponse([_out(team) for team in teams])

@@ -41,7 +41,7 @@ from ..store.users import (
     update_user,
 )
 from .auth import Principal, require_user
-from .body import query_int, read_model
+from .body import PAGE_QUERY, page_of, read_model
 from .errors import Conflict, Forbidden, NotFound
 from .openapi import operation
 from .partial import Patch
@@ -154,13 +154,12 @@ def _may_manage(principal: Principal, target_role: str | None, new_role: str | N
     tags=("users",),
     response=UserOut,
     response_list=True,
-    query=(("limit", "1-500, default 100"), ("offset", "default 0")),
+    query=PAGE_QUERY,
     errors=(401, 403, 422),
 )
 async def list_all(request: Request) -> Response:
     principal = await require_user(request)
-    limit = query_int(request, "limit", 100, low=1, high=500)
-    offset = query_int(request, "offset", 0, low=0, high=1_000_000)
+    limit, offset = page_of(request)
     async with server_of(request).engine.connect() as db:
         users = await list_users(db, principal.account_id, limit=limit, offset=offset)
     return JSONResponse([_out(user) for user in users])

@@ -26,7 +26,7 @@ from ..state import server_of
 from ..store import knowledge as kb_store
 from ..store.accounts import get_account
 from ..store.chatflows import chatflows_using, get_chatflow
-from .body import query_int, read_model
+from .body import PAGE_QUERY, page_of, query_int, read_model
 from .errors import NotFound
 from .knowledge import SearchHitOut, hit_json, search_query
 from .openapi import operation
@@ -250,12 +250,11 @@ async def _exposed_kb(request: Request, db: AsyncConnection) -> str:
     response=ArticleSummaryOut,
     response_list=True,
     auth="none",
-    query=(("limit", "1-500, default 100"), ("offset", "default 0")),
+    query=PAGE_QUERY,
     errors=(404, 422),
 )
 async def kb_articles(request: Request) -> Response:
-    limit = query_int(request, "limit", 100, low=1, high=500)
-    offset = query_int(request, "offset", 0, low=0, high=10_000_000)
+    limit, offset = page_of(request)
     async with server_of(request).engine.connect() as db:
         kb_id = await _exposed_kb(request, db)
         found = await kb_store.list_articles(db, kb_id, limit=limit, offset=offset)
