@@ -64,3 +64,10 @@ def demo(
                   "(agents: agent1@demo.test … agent5@demo.test, same password)")
     console.rule()
     serve(host=host, port=port, workers=1, demo_data=True)
+
+
+# The simulator's commands (their heavy imports happen when they run).
+from livechat.sim_commands import simulate, staff  # noqa: E402
+
+app.command("simulate")(simulate)
+app.command("staff")(staff)

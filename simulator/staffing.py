@@ -48,7 +48,8 @@ in an interval (no chat was offered in any replication) meets every target.
 **Which intervals get agents.** The intervals in which the scenario as written has an agent
 on shift (a group without shifts: always) are *open*; they get at least ``min_agents``
 (default 1). The others get none: the scenario's chat is closed then, and the plan keeps it
-so. Warm-up intervals that no horizon interval shares a slot with keep the Erlang A figure.
+so (with ``all_hours`` every interval with chats is open). Warm-up intervals that no horizon
+interval shares a slot with keep the Erlang A figure.
 
 Targets (:func:`parse_targets`) are KPIs of :mod:`simulator.kpis` that improve with more
 agents, written ``service_level=0.8@60s`` (at least 80% answered within 60 s),
@@ -97,6 +98,7 @@ __all__ = [
 _DAY = 1440
 _WEEK_DAYS = 7.0
 _WEEKDAYS = tuple(Weekday)
+_REPAIRS = 3  # rounds of "one more agent where the whole plan misses" at the end
 _CHAT_RECORDS = (RecordType.ANSWERED.value, RecordType.ABANDONED.value, RecordType.WAITING.value)
 
 
@@ -129,7 +131,7 @@ _TARGET_KPIS: dict[str, tuple[_Unit, bool]] = {
 _PERCENTILE_KPI = re.compile(r"^wait_p(\d+(?:_\d+)?)$")
 _TARGET = re.compile(r"^([A-Za-z_0-9]+)\s*(<=|>=|=)\s*([^@]*?)\s*(?:@\s*(.*?))?$")
 _TIME = re.compile(r"^(\d+(?:\.\d*)?|\.\d+)\s*(s|sec|seconds?|m|min|minutes?)$")
-_TIME_FACTORS = {"s": 1.0 / 60.0, "m": 1.0}
+_PER_MINUTE = {"s": 60.0, "m": 1.0}  # seconds or minutes in a minute
 _KNOWN = "service_level, abandonment, mean_wait, mean_wait_answered, p_wait, wait_pNN, " + (
     "saw_wait_message, launcher_hidden"
 )
@@ -186,7 +188,12 @@ class Target:
             if self.threshold_minutes is None
             else f" within {_seconds(self.threshold_minutes)} s"
         )
-        return f"{self.kpi.replace('_', ' ')} {sign} {bound}{within}"
+        name = (
+            self.kpi.replace("_", " ")
+            if self.percentile is None
+            else f"{self.percentile:g}th percentile of the wait"
+        )
+        return f"{name} {sign} {bound}{within}"
 
 
 def _seconds(minutes: float) -> str:
@@ -197,7 +204,7 @@ def _minutes(text: str, what: str) -> float:
     match = _TIME.match(text.strip().lower())
     if match is None:
         raise TargetError(f"{what} needs a time with a unit, e.g. 30s or 2m; got {text!r}")
-    return float(match.group(1)) * _TIME_FACTORS[match.group(2)[0]]
+    return float(match.group(1)) / _PER_MINUTE[match.group(2)[0]]
 
 
 def _share(text: str, what: str) -> float:
@@ -431,11 +438,13 @@ def plan_agents(
 
 @dataclass(frozen=True)
 class StaffingOptions:
-    """How to staff: ``days`` of horizon (``None``: the scenario's length after the
-    warm-up, at most 7), ``replications`` per simulation from ``seed``, ``workers``
-    processes (``None``: one per CPU), the template agent ``group`` (``None``: the largest),
-    at least ``min_agents`` and at most ``max_agents`` per open interval, the
-    :class:`MeetRule`, and at most ``max_rounds`` simulations in the search."""
+    """How to staff: ``days`` of horizon after the warm-up (at most 7, past the scenario's
+    end if need be; ``None``: the scenario's length, at most one day), ``replications`` per
+    simulation from ``seed``, ``workers`` processes (``None``: one per CPU), the template
+    agent ``group`` (``None``: the largest), at least ``min_agents`` (1 or more: an open
+    interval needs someone) and at most ``max_agents`` per open interval, the
+    :class:`MeetRule`, at most ``max_rounds`` simulations in the search, and with
+    ``all_hours`` every interval with chats is open, not only those the scenario staffs."""
 
     days: float | None = None
     replications: int = 5
@@ -445,7 +454,8 @@ class StaffingOptions:
     min_agents: int = 1
     max_agents: int = 500
     rule: MeetRule = MeetRule.MEAN
-    max_rounds: int = 40
+    max_rounds: int = 30
+    all_hours: bool = False
 
 
 @dataclass(frozen=True)
@@ -502,14 +512,29 @@ class StaffingResult:
 
     @property
     def meets(self) -> bool:
-        """Whether the plan meets every target in every interval."""
-        return all(row.meets for row in self.rows)
+        """Whether the plan meets every target in every open interval."""
+        return all(row.meets for row in self.rows if row.open)
+
+    @property
+    def demand_kept(self) -> float:
+        """Chats offered under the plan / chats offered as written, in open intervals (NaN
+        without any). Below 1, the plan's fuller queues kept visitors from chatting (a
+        hidden launcher, a wait message): add a ``launcher_hidden`` or
+        ``saw_wait_message`` target if that matters."""
+        rows = [row for row in self.rows if row.open]
+        offered = sum(_count(row.kpis["offered"]) for row in rows)
+        before = sum(_count(row.as_written_kpis["offered"]) for row in rows)
+        return offered / before if before > 0 else math.nan
 
     def agent_hours(self, column: str = "agents") -> float:
         """Agent-hours over the horizon of ``agents``, ``erlang_c``, ``erlang_a`` or
         ``as_written`` (intervals without a figure count 0)."""
         hours = self.scenario.kpis.interval_minutes / 60.0
         return sum(float(getattr(row, column) or 0.0) * hours for row in self.rows)
+
+
+def _count(estimate: Estimate) -> float:
+    return 0.0 if math.isnan(estimate.mean) else estimate.mean
 
 
 # ---------------------------------------------------------------- the scenario over the horizon
@@ -519,7 +544,7 @@ def horizon_scenario(scenario: Scenario, days: float | None, targets: Sequence[T
     """``scenario`` run for its warm-up plus ``days`` (see :class:`StaffingOptions`), with
     its KPI settings set to the targets' service-level threshold and wait percentile."""
     available = (scenario.duration - scenario.warmup_minutes) / _DAY
-    horizon = min(available, _WEEK_DAYS) if days is None else days
+    horizon = min(available, 1.0) if days is None else days
     if not 0.0 < horizon <= _WEEK_DAYS:
         raise StaffingError(f"days must be more than 0 and at most 7 (a week); got {days}")
     kpis = scenario.kpis
@@ -564,13 +589,18 @@ def _check_staffable(scenario: Scenario, options: StaffingOptions) -> int:
                 f"{path}.user_ids names agents, but a staffing plan replaces the scenario's "
                 "agents: route by teams or skills instead"
             )
+    if not scenario.agent_ids:
+        raise StaffingError(
+            "the scenario has no agents: give it an agent group (the plan's agents copy it, "
+            "and its shifts say when the chat is open)"
+        )
     if all(not assignment.enabled for _, assignment in used):
         raise StaffingError("assignment is off: chats never queue, so there is nothing to staff")
     if options.replications < 1:
         raise StaffingError(f"replications must be at least 1; got {options.replications}")
-    if not 0 <= options.min_agents <= options.max_agents or options.max_agents < 1:
+    if not 1 <= options.min_agents <= options.max_agents:
         raise StaffingError(
-            f"need 0 <= min_agents <= max_agents and max_agents >= 1; got "
+            "need 1 <= min_agents <= max_agents (an open interval needs someone); got "
             f"{options.min_agents} and {options.max_agents}"
         )
     if options.max_rounds < 1:
@@ -587,10 +617,8 @@ def _template(scenario: Scenario, group: str | None) -> AgentGroup:
             names = ", ".join(g.id for g in scenario.agents) or "none"
             raise StaffingError(f"no agent group {group!r} in the scenario (groups: {names})")
         base = chosen[0]
-    elif scenario.agents:
-        base = max(scenario.agents, key=lambda g: g.count)  # the first of the largest
     else:
-        base = AgentGroup(id="agent")
+        base = max(scenario.agents, key=lambda g: g.count)  # the first of the largest
     return replace(base, skills=skills, team_ids=teams, shifts=())
 
 
@@ -695,6 +723,7 @@ class _Search:
         for index in self.horizon:
             self.evaluated.setdefault(self.slots[index], []).append(index)
         self.kpis = [target.kpi for target in targets]
+        self.rounds = 0  # simulations of the search (the pilot not counted)
 
     def stage(self, text: str) -> None:
         if self.on_stage is not None:
@@ -728,6 +757,13 @@ class _Search:
             slot: all(meets(index) for index in indices) for slot, indices in self.evaluated.items()
         }
 
+    def check(
+        self, plan: Mapping[Slot, int], text: str
+    ) -> tuple[ExperimentResult, dict[Slot, bool]]:
+        result = self.simulate(plan, f"round {self.rounds + 1}: {text}")
+        self.rounds += 1
+        return result, self.meeting(result)
+
     def run(
         self, plan: dict[Slot, int], searched: list[Slot]
     ) -> tuple[ExperimentResult, dict[Slot, bool], set[Slot], bool]:
@@ -736,56 +772,83 @@ class _Search:
         search finished within ``max_rounds`` simulations (the plan found is always checked
         by a simulation of its own, even past that)."""
         options = self.options
-        floor = options.min_agents
-        missed = {slot: floor - 1 for slot in searched}  # the most agents seen to miss
-        streak = dict.fromkeys(searched, 0)  # rounds in a row a slot has missed
-        order = sorted(searched, key=lambda slot: self.evaluated[slot][0])
+        floor, cap, budget = options.min_agents, options.max_agents, options.max_rounds
+        low = {slot: floor - 1 for slot in searched}  # the most agents seen to miss
+        high: dict[Slot, int | None] = dict.fromkeys(searched)  # the fewest seen to meet
+        finished = True
+
+        # Up: raise the slots that have never met the targets, by 1, 1, 2, 4, ...
+        streak = dict.fromkeys(searched, 0)
         while True:
-            result = self.simulate(plan, f"round {self.simulations + 1}: checking the plan")
-            meets = self.meeting(result)
-            for slot in searched:
+            _, meets = self.check(plan, "checking the plan")
+            pending = [slot for slot in searched if high[slot] is None]
+            for slot in pending:
                 if meets[slot]:
-                    streak[slot] = 0
+                    high[slot] = plan[slot]
                 else:
-                    missed[slot] = max(missed[slot], plan[slot])
-            out_of_rounds = self.simulations >= options.max_rounds
-            raisable = [s for s in searched if not meets[s] and plan[s] < options.max_agents]
-            if raisable:  # up: more agents where the targets are missed
-                if out_of_rounds:
-                    return result, meets, self._minimal(plan, missed), False
-                for slot in raisable:
-                    streak[slot] += 1
-                    step = 2 ** max(streak[slot] - 2, 0)  # 1, 1, 2, 4, ...
-                    plan[slot] = min(plan[slot] + step, options.max_agents)
-                continue
-            unproven = {s for s in searched if plan[s] > floor and missed[s] < plan[s] - 1}
-            if not unproven:
-                return result, meets, self._minimal(plan, missed), True
-            if out_of_rounds:
-                return result, meets, self._minimal(plan, missed), False
-            # Down: one agent fewer in every second unproven slot; kept where it still meets.
-            lowered = False
+                    low[slot] = plan[slot]
+            pending = [slot for slot in pending if high[slot] is None and plan[slot] < cap]
+            if not pending:
+                break
+            if self.rounds >= budget:
+                finished = False
+                break
+            for slot in pending:
+                streak[slot] += 1
+                plan[slot] = min(plan[slot] + 2 ** max(streak[slot] - 2, 0), cap)
+
+        # Down: below the fewest seen to meet, galloping (1, 2, 4 fewer) until a count misses,
+        # then halving the gap; every second slot at once, so each trial's neighbours are at
+        # their plan.
+        order = sorted(searched, key=lambda slot: self.evaluated[slot][0])
+        step = dict.fromkeys(searched, 1)
+        galloping = dict.fromkeys(searched, True)
+        while True:
+            todo = {s for s in searched if (h := high[s]) is not None and h - low[s] > 1}
+            if not todo:
+                break
+            if self.rounds >= budget:
+                finished = False
+                break
             for parity in (0, 1):
-                trial_slots = [s for i, s in enumerate(order) if i % 2 == parity and s in unproven]
-                if not trial_slots:
+                trial_slots = [s for i, s in enumerate(order) if i % 2 == parity and s in todo]
+                if not trial_slots or self.rounds >= budget:
                     continue
                 trial = dict(plan)
                 for slot in trial_slots:
-                    trial[slot] -= 1
-                text = f"round {self.simulations + 1}: one agent fewer in some intervals"
-                trial_meets = self.meeting(self.simulate(trial, text))
+                    upper = plan[slot]  # == high[slot]
+                    trial[slot] = (
+                        max(low[slot] + 1, upper - step[slot])
+                        if galloping[slot]
+                        else (low[slot] + upper) // 2
+                    )
+                _, trial_meets = self.check(trial, "fewer agents in some intervals")
                 for slot in trial_slots:
                     if trial_meets[slot]:
-                        plan[slot] -= 1
-                        lowered = True
+                        plan[slot] = high[slot] = trial[slot]
+                        step[slot] *= 2
                     else:
-                        missed[slot] = max(missed[slot], trial[slot])
-            if not lowered:
-                return result, meets, self._minimal(plan, missed), True
+                        low[slot] = trial[slot]
+                        galloping[slot] = False
 
-    def _minimal(self, plan: Mapping[Slot, int], missed: Mapping[Slot, int]) -> set[Slot]:
-        floor = self.options.min_agents
-        return {s for s, n in missed.items() if n >= plan[s] - 1 or plan[s] <= floor}
+        # The plan as a whole: where a slot misses now (its neighbours changed since it was
+        # tried, or, in a funnel, the random streams moved), one agent more, a few times.
+        repairs = 0
+        while True:
+            result, meets = self.check(plan, "checking the plan")
+            missing = [s for s in searched if not meets[s] and plan[s] < cap]
+            for slot in missing:
+                low[slot] = max(low[slot], plan[slot])
+            if not missing:
+                break
+            if self.rounds >= budget or repairs >= _REPAIRS:
+                finished = False
+                break
+            repairs += 1
+            for slot in missing:
+                plan[slot] += 1
+        minimal = {s for s in searched if low[s] >= plan[s] - 1 or plan[s] <= floor}
+        return result, meets, minimal, finished
 
 
 def _resolved(targets: Sequence[Target], scenario: Scenario) -> tuple[Target, ...]:
@@ -852,6 +915,7 @@ def run_staffing(
             erlang_agents(ErlangModel.A, rate, handling, patience, targets, capacity),
         )
         erlang[slot] = figures
+        slot_open[slot] = slot_open[slot] or (options.all_hours and rate > 0.0)
         if not slot_open[slot]:
             plan[slot] = 0
             continue
@@ -860,12 +924,17 @@ def run_staffing(
             start = math.ceil(rate * handling / capacity)
         plan[slot] = min(max(start, options.min_agents), options.max_agents)
 
+    if not any(slot_open.values()):
+        raise StaffingError(
+            "nothing to staff: nobody is on shift in the scenario during the horizon "
+            "(all_hours staffs every interval with chats)"
+        )
     searched = [slot for slot in search.evaluated if slot_open[slot]]
     final, meets, minimal, converged = search.run(plan, searched)
 
     kpis = [*search.kpis, "offered", "occupancy"]
     values = _estimates(final, list(dict.fromkeys(kpis)))
-    before = _estimates(pilot, list(dict.fromkeys([*search.kpis, "staffed_agents"])))
+    before = _estimates(pilot, list(dict.fromkeys([*search.kpis, "staffed_agents", "offered"])))
     rows = []
     for index in search.horizon:
         slot = search.slots[index]
@@ -885,7 +954,7 @@ def run_staffing(
                 meets=meets[slot],
                 minimal=not slot_open[slot] or slot in minimal,
                 kpis={kpi: values[kpi][index] for kpi in values},
-                as_written_kpis={kpi: before[kpi][index] for kpi in search.kpis},
+                as_written_kpis={kpi: before[kpi][index] for kpi in before},
             )
         )
     return StaffingResult(

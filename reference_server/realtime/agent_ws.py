@@ -19,7 +19,6 @@ Frames from the agent (``ref`` echoed in the reply or error):
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from typing import Annotated, Any
@@ -207,9 +206,7 @@ async def agent_socket(websocket: WebSocket) -> None:
             await session.receive_loop()
     except ClientGone:  # the client went away while starting; nothing to tell it
         pass
-    finally:
+    finally:  # no awaiting here: this clean-up may run while the handler is cancelled
         if pump is not None:
             pump.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await pump
-        await session.feeds.close()
+        session.feeds.close()

@@ -16,7 +16,6 @@ replay is done, so messages go out in order.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -25,12 +24,25 @@ from typing import Any
 from .broadcast import Broadcast
 from .events import conversation_channel, message_event
 
-__all__ = ["ConversationFeeds", "Delivered"]
+__all__ = ["ConversationFeeds", "Delivered", "cancel_and_wait"]
 
 log = logging.getLogger("livechat.realtime")
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 Replay = Callable[[str, int], Awaitable[Sequence[dict[str, Any]]]]
+
+
+async def cancel_and_wait(task: asyncio.Task[Any]) -> None:
+    """Cancel ``task`` and wait until it has ended; how it ended is not our concern.
+
+    ``asyncio.wait`` (not ``await task``) keeps a cancellation of the caller its own: it
+    propagates with the caller's cancel message (which anyio's cancel scopes recognise), and
+    the task's own cancellation is never mistaken for the caller's.
+    """
+    task.cancel()
+    await asyncio.wait({task})
+    if not task.cancelled() and task.exception() is not None:
+        log.debug("a cancelled task failed", exc_info=task.exception())
 
 
 class Delivered:
@@ -97,8 +109,10 @@ class ConversationFeeds:
             task = asyncio.create_task(self._pump(conversation_id, delivered, subscribed, ready))
             self._feeds[conversation_id] = _Feed(task, delivered)
             waiter = asyncio.create_task(subscribed.wait())
-            await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
-            waiter.cancel()
+            try:
+                await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                waiter.cancel()
             if not subscribed.is_set():
                 self._feeds.pop(conversation_id, None)
                 await task  # raises what went wrong while subscribing
@@ -123,18 +137,18 @@ class ConversationFeeds:
         async with self._lock:
             await self._stop(conversation_id)
 
-    async def close(self) -> None:
-        async with self._lock:
-            for conversation_id in list(self._feeds):
-                await self._stop(conversation_id)
+    def close(self) -> None:
+        """Stop following everything (the socket is gone). Synchronous on purpose: it runs
+        in the socket's clean-up, which may itself be cancelled; the feeds' own clean-up
+        (unsubscribing) runs in their tasks."""
+        for feed in self._feeds.values():
+            feed.task.cancel()
+        self._feeds.clear()
 
     async def _stop(self, conversation_id: str) -> None:
         feed = self._feeds.pop(conversation_id, None)
-        if feed is None:
-            return
-        feed.task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await feed.task
+        if feed is not None:
+            await cancel_and_wait(feed.task)
 
     async def _pump(
         self,

@@ -26,6 +26,8 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 
+from .feeds import cancel_and_wait
+
 __all__ = ["RedisBroadcast"]
 
 log = logging.getLogger("livechat.realtime")
@@ -60,9 +62,7 @@ class RedisBroadcast:
 
     async def stop(self) -> None:
         if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._reader
+            await cancel_and_wait(self._reader)
             self._reader = None
         if self._pubsub is not None:
             await self._pubsub.aclose()  # type: ignore[no-untyped-call]

@@ -280,4 +280,4 @@ async def visitor_socket(websocket: WebSocket) -> None:
     except ClientGone:
         pass
     finally:
-        await session.feeds.close()
+        session.feeds.close()
