@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -41,7 +40,7 @@ def serve(
 def demo(
     host: str = typer.Option("127.0.0.1"),
     port: int = typer.Option(8000),
-    database: Path = typer.Option(Path("var/demo.db"), help="SQLite file for the demo."),
+    database: str = typer.Option("var/demo.db", help="SQLite file for the demo."),
 ) -> None:
     """Start the server with the demo account and print its URLs and log-in."""
     from reference_server.store.demo import DEMO_ACCOUNT_ID, DEMO_ADMIN_EMAIL, DEMO_PASSWORD

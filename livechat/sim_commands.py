@@ -401,7 +401,7 @@ def staff(
         )
     if result.demand_kept < 0.95:
         console.print(
-            f"[yellow]Under the plan, visitors offered {100.0 * result.demand_kept:.0f}% of the "
+            f"[yellow]Under the plan, visitors offered {100.0 * result.demand_kept:.1f}% of the "
             "chats they offered as written:[/] fuller queues hid the launcher or showed the "
             "wait message. Add a target such as --target launcher_hidden<=0.02 or "
             "--target saw_wait_message<=0.05 to keep them."

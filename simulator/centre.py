@@ -255,7 +255,8 @@ class ChatCentre:
             self._record(chat, _ABANDONED_RECORD, self.env.now)
 
     def offline(self, chat: Chat) -> None:
-        """A chat started outside office hours: a message is left, nothing queues (AV6)."""
+        """A chat started while the widget said offline (AV6) or away (AV5): a message is
+        left for later, nothing queues."""
         self._record(chat, _OFFLINE_RECORD, self.env.now)
 
     def set_status(self, j: int, status: AgentStatus) -> None:

@@ -189,6 +189,8 @@ def agent_time_frame(data: Sequence[ReplicationData]) -> pd.DataFrame:
     """Minutes per replication, agent and interval (only rows with staffed time)."""
     frames = []
     for item in data:
+        if not item.agent_ids:
+            continue  # a scenario without agents has no agent time
         book = item.agent_time
         staffed = np.asarray(book.staffed, dtype=float)
         agents, intervals = np.nonzero(staffed > 0.0)

@@ -99,7 +99,14 @@ _DAY = 1440
 _WEEK_DAYS = 7.0
 _WEEKDAYS = tuple(Weekday)
 _REPAIRS = 3  # rounds of "one more agent where the whole plan misses" at the end
-_CHAT_RECORDS = (RecordType.ANSWERED.value, RecordType.ABANDONED.value, RecordType.WAITING.value)
+# Demand: every chat a visitor started, including messages left while nobody was on duty
+# (offline or away), which staffing that interval would have turned into live chats.
+_CHAT_RECORDS = (
+    RecordType.ANSWERED.value,
+    RecordType.ABANDONED.value,
+    RecordType.WAITING.value,
+    RecordType.OFFLINE.value,
+)
 
 
 class StaffingError(ValueError):

@@ -546,7 +546,9 @@ class Site:
             flow.capture, state is ChatState.AVAILABLE, segment.identified, segment.known
         )
         visit.email_left = visit.email_asked and self._uniform.draw() < self._email
-        if state is ChatState.OFFLINE:  # AV2/AV6: outside office hours nothing queues
+        # Outside office hours (AV6), or inside them with nobody available (AV5), the widget
+        # says so: the visitor leaves a message for later instead of waiting in the queue.
+        if state is ChatState.OFFLINE or state is ChatState.AWAY:
             centre.offline(chat)
             return
         visitor(self.env, centre, chat)
