@@ -6,7 +6,8 @@ After ``ready`` the agent receives every event of the account's inbox channel �
 what happens inside the conversations it follows: ``message``, ``typing``, ``read``,
 ``assigned``, ``closed``. It follows the conversations assigned to it — those it holds when it
 connects (live from then on: the inbox loads their history over REST), and each one assigned
-to it later (its messages so far are sent first) — and any it asks for.
+to it later (its messages so far, then ``following`` ``{conversation}``, then live) — and any
+it asks for.
 
 Frames from the agent (``ref`` echoed in the reply or error):
 
@@ -99,17 +100,15 @@ class AgentSession(SocketSession):
             self.server, conversation, after=after, limit=None
         )
 
-    async def follow_mine(self) -> None:
+    async def held_conversations(self) -> list[dict[str, Any]]:
         async with self.server.engine.connect() as db:
-            mine = await list_conversations(
+            return await list_conversations(
                 db,
                 self.account_id,
                 statuses=(ConversationStatus.ASSIGNED.value,),
                 assignee_id=self.user_id,
                 limit=MAX_FOLLOWED_AT_START,
             )
-        for conversation in mine:
-            await self.feeds.follow(conversation["id"], conversation["last_sequence"])
 
     async def pump_inbox(self, events: Subscription) -> None:
         """Forward the account's inbox events; follow conversations assigned to this agent."""
@@ -123,8 +122,11 @@ class AgentSession(SocketSession):
                 and conversation.get("status") == ConversationStatus.ASSIGNED.value
                 and not self.feeds.following(conversation["id"])
             ):
-                try:  # a conversation new to this agent: its whole history first
-                    await self.feeds.follow(conversation["id"], 0)
+                async def following(view: dict[str, Any] = conversation) -> None:
+                    await self.send({"type": "following", "conversation": view})
+
+                try:  # a conversation new to this agent: its messages so far, then live
+                    await self.feeds.follow(conversation["id"], 0, after_replay=following)
                 except ApiError:
                     continue  # gone meanwhile
 
@@ -198,10 +200,12 @@ async def agent_socket(websocket: WebSocket) -> None:
     channels = (inbox_channel(session.account_id), agent_channel(session.user_id))
     try:
         async with session.server.broadcast.subscribe(*channels) as events:
+            held = await session.held_conversations()
             await session.send(
                 {"type": "ready", "user_id": session.user_id, "account_id": session.account_id}
             )
-            await session.follow_mine()
+            for conversation in held:  # live from now: the inbox loads history over REST
+                await session.feeds.follow(conversation["id"], conversation["last_sequence"])
             pump = asyncio.create_task(session.pump_inbox(events))
             await session.receive_loop()
     except ClientGone:  # the client went away while starting; nothing to tell it

@@ -121,7 +121,9 @@ class ConversationFeeds:
                 if before is not None:
                     await before()
                 replayed = 0
-                for message in await self._replay(conversation_id, after):
+                # shielded: a cancelled socket must not cut a database read short
+                stored = await asyncio.shield(self._replay(conversation_id, after))
+                for message in stored:
                     if delivered.add(message["sequence"]):
                         await self._send(message_event(message))
                         replayed += 1

@@ -149,7 +149,9 @@ class SocketSession:
             )
             return
         try:
-            await handler(frame)
+            # shielded: a frame that arrived is handled to the end (its message stored)
+            # even when the socket goes away meanwhile
+            await asyncio.shield(handler(frame))
         except ApiError as error:
             await self.send(error_frame(error.code, error.message, error.fields, ref))
         except ClientGone:

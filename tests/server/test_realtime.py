@@ -410,6 +410,8 @@ def test_a_visitor_closing_frees_the_agent_for_the_waiting_queue(api: Api) -> No
         assigned, _ = frames_until(inbox, "conversation", event="assigned")
         assert assigned["conversation"]["id"] == second
         assert assigned["conversation"]["assignee_id"] == agent_id
+        following, _ = frames_until(inbox, "following")  # it follows its new conversation
+        assert following["conversation"]["id"] == second
 
 
 @pytest.mark.feature("BD4")
