@@ -122,6 +122,7 @@ class AgentSession(SocketSession):
                 and conversation.get("status") == ConversationStatus.ASSIGNED.value
                 and not self.feeds.following(conversation["id"])
             ):
+
                 async def following(view: dict[str, Any] = conversation) -> None:
                     await self.send({"type": "following", "conversation": view})
 

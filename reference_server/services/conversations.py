@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..api.errors import Conflict, NotFound, ValidationFailed
@@ -41,7 +40,6 @@ from ..domain.routing import RoutingDecision, RoutingOutcome, has_free_capacity
 from ..realtime import events
 from ..state import Server
 from ..store import conversations as store
-from ..store import schema as t
 from ..store.contacts import get_contact
 from ..store.surveys import get_survey
 from ..store.tickets import create_ticket, ticket_for_conversation
@@ -274,15 +272,9 @@ async def start_conversation(
     async with server.engine.connect() as db:
         stored = await store.load_chatflow(db, account_id, chatflow_id)
         visitor = await store.get_visitor(db, account_id, visitor_id)
-        inbox_exists = False
-        if stored is not None:
-            inbox_exists = (
-                await db.execute(
-                    sa.select(t.inboxes.c.id).where(
-                        t.inboxes.c.account_id == account_id, t.inboxes.c.id == stored.workspace.id
-                    )
-                )
-            ).first() is not None
+        inbox_exists = stored is not None and await store.inbox_exists(
+            db, account_id, stored.workspace.id
+        )
         owner_id = None
         if visitor is not None and visitor["contact_id"]:
             contact = await get_contact(db, account_id, visitor["contact_id"])
@@ -353,12 +345,12 @@ async def start_conversation(
                 text=text,
             )
             row["last_sequence"] = message["sequence"]
-    view = None
     await announce_conversation(server, "new", row)
     if status is ConversationStatus.ASSIGNED:
         await announce_assigned(server, [row])
     elif status is ConversationStatus.WAITING:
         await announce_conversation(server, "queued", row)
+    view = None
     if message is not None:
         async with server.engine.connect() as db:
             people = await store.agent_people(db, account_id)

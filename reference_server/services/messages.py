@@ -24,6 +24,7 @@ from ..domain.consent import CompanyNames, ConsentGiven, consent_plan, may_send_
 from ..domain.conversation import (
     ConversationStatus,
     InvalidMessage,
+    Person,
     SenderKind,
     is_resend,
     validate_message_text,
@@ -131,7 +132,10 @@ async def store_message(
     return row, sequence
 
 
-async def _context(server: Server, conversation: Mapping[str, Any]) -> tuple[Any, Any, Any]:
+async def _context(
+    server: Server, conversation: Mapping[str, Any]
+) -> tuple[Chatflow | None, dict[str, Person], dict[str, Any] | None]:
+    """The conversation's chatflow, the account's people and the visitor row."""
     async with server.engine.connect() as db:
         chatflow = await store.load_chatflow(
             db, conversation["account_id"], conversation["chatflow_id"]

@@ -31,6 +31,7 @@ __all__ = [
     "csat_answer",
     "get_conversation",
     "get_visitor",
+    "inbox_exists",
     "get_visitor_conversation",
     "insert_conversation",
     "insert_csat_answer",
@@ -171,6 +172,16 @@ async def waiting_conversations(db: AsyncConnection, account_id: str) -> list[di
         .all()
     )
     return [dict(row) for row in rows]
+
+
+async def inbox_exists(db: AsyncConnection, account_id: str, inbox_id: str) -> bool:
+    """Whether the account still has this inbox or helpdesk (a chatflow's workspace)."""
+    found = await db.execute(
+        sa.select(t.inboxes.c.id).where(
+            t.inboxes.c.account_id == account_id, t.inboxes.c.id == inbox_id
+        )
+    )
+    return found.first() is not None
 
 
 async def contact_owners(

@@ -80,9 +80,16 @@ def count(api: Api, table: Any, **where: Any) -> int:
 
 
 def add_agent(
-    api: Api, name: str, *, capacity: int | None = 2, status: str = "available",
-    skills: Sequence[str] = (), has_seat: bool = True, team_ids: Sequence[str] = (),
-    account_id: str | None = None, created_offset: int = 0,
+    api: Api,
+    name: str,
+    *,
+    capacity: int | None = 2,
+    status: str = "available",
+    skills: Sequence[str] = (),
+    has_seat: bool = True,
+    team_ids: Sequence[str] = (),
+    account_id: str | None = None,
+    created_offset: int = 0,
 ) -> tuple[str, dict[str, str]]:
     """An agent with a session; returns (user id, bearer headers). Later ``created_offset``
     sorts later in routing's stable order."""
@@ -91,14 +98,32 @@ def add_agent(
 
     async def work(db: AsyncConnection) -> None:
         created = START + timedelta(seconds=1 + created_offset)
-        await db.execute(t.users.insert().values(
-            id=user_id, account_id=account, email=f"{user_id}@acme.test", name=name,
-            avatar_url=f"https://img.test/{name}.png", password_hash="x", role="agent",
-            permissions=[], has_seat=has_seat, status=status, capacity=capacity,
-            skills=list(skills), idle_since=START, created_at=created))
-        await db.execute(t.sessions.insert().values(
-            token_hash=hash_secret(token), user_id=user_id,
-            expires_at=START + timedelta(days=1), created_at=START))
+        await db.execute(
+            t.users.insert().values(
+                id=user_id,
+                account_id=account,
+                email=f"{user_id}@acme.test",
+                name=name,
+                avatar_url=f"https://img.test/{name}.png",
+                password_hash="x",
+                role="agent",
+                permissions=[],
+                has_seat=has_seat,
+                status=status,
+                capacity=capacity,
+                skills=list(skills),
+                idle_since=START,
+                created_at=created,
+            )
+        )
+        await db.execute(
+            t.sessions.insert().values(
+                token_hash=hash_secret(token),
+                user_id=user_id,
+                expires_at=START + timedelta(days=1),
+                created_at=START,
+            )
+        )
         for team_id in team_ids:
             await db.execute(t.team_members.insert().values(team_id=team_id, user_id=user_id))
 
@@ -110,8 +135,11 @@ def add_team(api: Api, name: str) -> str:
     team_id = new_id("tem")
 
     async def work(db: AsyncConnection) -> None:
-        await db.execute(t.teams.insert().values(id=team_id, account_id=api.account.account_id,
-                                                 name=name, created_at=START))
+        await db.execute(
+            t.teams.insert().values(
+                id=team_id, account_id=api.account.account_id, name=name, created_at=START
+            )
+        )
 
     run_db(api, work)
     return team_id
@@ -119,16 +147,25 @@ def add_team(api: Api, name: str) -> str:
 
 def set_admin_status(api: Api, status: str, capacity: int | None = None) -> None:
     async def work(db: AsyncConnection) -> None:
-        await db.execute(t.users.update().where(t.users.c.id == api.account.admin_id)
-                         .values(status=status, capacity=capacity))
+        await db.execute(
+            t.users.update()
+            .where(t.users.c.id == api.account.admin_id)
+            .values(status=status, capacity=capacity)
+        )
 
     run_db(api, work)
 
 
 def add_chatflow(
-    api: Api, *, assignment: AssignmentSettings | None = None, published: bool = True,
-    options: OptionsSettings = LEGITIMATE, kind: WorkspaceKind = WorkspaceKind.INBOX,
-    workspace_id: str | None = None, account_id: str | None = None, **overrides: Any,
+    api: Api,
+    *,
+    assignment: AssignmentSettings | None = None,
+    published: bool = True,
+    options: OptionsSettings = LEGITIMATE,
+    kind: WorkspaceKind = WorkspaceKind.INBOX,
+    workspace_id: str | None = None,
+    account_id: str | None = None,
+    **overrides: Any,
 ) -> str:
     """A published chatflow on the account's chat inbox (data processing by legitimate
     interest unless ``options`` say otherwise)."""
@@ -136,16 +173,31 @@ def add_chatflow(
     build = overrides.pop("build", BuildSettings())
     if assignment is not None:
         build = replace(build, assignment=assignment)
-    chatflow = Chatflow(id=chatflow_id, name="Support",
-                        workspace=Workspace(kind=kind, id=workspace_id or api.account.inbox_id),
-                        published=published, build=build, options=options, **overrides)
+    chatflow = Chatflow(
+        id=chatflow_id,
+        name="Support",
+        workspace=Workspace(kind=kind, id=workspace_id or api.account.inbox_id),
+        published=published,
+        build=build,
+        options=options,
+        **overrides,
+    )
     account = account_id or api.account.account_id
 
     async def work(db: AsyncConnection) -> None:
-        await db.execute(t.chatflows.insert().values(
-            id=chatflow_id, account_id=account, name=chatflow.name, published=published,
-            priority=chatflow.priority, settings=chatflow_to_dict(chatflow), version=1,
-            created_at=START, updated_at=START))
+        await db.execute(
+            t.chatflows.insert().values(
+                id=chatflow_id,
+                account_id=account,
+                name=chatflow.name,
+                published=published,
+                priority=chatflow.priority,
+                settings=chatflow_to_dict(chatflow),
+                version=1,
+                created_at=START,
+                updated_at=START,
+            )
+        )
 
     run_db(api, work)
     return chatflow_id
@@ -155,9 +207,16 @@ def add_helpdesk(api: Api) -> str:
     inbox_id = new_id("inb")
 
     async def work(db: AsyncConnection) -> None:
-        await db.execute(t.inboxes.insert().values(
-            id=inbox_id, account_id=api.account.account_id, kind="helpdesk", name="Helpdesk",
-            chat_channel=True, created_at=START))
+        await db.execute(
+            t.inboxes.insert().values(
+                id=inbox_id,
+                account_id=api.account.account_id,
+                kind="helpdesk",
+                name="Helpdesk",
+                chat_channel=True,
+                created_at=START,
+            )
+        )
 
     run_db(api, work)
     return inbox_id
@@ -167,9 +226,16 @@ def add_survey(api: Api, question: str = "How did we do?") -> str:
     survey_id = new_id("srv")
 
     async def work(db: AsyncConnection) -> None:
-        await db.execute(t.surveys.insert().values(
-            id=survey_id, account_id=api.account.account_id, name="CSAT", delivery="chat",
-            question=question, created_at=START))
+        await db.execute(
+            t.surveys.insert().values(
+                id=survey_id,
+                account_id=api.account.account_id,
+                name="CSAT",
+                delivery="chat",
+                question=question,
+                created_at=START,
+            )
+        )
 
     run_db(api, work)
     return survey_id
@@ -179,25 +245,38 @@ def add_contact(api: Api, email: str, *, owner_id: str | None = None) -> str:
     contact_id = new_id("con")
 
     async def work(db: AsyncConnection) -> None:
-        await db.execute(t.contacts.insert().values(
-            id=contact_id, account_id=api.account.account_id, email=email, name="",
-            owner_id=owner_id, properties={}, marketing=False, subscriptions=[],
-            created_at=START))
+        await db.execute(
+            t.contacts.insert().values(
+                id=contact_id,
+                account_id=api.account.account_id,
+                email=email,
+                name="",
+                owner_id=owner_id,
+                properties={},
+                marketing=False,
+                subscriptions=[],
+                created_at=START,
+            )
+        )
 
     run_db(api, work)
     return contact_id
 
 
 def add_visitor(
-    api: Api, *, contact_id: str | None = None, identified: bool = False,
+    api: Api,
+    *,
+    contact_id: str | None = None,
+    identified: bool = False,
     account_id: str | None = None,
 ) -> dict[str, str]:
     """A visitor; returns the widget headers carrying its token."""
     account = account_id or api.account.account_id
 
     async def work(db: AsyncConnection) -> str:
-        _, token = await create_visitor(db, account, START, contact_id=contact_id,
-                                        identified=identified)
+        _, token = await create_visitor(
+            db, account, START, contact_id=contact_id, identified=identified
+        )
         return token
 
     return {"X-Visitor-Token": run_db(api, work)}
@@ -209,25 +288,29 @@ def widget_url(api: Api, path: str = "", account_id: str | None = None) -> str:
 
 def start(api: Api, visitor: dict[str, str], chatflow_id: str, **body: Any) -> dict[str, Any]:
     """Start a conversation through the widget API; returns the answer's JSON."""
-    response = api.client.post(widget_url(api), headers=visitor,
-                               json={"chatflow_id": chatflow_id, **body})
+    response = api.client.post(
+        widget_url(api), headers=visitor, json={"chatflow_id": chatflow_id, **body}
+    )
     assert response.status_code == 201, response.text
     answer: dict[str, Any] = response.json()
     return answer
 
 
-def say(api: Api, visitor: dict[str, str], conversation_id: str, text: str,
-        client_id: str | None = None) -> dict[str, Any]:
-    response = api.client.post(widget_url(api, f"/{conversation_id}/messages"), headers=visitor,
-                               json={"client_id": client_id or new_id("c"), "text": text})
+def say(
+    api: Api, visitor: dict[str, str], conversation_id: str, text: str, client_id: str | None = None
+) -> dict[str, Any]:
+    response = api.client.post(
+        widget_url(api, f"/{conversation_id}/messages"),
+        headers=visitor,
+        json={"client_id": client_id or new_id("c"), "text": text},
+    )
     assert response.status_code in (200, 201), response.text
     answer: dict[str, Any] = response.json()
     return answer
 
 
 def conversation(api: Api, conversation_id: str) -> dict[str, Any]:
-    response = api.client.get(f"/api/v1/conversations/{conversation_id}",
-                              headers=api.admin_headers)
+    response = api.client.get(f"/api/v1/conversations/{conversation_id}", headers=api.admin_headers)
     assert response.status_code == 200, response.text
     answer: dict[str, Any] = response.json()
     return answer
@@ -262,8 +345,9 @@ def no_frame(ws: WebSocketTestSession, seconds: float = 0.2) -> None:
     assert message is None, f"unexpected frame {message}"
 
 
-def frames_until(ws: WebSocketTestSession, kind: str, seconds: float = 5.0,
-                 **match: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def frames_until(
+    ws: WebSocketTestSession, kind: str, seconds: float = 5.0, **match: Any
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Frames up to the first of type ``kind`` (and fields ``match``); returns it and the
     ones before it."""
     before = []

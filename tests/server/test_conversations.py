@@ -38,8 +38,14 @@ OFF = AssignmentSettings(enabled=False)
 def scene(api: Api) -> dict[str, Any]:
     ann_id, ann = add_agent(api, "Ann", capacity=2)
     bob_id, bob = add_agent(api, "Bob", capacity=1, created_offset=1)
-    return {"ann_id": ann_id, "ann": ann, "bob_id": bob_id, "bob": bob,
-            "routed": add_chatflow(api), "manual": add_chatflow(api, assignment=OFF)}
+    return {
+        "ann_id": ann_id,
+        "ann": ann,
+        "bob_id": bob_id,
+        "bob": bob,
+        "routed": add_chatflow(api),
+        "manual": add_chatflow(api, assignment=OFF),
+    }
 
 
 def _url(conversation_id: str, action: str = "") -> str:
@@ -79,10 +85,12 @@ def test_views_page_with_limit_and_offset(api: Api, scene: dict) -> None:
     for _ in range(5):
         made.append(_new(api, scene["manual"]))
         api.clock.advance(timedelta(seconds=1))
-    first = api.client.get("/api/v1/conversations?view=unassigned&limit=2",
-                           headers=scene["ann"]).json()
-    rest = api.client.get("/api/v1/conversations?view=unassigned&limit=10&offset=2",
-                          headers=scene["ann"]).json()
+    first = api.client.get(
+        "/api/v1/conversations?view=unassigned&limit=2", headers=scene["ann"]
+    ).json()
+    rest = api.client.get(
+        "/api/v1/conversations?view=unassigned&limit=10&offset=2", headers=scene["ann"]
+    ).json()
     assert [c["id"] for c in first + rest] == made  # longest-waiting first
 
 
@@ -102,18 +110,27 @@ def test_an_api_key_reads_conversations_and_messages(api: Api, scene: dict) -> N
     assert [m["text"] for m in messages] == ["hi"]
     transcript = api.client.get(_url(chat, "/transcript?format=json"), headers=api.key_headers)
     assert transcript.status_code == 200
-    assert_error(api.client.get("/api/v1/conversations?view=mine", headers=api.key_headers),
-                 422, "validation_failed")
+    assert_error(
+        api.client.get("/api/v1/conversations?view=mine", headers=api.key_headers),
+        422,
+        "validation_failed",
+    )
 
 
 @pytest.mark.feature("CV6")
 def test_an_api_key_cannot_act_on_conversations(api: Api, scene: dict) -> None:
     chat = _new(api, scene["manual"])
-    for action, body in (("/messages", {"client_id": "k", "text": "hi"}),
-                         ("/assign", {"user_id": scene["ann_id"]}), ("/close", None),
-                         ("/read", {"up_to_sequence": 0})):
-        assert_error(api.client.post(_url(chat, action), headers=api.key_headers, json=body),
-                     403, "forbidden")
+    for action, body in (
+        ("/messages", {"client_id": "k", "text": "hi"}),
+        ("/assign", {"user_id": scene["ann_id"]}),
+        ("/close", None),
+        ("/read", {"up_to_sequence": 0}),
+    ):
+        assert_error(
+            api.client.post(_url(chat, action), headers=api.key_headers, json=body),
+            403,
+            "forbidden",
+        )
     assert rows(api, t.conversations, id=chat)[0]["status"] == "unassigned"
     assert count(api, t.messages) == 0
 
@@ -123,20 +140,27 @@ def test_the_inbox_needs_credentials(api: Api, scene: dict) -> None:
     assert_error(api.client.get("/api/v1/conversations"), 401, "unauthorized")
     assert_error(api.client.get(_url(chat)), 401, "unauthorized")
     assert_error(api.client.post(_url(chat, "/close")), 401, "unauthorized")
-    assert_error(api.client.get(_url(chat), headers={"Authorization": "Bearer lcs_nope"}),
-                 401, "unauthorized")
+    assert_error(
+        api.client.get(_url(chat), headers={"Authorization": "Bearer lcs_nope"}),
+        401,
+        "unauthorized",
+    )
 
 
 @pytest.mark.feature("CV2")
 def test_a_conversation_shows_the_visitors_context(api: Api, scene: dict) -> None:
     contact_id = add_contact(api, "kari@example.com")
     visitor = add_visitor(api, contact_id=contact_id)
-    chat = start(api, visitor, scene["routed"], page_url="https://acme.test/pricing",
-                 consent={"data_processing": True, "cookies": True})["conversation"]["id"]
+    chat = start(
+        api,
+        visitor,
+        scene["routed"],
+        page_url="https://acme.test/pricing",
+        consent={"data_processing": True, "cookies": True},
+    )["conversation"]["id"]
     detail = conversation(api, chat)
     assert detail["page_url"] == "https://acme.test/pricing"
-    assert detail["consent"] == {"cookies": True, "data_processing": True,
-                                 "communication": False}
+    assert detail["consent"] == {"cookies": True, "data_processing": True, "communication": False}
     assert detail["contact"]["email"] == "kari@example.com"
     assert detail["chatflow"]["id"] == scene["routed"]
     assert detail["visitor"]["identified"] is False
@@ -147,17 +171,24 @@ def test_unknown_and_foreign_conversations_are_404(api: Api, scene: dict) -> Non
     other = other_account(api.client.app_state["server"].settings)
     foreign_flow = add_chatflow(api, account_id=other.account_id, workspace_id=other.inbox_id)
     foreign_visitor = add_visitor(api, account_id=other.account_id)
-    response = api.client.post(f"/widget/v1/{other.account_id}/conversations",
-                               headers=foreign_visitor, json={"chatflow_id": foreign_flow})
+    response = api.client.post(
+        f"/widget/v1/{other.account_id}/conversations",
+        headers=foreign_visitor,
+        json={"chatflow_id": foreign_flow},
+    )
     foreign = response.json()["conversation"]["id"]
     for chat in ("cnv_unknown", foreign):
-        for method, action, body in (("get", "", None), ("get", "/messages", None),
-                                     ("post", "/messages", {"client_id": "a", "text": "x"}),
-                                     ("post", "/assign", {"user_id": scene["ann_id"]}),
-                                     ("post", "/transfer", {"user_id": scene["ann_id"]}),
-                                     ("post", "/close", None), ("post", "/reopen", None),
-                                     ("get", "/transcript", None),
-                                     ("post", "/read", {"up_to_sequence": 0})):
+        for method, action, body in (
+            ("get", "", None),
+            ("get", "/messages", None),
+            ("post", "/messages", {"client_id": "a", "text": "x"}),
+            ("post", "/assign", {"user_id": scene["ann_id"]}),
+            ("post", "/transfer", {"user_id": scene["ann_id"]}),
+            ("post", "/close", None),
+            ("post", "/reopen", None),
+            ("get", "/transcript", None),
+            ("post", "/read", {"up_to_sequence": 0}),
+        ):
             got = api.client.request(method, _url(chat, action), headers=scene["ann"], json=body)
             assert_error(got, 404, "not_found")
     assert rows(api, t.conversations, id=foreign)[0]["status"] == "waiting"
@@ -174,8 +205,9 @@ def test_an_agent_replies_and_a_resend_is_not_a_duplicate(api: Api, scene: dict)
     assert body["sender_id"] == scene["ann_id"] and body["sender"]["name"] == "Ann"
     again = api.client.post(url, headers=scene["ann"], json={"client_id": "r1", "text": "Hello"})
     assert again.status_code == 200 and again.json()["id"] == body["id"]
-    same_id_from_visitor_side = api.client.post(url, headers=scene["ann"],
-                                                json={"client_id": "v1", "text": "ok"})
+    same_id_from_visitor_side = api.client.post(
+        url, headers=scene["ann"], json={"client_id": "v1", "text": "ok"}
+    )
     assert same_id_from_visitor_side.status_code == 201  # client ids are per side
     assert count(api, t.messages, conversation_id=chat) == 3
 
@@ -195,19 +227,26 @@ def test_bad_replies_are_refused_and_store_nothing(
     api: Api, scene: dict, body: bytes, status: int, code: str
 ) -> None:
     chat = _new(api, scene["routed"])
-    response = api.client.post(_url(chat, "/messages"), content=body,
-                               headers={**scene["ann"], "content-type": "application/json"})
+    response = api.client.post(
+        _url(chat, "/messages"),
+        content=body,
+        headers={**scene["ann"], "content-type": "application/json"},
+    )
     assert_error(response, status, code)
     assert count(api, t.messages) == 0
 
 
 def test_an_oversize_reply_is_refused(api: Api, scene: dict) -> None:
     chat = _new(api, scene["routed"])
-    too_long = api.client.post(_url(chat, "/messages"), headers=scene["ann"],
-                               json={"client_id": "a", "text": "z" * 5001})
+    too_long = api.client.post(
+        _url(chat, "/messages"), headers=scene["ann"], json={"client_id": "a", "text": "z" * 5001}
+    )
     assert_error(too_long, 422, "validation_failed")
-    too_big = api.client.post(_url(chat, "/messages"), headers=scene["ann"],
-                              json={"client_id": "a", "text": "z" * 300_000})
+    too_big = api.client.post(
+        _url(chat, "/messages"),
+        headers=scene["ann"],
+        json={"client_id": "a", "text": "z" * 300_000},
+    )
     assert_error(too_big, 413, "payload_too_large")
     assert count(api, t.messages) == 0
 
@@ -222,13 +261,15 @@ def test_bad_after_values_are_422(api: Api, scene: dict, after: str) -> None:
 @pytest.mark.feature("RT6")
 def test_an_agent_claims_an_unassigned_conversation(api: Api, scene: dict) -> None:
     chat = _new(api, scene["manual"])
-    claimed = api.client.post(_url(chat, "/assign"), headers=scene["bob"],
-                              json={"user_id": scene["bob_id"]})
+    claimed = api.client.post(
+        _url(chat, "/assign"), headers=scene["bob"], json={"user_id": scene["bob_id"]}
+    )
     assert claimed.status_code == 200, claimed.text
     assert claimed.json()["status"] == "assigned"
     assert claimed.json()["assignee_id"] == scene["bob_id"]
-    again = api.client.post(_url(chat, "/assign"), headers=scene["ann"],
-                            json={"user_id": scene["ann_id"]})
+    again = api.client.post(
+        _url(chat, "/assign"), headers=scene["ann"], json={"user_id": scene["ann_id"]}
+    )
     assert_error(again, 409, "invalid_transition")
     assert conversation(api, chat)["assignee_id"] == scene["bob_id"]
 
@@ -238,8 +279,9 @@ def test_assigning_someone_at_their_limit_is_refused(api: Api, scene: dict) -> N
     full = _new(api, scene["manual"])
     api.client.post(_url(full, "/assign"), headers=scene["bob"], json={"user_id": scene["bob_id"]})
     chat = _new(api, scene["manual"])
-    refused = api.client.post(_url(chat, "/assign"), headers=scene["ann"],
-                              json={"user_id": scene["bob_id"]})
+    refused = api.client.post(
+        _url(chat, "/assign"), headers=scene["ann"], json={"user_id": scene["bob_id"]}
+    )
     assert_error(refused, 409, "at_capacity")
     stored = rows(api, t.conversations, id=chat)[0]
     assert stored["status"] == "unassigned" and stored["assignee_id"] is None
@@ -259,24 +301,27 @@ def test_bad_assignments_are_refused(
     api: Api, scene: dict, body: dict, status: int, code: str
 ) -> None:
     chat = _new(api, scene["manual"])
-    assert_error(api.client.post(_url(chat, "/assign"), headers=scene["ann"], json=body),
-                 status, code)
+    assert_error(
+        api.client.post(_url(chat, "/assign"), headers=scene["ann"], json=body), status, code
+    )
     assert rows(api, t.conversations, id=chat)[0]["status"] == "unassigned"
 
 
 def test_a_user_without_a_seat_cannot_hold_conversations(api: Api, scene: dict) -> None:
     seatless, _ = add_agent(api, "Sam", has_seat=False, created_offset=5)
     chat = _new(api, scene["manual"])
-    response = api.client.post(_url(chat, "/assign"), headers=scene["ann"],
-                               json={"user_id": seatless})
+    response = api.client.post(
+        _url(chat, "/assign"), headers=scene["ann"], json={"user_id": seatless}
+    )
     assert "user_id" in assert_error(response, 422, "validation_failed")["fields"]
 
 
 def test_a_user_of_another_account_cannot_be_assigned(api: Api, scene: dict) -> None:
     other = other_account(api.client.app_state["server"].settings)
     chat = _new(api, scene["manual"])
-    response = api.client.post(_url(chat, "/assign"), headers=scene["ann"],
-                               json={"user_id": other.admin_id})
+    response = api.client.post(
+        _url(chat, "/assign"), headers=scene["ann"], json={"user_id": other.admin_id}
+    )
     assert_error(response, 422, "validation_failed")
 
 
@@ -284,22 +329,28 @@ def test_a_user_of_another_account_cannot_be_assigned(api: Api, scene: dict) -> 
 def test_a_conversation_is_transferred_to_someone_with_room(api: Api, scene: dict) -> None:
     chat = _new(api, scene["routed"])
     assert conversation(api, chat)["assignee_id"] == scene["ann_id"]
-    moved = api.client.post(_url(chat, "/transfer"), headers=scene["ann"],
-                            json={"user_id": scene["bob_id"]})
+    moved = api.client.post(
+        _url(chat, "/transfer"), headers=scene["ann"], json={"user_id": scene["bob_id"]}
+    )
     assert moved.status_code == 200 and moved.json()["assignee_id"] == scene["bob_id"]
-    same = api.client.post(_url(chat, "/transfer"), headers=scene["ann"],
-                           json={"user_id": scene["bob_id"]})
+    same = api.client.post(
+        _url(chat, "/transfer"), headers=scene["ann"], json={"user_id": scene["bob_id"]}
+    )
     assert_error(same, 409, "already_assigned")
-    full = api.client.post(_url(_new(api, scene["routed"]), "/transfer"), headers=scene["ann"],
-                           json={"user_id": scene["bob_id"]})
+    full = api.client.post(
+        _url(_new(api, scene["routed"]), "/transfer"),
+        headers=scene["ann"],
+        json={"user_id": scene["bob_id"]},
+    )
     assert_error(full, 409, "at_capacity")
 
 
 @pytest.mark.feature("RT6")
 def test_only_an_assigned_conversation_is_transferred(api: Api, scene: dict) -> None:
     chat = _new(api, scene["manual"])
-    response = api.client.post(_url(chat, "/transfer"), headers=scene["ann"],
-                               json={"user_id": scene["bob_id"]})
+    response = api.client.post(
+        _url(chat, "/transfer"), headers=scene["ann"], json={"user_id": scene["bob_id"]}
+    )
     assert_error(response, 409, "invalid_transition")
     assert rows(api, t.conversations, id=chat)[0]["assignee_id"] is None
 
@@ -309,13 +360,15 @@ def test_close_and_reopen_follow_the_life_cycle(api: Api, scene: dict) -> None:
     chat = _new(api, scene["routed"])
     closed = api.client.post(_url(chat, "/close"), headers=scene["ann"])
     assert closed.json()["status"] == "closed" and closed.json()["closed_at"]
-    assert_error(api.client.post(_url(chat, "/close"), headers=scene["ann"]), 409,
-                 "invalid_transition")
+    assert_error(
+        api.client.post(_url(chat, "/close"), headers=scene["ann"]), 409, "invalid_transition"
+    )
     reopened = api.client.post(_url(chat, "/reopen"), headers=scene["ann"])
     assert reopened.status_code == 200
     assert reopened.json()["status"] == "assigned" and reopened.json()["closed_at"] is None
-    assert_error(api.client.post(_url(chat, "/reopen"), headers=scene["ann"]), 409,
-                 "invalid_transition")
+    assert_error(
+        api.client.post(_url(chat, "/reopen"), headers=scene["ann"]), 409, "invalid_transition"
+    )
 
 
 @pytest.mark.feature("RT2")
@@ -334,27 +387,38 @@ def test_the_transcript_lists_every_message_in_the_accounts_time_zone(
 ) -> None:
     contact_id = add_contact(api, "kari@example.com")
     visitor = add_visitor(api, contact_id=contact_id)
-    chat = start(api, visitor, scene["routed"],
-                 message={"client_id": "a", "text": "Hi"})["conversation"]["id"]
-    api.client.post(_url(chat, "/messages"), headers=scene["ann"],
-                    json={"client_id": "r", "text": "Hello Kari"})
+    chat = start(api, visitor, scene["routed"], message={"client_id": "a", "text": "Hi"})[
+        "conversation"
+    ]["id"]
+    api.client.post(
+        _url(chat, "/messages"), headers=scene["ann"], json={"client_id": "r", "text": "Hello Kari"}
+    )
     text = api.client.get(_url(chat, "/transcript"), headers=scene["ann"])
     assert text.headers["content-type"].startswith("text/plain")
-    assert text.text == ("2026-01-05 11:00 kari@example.com: Hi\n"
-                         "2026-01-05 11:00 Ann: Hello Kari\n")  # Europe/Oslo is UTC+1
+    assert text.text == (
+        "2026-01-05 11:00 kari@example.com: Hi\n2026-01-05 11:00 Ann: Hello Kari\n"
+    )  # Europe/Oslo is UTC+1
     as_json = api.client.get(_url(chat, "/transcript?format=json"), headers=scene["ann"]).json()
     assert as_json == {"conversation_id": chat, "lines": text.text.splitlines()}
-    assert_error(api.client.get(_url(chat, "/transcript?format=pdf"), headers=scene["ann"]),
-                 422, "validation_failed")
+    assert_error(
+        api.client.get(_url(chat, "/transcript?format=pdf"), headers=scene["ann"]),
+        422,
+        "validation_failed",
+    )
 
 
 @pytest.mark.feature("CV5", "BD4")
 def test_the_transcript_names_the_brand_under_the_branding_alias(api: Api, scene: dict) -> None:
-    branded = add_chatflow(api, build=BuildSettings(heading=HeadingSettings(
-        kind=HeadingKind.BRANDING, brand_name="Acme", brand_alias=True)))
+    branded = add_chatflow(
+        api,
+        build=BuildSettings(
+            heading=HeadingSettings(kind=HeadingKind.BRANDING, brand_name="Acme", brand_alias=True)
+        ),
+    )
     chat = _new(api, branded)
-    api.client.post(_url(chat, "/messages"), headers=scene["ann"],
-                    json={"client_id": "r", "text": "Hello"})
+    api.client.post(
+        _url(chat, "/messages"), headers=scene["ann"], json={"client_id": "r", "text": "Hello"}
+    )
     text = api.client.get(_url(chat, "/transcript"), headers=scene["ann"]).text
     assert text == "2026-01-05 11:00 Acme: Hello\n"
 
@@ -370,8 +434,11 @@ def test_an_agent_marks_the_visitors_messages_read(api: Api, scene: dict) -> Non
     stored = {m["sequence"]: m["read_at"] for m in rows(api, t.messages, conversation_id=chat)}
     assert stored[1] and stored[2] and stored[3] is None
     for body in ({"up_to_sequence": 4}, {"up_to_sequence": "2"}, {}):
-        assert_error(api.client.post(_url(chat, "/read"), headers=scene["ann"], json=body),
-                     422, "validation_failed")
+        assert_error(
+            api.client.post(_url(chat, "/read"), headers=scene["ann"], json=body),
+            422,
+            "validation_failed",
+        )
 
 
 def test_the_openapi_document_describes_the_conversation_endpoints(api: Api) -> None:

@@ -42,13 +42,18 @@ def _stored(api: Api, conversation_id: str) -> dict[str, Any]:
 @pytest.mark.feature("CV1")
 def test_sequence_numbers_count_both_sides_from_one(api: Api, chat: dict) -> None:
     say(api, chat["visitor"], chat["id"], "hi")
-    api.client.post(f"/api/v1/conversations/{chat['id']}/messages", headers=chat["agent"],
-                    json={"client_id": "r1", "text": "hello"})
+    api.client.post(
+        f"/api/v1/conversations/{chat['id']}/messages",
+        headers=chat["agent"],
+        json={"client_id": "r1", "text": "hello"},
+    )
     say(api, chat["visitor"], chat["id"], "thanks")
-    stored = sorted(rows(api, t.messages, conversation_id=chat["id"]),
-                    key=lambda m: m["sequence"])
+    stored = sorted(rows(api, t.messages, conversation_id=chat["id"]), key=lambda m: m["sequence"])
     assert [(m["sequence"], m["sender_kind"]) for m in stored] == [
-        (1, "visitor"), (2, "agent"), (3, "visitor")]
+        (1, "visitor"),
+        (2, "agent"),
+        (3, "visitor"),
+    ]
     assert _stored(api, chat["id"])["last_sequence"] == 3
 
 
@@ -64,10 +69,13 @@ def test_the_agent_reads_what_came_after_a_sequence_number(api: Api, chat: dict)
     for text in ("a", "b", "c", "d"):
         say(api, chat["visitor"], chat["id"], text)
     url = f"/api/v1/conversations/{chat['id']}/messages"
-    assert [m["text"] for m in api.client.get(f"{url}?after=2",
-                                              headers=chat["agent"]).json()] == ["c", "d"]
-    assert [m["text"] for m in api.client.get(f"{url}?after=1&limit=2",
-                                              headers=chat["agent"]).json()] == ["b", "c"]
+    assert [m["text"] for m in api.client.get(f"{url}?after=2", headers=chat["agent"]).json()] == [
+        "c",
+        "d",
+    ]
+    assert [
+        m["text"] for m in api.client.get(f"{url}?after=1&limit=2", headers=chat["agent"]).json()
+    ] == ["b", "c"]
     assert api.client.get(f"{url}?after=4", headers=chat["agent"]).json() == []
 
 
@@ -79,10 +87,19 @@ def test_simultaneous_messages_get_distinct_consecutive_numbers(api: Api, chat: 
     senders = [(SenderKind.VISITOR, None), (SenderKind.AGENT, chat["agent_id"])]
 
     async def burst() -> list[Any]:
-        return await asyncio.gather(*(
-            post_message(server, conversation, sender_kind=senders[i % 2][0],
-                         sender_id=senders[i % 2][1], client_id=f"m{i}", text=f"message {i}")
-            for i in range(20)))
+        return await asyncio.gather(
+            *(
+                post_message(
+                    server,
+                    conversation,
+                    sender_kind=senders[i % 2][0],
+                    sender_id=senders[i % 2][1],
+                    client_id=f"m{i}",
+                    text=f"message {i}",
+                )
+                for i in range(20)
+            )
+        )
 
     results = run_async(api, burst)
     assert all(created for _, created in results)
@@ -97,9 +114,19 @@ def test_racing_resends_of_one_message_store_it_once(api: Api, chat: dict) -> No
     conversation = _stored(api, chat["id"])
 
     async def burst() -> list[Any]:
-        return await asyncio.gather(*(
-            post_message(server, conversation, sender_kind=SenderKind.VISITOR, sender_id=None,
-                         client_id="same", text="hello?") for _ in range(8)))
+        return await asyncio.gather(
+            *(
+                post_message(
+                    server,
+                    conversation,
+                    sender_kind=SenderKind.VISITOR,
+                    sender_id=None,
+                    client_id="same",
+                    text="hello?",
+                )
+                for _ in range(8)
+            )
+        )
 
     results = run_async(api, burst)
     assert len({view["id"] for view, _ in results}) == 1
@@ -114,8 +141,9 @@ def test_a_resend_after_other_messages_still_returns_the_original(api: Api, chat
     say(api, chat["visitor"], chat["id"], "two", client_id="c2")
     again = say(api, chat["visitor"], chat["id"], "one", client_id="c1")
     assert again == first
-    later = api.client.get(widget_url(api, f"/{chat['id']}/messages?after=0"),
-                           headers=chat["visitor"]).json()
+    later = api.client.get(
+        widget_url(api, f"/{chat['id']}/messages?after=0"), headers=chat["visitor"]
+    ).json()
     assert [m["text"] for m in later] == ["one", "two"]
 
 

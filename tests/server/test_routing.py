@@ -75,8 +75,12 @@ def test_only_the_named_users_and_teams_get_conversations(api: Api) -> None:
     team = add_team(api, "Sales")
     bob, _ = add_agent(api, "Bob", capacity=5, team_ids=[team], created_offset=1)
     cid, _ = add_agent(api, "Cid", capacity=5, created_offset=2)
-    chatflow_id = add_chatflow(api, assignment=AssignmentSettings(
-        user_ids=(cid,), team_ids=(team,), strategy=RoutingStrategy.ROUND_ROBIN))
+    chatflow_id = add_chatflow(
+        api,
+        assignment=AssignmentSettings(
+            user_ids=(cid,), team_ids=(team,), strategy=RoutingStrategy.ROUND_ROBIN
+        ),
+    )
     got = {start(api, add_visitor(api), chatflow_id)["conversation"]["id"] for _ in range(4)}
     assert set(_held(api)) == {bob, cid}
     assert sum(_held(api).values()) == len(got)
@@ -86,8 +90,10 @@ def test_only_the_named_users_and_teams_get_conversations(api: Api) -> None:
 def test_skill_rules_route_by_the_conversations_properties(api: Api) -> None:
     add_agent(api, "Ann", capacity=5)
     nora, _ = add_agent(api, "Nora", capacity=5, skills=["norwegian"], created_offset=1)
-    chatflow_id = add_chatflow(api, assignment=AssignmentSettings(
-        skill_rules=(SkillRule("language", "nb", ("norwegian",)),)))
+    chatflow_id = add_chatflow(
+        api,
+        assignment=AssignmentSettings(skill_rules=(SkillRule("language", "nb", ("norwegian",)),)),
+    )
     for _ in range(3):
         chat = start(api, add_visitor(api), chatflow_id, properties={"language": "nb"})
         assert conversation(api, chat["conversation"]["id"])["assignee_id"] == nora
@@ -96,8 +102,9 @@ def test_skill_rules_route_by_the_conversations_properties(api: Api) -> None:
 @pytest.mark.feature("RT3", "RT5")
 def test_a_conversation_nobody_has_the_skills_for_waits(api: Api) -> None:
     add_agent(api, "Ann", capacity=5)
-    chatflow_id = add_chatflow(api, assignment=AssignmentSettings(
-        skill_rules=(SkillRule("topic", "legal", ("law",)),)))
+    chatflow_id = add_chatflow(
+        api, assignment=AssignmentSettings(skill_rules=(SkillRule("topic", "legal", ("law",)),))
+    )
     chat = start(api, add_visitor(api), chatflow_id, properties={"topic": "legal"})
     assert chat["conversation"]["status"] == "waiting"
 
@@ -116,12 +123,19 @@ def test_the_contacts_owner_gets_the_conversation(api: Api) -> None:
 
 @pytest.mark.feature("RT5")
 def test_round_robin_takes_turns_and_remembers_its_place(api: Api) -> None:
-    agents = [add_agent(api, name, capacity=10, created_offset=i)[0]
-              for i, name in enumerate(("Ann", "Bob", "Cid"))]
-    chatflow_id = add_chatflow(api, assignment=AssignmentSettings(
-        strategy=RoutingStrategy.ROUND_ROBIN))
-    order = [conversation(api, start(api, add_visitor(api), chatflow_id)["conversation"]["id"])
-             ["assignee_id"] for _ in range(5)]
+    agents = [
+        add_agent(api, name, capacity=10, created_offset=i)[0]
+        for i, name in enumerate(("Ann", "Bob", "Cid"))
+    ]
+    chatflow_id = add_chatflow(
+        api, assignment=AssignmentSettings(strategy=RoutingStrategy.ROUND_ROBIN)
+    )
+    order = [
+        conversation(api, start(api, add_visitor(api), chatflow_id)["conversation"]["id"])[
+            "assignee_id"
+        ]
+        for _ in range(5)
+    ]
     assert order == [agents[0], agents[1], agents[2], agents[0], agents[1]]
     [state] = rows(api, t.routing_state, account_id=api.account.account_id)
     assert state["last_assigned_id"] == agents[1]
@@ -129,7 +143,7 @@ def test_round_robin_takes_turns_and_remembers_its_place(api: Api) -> None:
 
 @pytest.mark.feature("RT5", "AV8")
 def test_when_everyone_is_full_conversations_wait_and_the_longest_waiting_goes_first(
-    api: Api
+    api: Api,
 ) -> None:
     ann, ann_headers = add_agent(api, "Ann", capacity=1)
     chatflow_id = add_chatflow(api)
@@ -145,8 +159,11 @@ def test_when_everyone_is_full_conversations_wait_and_the_longest_waiting_goes_f
     assert closed.status_code == 200
     assert _status(api, waiting[0]) == ("assigned", ann)
     assert [_status(api, chat)[0] for chat in waiting[1:]] == ["waiting", "waiting"]
-    api.client.post(f"/api/v1/conversations/{waiting[0]}/transfer", headers=ann_headers,
-                    json={"user_id": api.account.admin_id})
+    api.client.post(
+        f"/api/v1/conversations/{waiting[0]}/transfer",
+        headers=ann_headers,
+        json={"user_id": api.account.admin_id},
+    )
     assert _status(api, waiting[1]) == ("assigned", ann)  # transferring away freed Ann
     assert _held(api)[ann] == 1
 
@@ -176,26 +193,39 @@ def test_raising_a_limit_through_the_users_api_serves_the_queue(api: Api) -> Non
     chatflow_id = add_chatflow(api)
     chats = [start(api, add_visitor(api), chatflow_id)["conversation"]["id"] for _ in range(3)]
     assert _held(api)[ann] == 1
-    raised = api.client.patch(f"/api/v1/users/{ann}", headers=api.admin_headers,
-                              json={"capacity": 3})
+    raised = api.client.patch(
+        f"/api/v1/users/{ann}", headers=api.admin_headers, json={"capacity": 3}
+    )
     assert raised.status_code == 200, raised.text
     assert all(_status(api, chat) == ("assigned", ann) for chat in chats)
 
 
 @pytest.mark.feature("RT5", "AV8")
 def test_a_burst_of_thirty_simultaneous_starts_never_exceeds_capacity(api: Api) -> None:
-    agents = [add_agent(api, name, capacity=2, created_offset=i)[0]
-              for i, name in enumerate(("Ann", "Bob", "Cid"))]
+    agents = [
+        add_agent(api, name, capacity=2, created_offset=i)[0]
+        for i, name in enumerate(("Ann", "Bob", "Cid"))
+    ]
     chatflow_id = add_chatflow(api)
     server = server_of(api)
     visitors = [_visitor_id(api) for _ in range(30)]
 
     async def burst() -> list[Any]:
-        return await asyncio.gather(*(
-            start_conversation(server, api.account.account_id, visitor, chatflow_id=chatflow_id,
-                               page_url="", properties={}, consent=ConsentGiven(),
-                               first_message=None)
-            for visitor in visitors))
+        return await asyncio.gather(
+            *(
+                start_conversation(
+                    server,
+                    api.account.account_id,
+                    visitor,
+                    chatflow_id=chatflow_id,
+                    page_url="",
+                    properties={},
+                    consent=ConsentGiven(),
+                    first_message=None,
+                )
+                for visitor in visitors
+            )
+        )
 
     started = run_async(api, burst)
     assert len(started) == 30
@@ -214,8 +244,11 @@ def test_threads_starting_at_once_over_http_never_exceed_capacity(api: Api) -> N
     visitors = [add_visitor(api) for _ in range(12)]
 
     def go(visitor: dict[str, str]) -> int:
-        return api.client.post(f"/widget/v1/{api.account.account_id}/conversations",
-                               headers=visitor, json={"chatflow_id": chatflow_id}).status_code
+        return api.client.post(
+            f"/widget/v1/{api.account.account_id}/conversations",
+            headers=visitor,
+            json={"chatflow_id": chatflow_id},
+        ).status_code
 
     with ThreadPoolExecutor(max_workers=12) as pool:
         codes = list(pool.map(go, visitors))
@@ -232,8 +265,11 @@ def _visitor_id(api: Api) -> str:
 
 
 def test_starting_on_an_unknown_chatflow_is_refused(api: Api) -> None:
-    response = api.client.post(f"/widget/v1/{api.account.account_id}/conversations",
-                               headers=add_visitor(api), json={"chatflow_id": "cfl_gone"})
+    response = api.client.post(
+        f"/widget/v1/{api.account.account_id}/conversations",
+        headers=add_visitor(api),
+        json={"chatflow_id": "cfl_gone"},
+    )
     assert_error(response, 422, "validation_failed")
     assert rows(api, t.conversations) == []
 
@@ -245,8 +281,7 @@ POSTGRES = os.environ.get("LIVECHAT_TEST_POSTGRES", "postgresql+asyncpg://postgr
 
 
 async def _postgres_database() -> str | None:
-    admin = sa.ext.asyncio.create_async_engine(f"{POSTGRES}/postgres",
-                                               isolation_level="AUTOCOMMIT")
+    admin = sa.ext.asyncio.create_async_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
     name = f"livechat_test_{secrets.token_hex(4)}"
     try:
         async with admin.connect() as db:
@@ -259,8 +294,7 @@ async def _postgres_database() -> str | None:
 
 
 async def _drop(name: str) -> None:
-    admin = sa.ext.asyncio.create_async_engine(f"{POSTGRES}/postgres",
-                                               isolation_level="AUTOCOMMIT")
+    admin = sa.ext.asyncio.create_async_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
     try:
         async with admin.connect() as db:
             await db.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -274,22 +308,49 @@ async def _seed(engine: AsyncEngine) -> tuple[str, list[str], str, list[str]]:
 
     from .chat_scene import LEGITIMATE
 
-    account = await create_account(engine, START, name="Acme", admin_email="a@acme.test",
-                                   admin_password="pw")
+    account = await create_account(
+        engine, START, name="Acme", admin_email="a@acme.test", admin_password="pw"
+    )
     agents = [new_id("usr") for _ in range(4)]
-    chatflow = Chatflow(id=new_id("cfl"), name="Support", published=True, options=LEGITIMATE,
-                        workspace=Workspace(id=account.inbox_id))
+    chatflow = Chatflow(
+        id=new_id("cfl"),
+        name="Support",
+        published=True,
+        options=LEGITIMATE,
+        workspace=Workspace(id=account.inbox_id),
+    )
     async with engine.begin() as db:
         for i, agent in enumerate(agents):
-            await db.execute(t.users.insert().values(
-                id=agent, account_id=account.account_id, email=f"{agent}@acme.test", name=agent,
-                password_hash="x", role="agent", permissions=[], has_seat=True,
-                status="available", capacity=3, skills=[], idle_since=START,
-                created_at=START + timedelta(seconds=i)))
-        await db.execute(t.chatflows.insert().values(
-            id=chatflow.id, account_id=account.account_id, name="Support", published=True,
-            priority=100, settings=chatflow_to_dict(chatflow), version=1, created_at=START,
-            updated_at=START))
+            await db.execute(
+                t.users.insert().values(
+                    id=agent,
+                    account_id=account.account_id,
+                    email=f"{agent}@acme.test",
+                    name=agent,
+                    password_hash="x",
+                    role="agent",
+                    permissions=[],
+                    has_seat=True,
+                    status="available",
+                    capacity=3,
+                    skills=[],
+                    idle_since=START,
+                    created_at=START + timedelta(seconds=i),
+                )
+            )
+        await db.execute(
+            t.chatflows.insert().values(
+                id=chatflow.id,
+                account_id=account.account_id,
+                name="Support",
+                published=True,
+                priority=100,
+                settings=chatflow_to_dict(chatflow),
+                version=1,
+                created_at=START,
+                updated_at=START,
+            )
+        )
         visitors = []
         for _ in range(40):
             row, _ = await create_visitor(db, account.account_id, START)
@@ -309,21 +370,48 @@ async def test_two_workers_on_postgresql_never_push_anyone_over_their_limit() ->
     try:
         await migrate(workers[0])
         account_id, agents, chatflow_id, visitors = await _seed(workers[0])
-        servers = [Server(settings=settings, clock=ControllableClock(START, running=False),
-                          engine=engine, broadcast=LocalBroadcast()) for engine in workers]
+        servers = [
+            Server(
+                settings=settings,
+                clock=ControllableClock(START, running=False),
+                engine=engine,
+                broadcast=LocalBroadcast(),
+            )
+            for engine in workers
+        ]
         # Each worker has its own process lock: only the database's lock keeps them apart.
-        await asyncio.gather(*(
-            start_conversation(servers[i % 2], account_id, visitor, chatflow_id=chatflow_id,
-                               page_url="", properties={}, consent=ConsentGiven(),
-                               first_message=None)
-            for i, visitor in enumerate(visitors)))
+        await asyncio.gather(
+            *(
+                start_conversation(
+                    servers[i % 2],
+                    account_id,
+                    visitor,
+                    chatflow_id=chatflow_id,
+                    page_url="",
+                    properties={},
+                    consent=ConsentGiven(),
+                    first_message=None,
+                )
+                for i, visitor in enumerate(visitors)
+            )
+        )
         async with workers[1].connect() as db:
-            held = Counter((await db.execute(
-                sa.select(t.conversations.c.assignee_id)
-                .where(t.conversations.c.status == "assigned"))).scalars())
-            waiting = (await db.execute(
-                sa.select(sa.func.count()).select_from(t.conversations)
-                .where(t.conversations.c.status == "waiting"))).scalar_one()
+            held = Counter(
+                (
+                    await db.execute(
+                        sa.select(t.conversations.c.assignee_id).where(
+                            t.conversations.c.status == "assigned"
+                        )
+                    )
+                ).scalars()
+            )
+            waiting = (
+                await db.execute(
+                    sa.select(sa.func.count())
+                    .select_from(t.conversations)
+                    .where(t.conversations.c.status == "waiting")
+                )
+            ).scalar_one()
         assert held == dict.fromkeys(agents, 3)
         assert waiting == 40 - 12
     finally:

@@ -15,7 +15,15 @@ from reference_server.domain.chatflow import (
 )
 from reference_server.store import schema as t
 
-from .chat_scene import add_agent, add_chatflow, add_helpdesk, add_visitor, conversation, rows, start
+from .chat_scene import (
+    add_agent,
+    add_chatflow,
+    add_helpdesk,
+    add_visitor,
+    conversation,
+    rows,
+    start,
+)
 from .conftest import Api
 from .people import other_account
 from .test_basics import assert_error
@@ -24,18 +32,26 @@ from .test_basics import assert_error
 @pytest.fixture
 def helpdesk_flow(api: Api) -> str:
     add_agent(api, "Ann", capacity=5)
-    return add_chatflow(api, kind=WorkspaceKind.HELPDESK, workspace_id=add_helpdesk(api),
-                        options=OptionsSettings(
-                            ticket_defaults={"priority": "high", "pipeline": "chat-support"},
-                            data_processing_consent=DataProcessingConsent(
-                                kind=DataProcessingKind.LEGITIMATE_INTEREST)))
+    return add_chatflow(
+        api,
+        kind=WorkspaceKind.HELPDESK,
+        workspace_id=add_helpdesk(api),
+        options=OptionsSettings(
+            ticket_defaults={"priority": "high", "pipeline": "chat-support"},
+            data_processing_consent=DataProcessingConsent(
+                kind=DataProcessingKind.LEGITIMATE_INTEREST
+            ),
+        ),
+    )
 
 
 def _ticket_of(api: Api, helpdesk_flow: str, text: str = "My invoice is wrong") -> dict[str, Any]:
-    chat = start(api, add_visitor(api), helpdesk_flow,
-                 message={"client_id": "a", "text": text})["conversation"]["id"]
-    [ticket] = api.client.get(f"/api/v1/tickets?conversation_id={chat}",
-                              headers=api.admin_headers).json()
+    chat = start(api, add_visitor(api), helpdesk_flow, message={"client_id": "a", "text": text})[
+        "conversation"
+    ]["id"]
+    [ticket] = api.client.get(
+        f"/api/v1/tickets?conversation_id={chat}", headers=api.admin_headers
+    ).json()
     return ticket
 
 
@@ -45,9 +61,13 @@ def test_a_helpdesk_chat_becomes_a_ticket_with_the_chatflows_defaults(
 ) -> None:
     ticket = _ticket_of(api, helpdesk_flow)
     assert ticket["subject"] == "My invoice is wrong"
-    assert ticket["properties"] == {"pipeline": "chat-support", "stage": "new",
-                                    "priority": "high", "source": "chat",
-                                    "subject": "My invoice is wrong"}
+    assert ticket["properties"] == {
+        "pipeline": "chat-support",
+        "stage": "new",
+        "priority": "high",
+        "source": "chat",
+        "subject": "My invoice is wrong",
+    }
     assert conversation(api, ticket["conversation_id"])["ticket_id"] == ticket["id"]
 
 
@@ -74,14 +94,24 @@ def test_tickets_are_listed_read_and_changed(api: Api, helpdesk_flow: str) -> No
     assert [item["id"] for item in listed] == [ticket["id"]]
     url = f"/api/v1/tickets/{ticket['id']}"
     assert api.client.get(url, headers=api.key_headers).json() == ticket
-    changed = api.client.patch(url, headers=api.admin_headers, json={
-        "subject": "Invoice 42", "properties": {"stage": "waiting", "priority": None,
-                                                "team": "billing"}})
+    changed = api.client.patch(
+        url,
+        headers=api.admin_headers,
+        json={
+            "subject": "Invoice 42",
+            "properties": {"stage": "waiting", "priority": None, "team": "billing"},
+        },
+    )
     assert changed.status_code == 200, changed.text
     body = changed.json()
     assert body["subject"] == "Invoice 42"
-    assert body["properties"] == {"pipeline": "chat-support", "stage": "waiting",
-                                  "source": "chat", "team": "billing", "subject": "Invoice 42"}
+    assert body["properties"] == {
+        "pipeline": "chat-support",
+        "stage": "waiting",
+        "source": "chat",
+        "team": "billing",
+        "subject": "Invoice 42",
+    }
     assert api.client.get(url, headers=api.admin_headers).json() == body
 
 
@@ -102,8 +132,11 @@ def test_bad_ticket_changes_are_refused_and_change_nothing(
     api: Api, helpdesk_flow: str, body: bytes, status: int, code: str
 ) -> None:
     ticket = _ticket_of(api, helpdesk_flow)
-    response = api.client.patch(f"/api/v1/tickets/{ticket['id']}", content=body,
-                                headers={**api.admin_headers, "content-type": "application/json"})
+    response = api.client.patch(
+        f"/api/v1/tickets/{ticket['id']}",
+        content=body,
+        headers={**api.admin_headers, "content-type": "application/json"},
+    )
     assert_error(response, status, code)
     [stored] = rows(api, t.tickets, id=ticket["id"])
     assert stored["subject"] == ticket["subject"] and stored["properties"] == ticket["properties"]
@@ -112,23 +145,29 @@ def test_bad_ticket_changes_are_refused_and_change_nothing(
 def test_unknown_and_foreign_tickets_are_404(api: Api, helpdesk_flow: str) -> None:
     ticket = _ticket_of(api, helpdesk_flow)
     other = other_account(api.client.app_state["server"].settings)
-    login = api.client.post("/api/v1/auth/login",
-                            json={"email": "boss@other.test", "password": "other password"})
+    login = api.client.post(
+        "/api/v1/auth/login", json={"email": "boss@other.test", "password": "other password"}
+    )
     api.client.cookies.clear()
     foreign = {"Authorization": f"Bearer {login.json()['token']}"}
     assert other.account_id
     for headers, ticket_id in ((api.admin_headers, "tkt_nope"), (foreign, ticket["id"])):
         url = f"/api/v1/tickets/{ticket_id}"
         assert_error(api.client.get(url, headers=headers), 404, "not_found")
-        assert_error(api.client.patch(url, headers=headers, json={"subject": "x"}), 404,
-                     "not_found")
+        assert_error(
+            api.client.patch(url, headers=headers, json={"subject": "x"}), 404, "not_found"
+        )
     assert api.client.get("/api/v1/tickets", headers=foreign).json() == []
     assert rows(api, t.tickets, id=ticket["id"])[0]["subject"] == ticket["subject"]
 
 
 def test_tickets_need_credentials(api: Api) -> None:
     assert_error(api.client.get("/api/v1/tickets"), 401, "unauthorized")
-    assert_error(api.client.patch("/api/v1/tickets/tkt_x", json={"subject": "x"}), 401,
-                 "unauthorized")
-    assert_error(api.client.get("/api/v1/tickets?limit=0", headers=api.admin_headers), 422,
-                 "validation_failed")
+    assert_error(
+        api.client.patch("/api/v1/tickets/tkt_x", json={"subject": "x"}), 401, "unauthorized"
+    )
+    assert_error(
+        api.client.get("/api/v1/tickets?limit=0", headers=api.admin_headers),
+        422,
+        "validation_failed",
+    )

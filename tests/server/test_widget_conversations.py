@@ -33,22 +33,32 @@ from .people import other_account
 from .test_basics import assert_error
 
 EXPLICIT = OptionsSettings(
-    data_processing_consent=DataProcessingConsent(kind=DataProcessingKind.EXPLICIT))
+    data_processing_consent=DataProcessingConsent(kind=DataProcessingKind.EXPLICIT)
+)
 
 
 @pytest.fixture
 def scene(api: Api) -> dict[str, Any]:
     agent_id, agent = add_agent(api, "Ann", capacity=5)
     chatflow_id = add_chatflow(api)
-    return {"agent_id": agent_id, "agent": agent, "chatflow_id": chatflow_id,
-            "visitor": add_visitor(api)}
+    return {
+        "agent_id": agent_id,
+        "agent": agent,
+        "chatflow_id": chatflow_id,
+        "visitor": add_visitor(api),
+    }
 
 
 @pytest.mark.feature("CV1")
 def test_a_visitor_starts_a_conversation_with_a_first_message(api: Api, scene: dict) -> None:
-    answer = start(api, scene["visitor"], scene["chatflow_id"], page_url="https://acme.test/a",
-                   properties={"topic": "billing"},
-                   message={"client_id": "m-1", "text": "  Hello there  "})
+    answer = start(
+        api,
+        scene["visitor"],
+        scene["chatflow_id"],
+        page_url="https://acme.test/a",
+        properties={"topic": "billing"},
+        message={"client_id": "m-1", "text": "  Hello there  "},
+    )
     chat = answer["conversation"]
     assert chat["status"] == "assigned"
     assert chat["agent"]["name"] == "Ann"
@@ -106,26 +116,37 @@ def test_a_resend_with_the_same_client_id_returns_the_original(api: Api, scene: 
         (b'{"chatflow_id": "cfl_x", "surprise": 1}', 422, "validation_failed"),
         (b'{"chatflow_id": "cfl_unknown"}', 422, "validation_failed"),
         (b'{"chatflow_id": "CF", "properties": {"topic": 3}}', 422, "validation_failed"),
-        (b'{"chatflow_id": "CF", "message": {"client_id": "a", "text": "   "}}', 422,
-         "validation_failed"),
-        (b'{"chatflow_id": "CF", "consent": {"data_processing": "yes"}}', 422,
-         "validation_failed"),
+        (
+            b'{"chatflow_id": "CF", "message": {"client_id": "a", "text": "   "}}',
+            422,
+            "validation_failed",
+        ),
+        (b'{"chatflow_id": "CF", "consent": {"data_processing": "yes"}}', 422, "validation_failed"),
     ],
 )
 def test_bad_start_requests_are_refused_and_store_nothing(
     api: Api, scene: dict, body: bytes, status: int, code: str
 ) -> None:
     body = body.replace(b'"CF"', f'"{scene["chatflow_id"]}"'.encode())
-    response = api.client.post(widget_url(api), content=body, headers={
-        **scene["visitor"], "content-type": "application/json"})
+    response = api.client.post(
+        widget_url(api),
+        content=body,
+        headers={**scene["visitor"], "content-type": "application/json"},
+    )
     assert_error(response, status, code)
     assert count(api, t.conversations) == 0
     assert count(api, t.messages) == 0
 
 
 def test_an_oversize_first_message_is_refused(api: Api, scene: dict) -> None:
-    response = api.client.post(widget_url(api), headers=scene["visitor"], json={
-        "chatflow_id": scene["chatflow_id"], "message": {"client_id": "a", "text": "x" * 5001}})
+    response = api.client.post(
+        widget_url(api),
+        headers=scene["visitor"],
+        json={
+            "chatflow_id": scene["chatflow_id"],
+            "message": {"client_id": "a", "text": "x" * 5001},
+        },
+    )
     error = assert_error(response, 422, "validation_failed")
     assert "message.text" in error["fields"]
     assert count(api, t.conversations) == 0
@@ -134,8 +155,7 @@ def test_an_oversize_first_message_is_refused(api: Api, scene: dict) -> None:
 @pytest.mark.feature("CF3")
 def test_a_switched_off_chatflow_takes_no_conversations(api: Api, scene: dict) -> None:
     off = add_chatflow(api, published=False)
-    response = api.client.post(widget_url(api), headers=scene["visitor"],
-                               json={"chatflow_id": off})
+    response = api.client.post(widget_url(api), headers=scene["visitor"], json={"chatflow_id": off})
     assert_error(response, 409, "chatflow_unpublished")
     assert count(api, t.conversations) == 0
 
@@ -143,11 +163,19 @@ def test_a_switched_off_chatflow_takes_no_conversations(api: Api, scene: dict) -
 def test_the_widget_api_needs_a_valid_visitor_token(api: Api, scene: dict) -> None:
     body = {"chatflow_id": scene["chatflow_id"]}
     assert_error(api.client.post(widget_url(api), json=body), 401, "unauthorized")
-    assert_error(api.client.post(widget_url(api), json=body,
-                                 headers={"X-Visitor-Token": "lcv_bogus"}), 401, "unauthorized")
+    assert_error(
+        api.client.post(widget_url(api), json=body, headers={"X-Visitor-Token": "lcv_bogus"}),
+        401,
+        "unauthorized",
+    )
     other = other_account(api.client.app_state["server"].settings)
-    assert_error(api.client.post(widget_url(api, account_id=other.account_id), json=body,
-                                 headers=scene["visitor"]), 401, "unauthorized")
+    assert_error(
+        api.client.post(
+            widget_url(api, account_id=other.account_id), json=body, headers=scene["visitor"]
+        ),
+        401,
+        "unauthorized",
+    )
     assert_error(api.client.get(widget_url(api)), 401, "unauthorized")
     assert count(api, t.conversations) == 0
 
@@ -155,16 +183,18 @@ def test_the_widget_api_needs_a_valid_visitor_token(api: Api, scene: dict) -> No
 def test_a_chatflow_of_another_account_cannot_be_used(api: Api, scene: dict) -> None:
     other = other_account(api.client.app_state["server"].settings)
     foreign = add_chatflow(api, account_id=other.account_id, workspace_id=other.inbox_id)
-    response = api.client.post(widget_url(api), headers=scene["visitor"],
-                               json={"chatflow_id": foreign})
+    response = api.client.post(
+        widget_url(api), headers=scene["visitor"], json={"chatflow_id": foreign}
+    )
     assert_error(response, 422, "validation_failed")
     assert count(api, t.conversations) == 0
 
 
 @pytest.mark.feature("CV1")
 def test_a_visitor_cannot_reach_another_visitors_conversation(api: Api, scene: dict) -> None:
-    chat = start(api, scene["visitor"], scene["chatflow_id"],
-                 message={"client_id": "a", "text": "private"})["conversation"]["id"]
+    chat = start(
+        api, scene["visitor"], scene["chatflow_id"], message={"client_id": "a", "text": "private"}
+    )["conversation"]["id"]
     intruder = add_visitor(api)
     calls = [
         ("get", f"/{chat}", None),
@@ -187,10 +217,16 @@ def test_a_visitor_cannot_reach_another_visitors_conversation(api: Api, scene: d
 
 
 def test_unknown_conversation_ids_are_404(api: Api, scene: dict) -> None:
-    for method, path in (("get", "/cnv_nope"), ("get", "/cnv_nope/messages"),
-                         ("post", "/cnv_nope/close")):
-        assert_error(api.client.request(method, widget_url(api, path), headers=scene["visitor"]),
-                     404, "not_found")
+    for method, path in (
+        ("get", "/cnv_nope"),
+        ("get", "/cnv_nope/messages"),
+        ("post", "/cnv_nope/close"),
+    ):
+        assert_error(
+            api.client.request(method, widget_url(api, path), headers=scene["visitor"]),
+            404,
+            "not_found",
+        )
 
 
 @pytest.mark.parametrize(
@@ -208,8 +244,11 @@ def test_bad_visitor_messages_are_refused_and_store_nothing(
     api: Api, scene: dict, body: bytes, status: int, code: str
 ) -> None:
     chat = start(api, scene["visitor"], scene["chatflow_id"])["conversation"]["id"]
-    response = api.client.post(widget_url(api, f"/{chat}/messages"), content=body,
-                               headers={**scene["visitor"], "content-type": "application/json"})
+    response = api.client.post(
+        widget_url(api, f"/{chat}/messages"),
+        content=body,
+        headers={**scene["visitor"], "content-type": "application/json"},
+    )
     assert_error(response, status, code)
     assert count(api, t.messages, conversation_id=chat) == 0
     assert rows(api, t.conversations, id=chat)[0]["last_sequence"] == 0
@@ -217,8 +256,11 @@ def test_bad_visitor_messages_are_refused_and_store_nothing(
 
 def test_a_message_longer_than_5000_characters_is_refused(api: Api, scene: dict) -> None:
     chat = start(api, scene["visitor"], scene["chatflow_id"])["conversation"]["id"]
-    response = api.client.post(widget_url(api, f"/{chat}/messages"), headers=scene["visitor"],
-                               json={"client_id": "a", "text": "y" * 5001})
+    response = api.client.post(
+        widget_url(api, f"/{chat}/messages"),
+        headers=scene["visitor"],
+        json={"client_id": "a", "text": "y" * 5001},
+    )
     assert "text" in assert_error(response, 422, "validation_failed")["fields"]
     assert count(api, t.messages) == 0
 
@@ -226,17 +268,26 @@ def test_a_message_longer_than_5000_characters_is_refused(api: Api, scene: dict)
 @pytest.mark.feature("OP4")
 def test_explicit_consent_blocks_visitor_messages_until_given(api: Api, scene: dict) -> None:
     chatflow_id = add_chatflow(api, options=EXPLICIT)
-    refused = api.client.post(widget_url(api), headers=scene["visitor"], json={
-        "chatflow_id": chatflow_id, "message": {"client_id": "a", "text": "hi"}})
+    refused = api.client.post(
+        widget_url(api),
+        headers=scene["visitor"],
+        json={"chatflow_id": chatflow_id, "message": {"client_id": "a", "text": "hi"}},
+    )
     assert_error(refused, 409, "consent_required")
     assert count(api, t.conversations) == 0
     chat = start(api, scene["visitor"], chatflow_id)["conversation"]["id"]
     url = widget_url(api, f"/{chat}/messages")
-    assert_error(api.client.post(url, headers=scene["visitor"],
-                                 json={"client_id": "a", "text": "hi"}), 409, "consent_required")
+    assert_error(
+        api.client.post(url, headers=scene["visitor"], json={"client_id": "a", "text": "hi"}),
+        409,
+        "consent_required",
+    )
     assert count(api, t.messages) == 0
-    given = api.client.post(widget_url(api, f"/{chat}/consent"), headers=scene["visitor"],
-                            json={"data_processing": True})
+    given = api.client.post(
+        widget_url(api, f"/{chat}/consent"),
+        headers=scene["visitor"],
+        json={"data_processing": True},
+    )
     assert given.status_code == 200 and given.json()["data_processing"] is True
     sent = api.client.post(url, headers=scene["visitor"], json={"client_id": "a", "text": "hi"})
     assert sent.status_code == 201
@@ -246,8 +297,13 @@ def test_explicit_consent_blocks_visitor_messages_until_given(api: Api, scene: d
 @pytest.mark.feature("OP4")
 def test_consent_given_at_start_lets_the_first_message_through(api: Api, scene: dict) -> None:
     chatflow_id = add_chatflow(api, options=EXPLICIT)
-    answer = start(api, scene["visitor"], chatflow_id, consent={"data_processing": True},
-                   message={"client_id": "a", "text": "hi"})
+    answer = start(
+        api,
+        scene["visitor"],
+        chatflow_id,
+        consent={"data_processing": True},
+        message={"client_id": "a", "text": "hi"},
+    )
     assert answer["message"]["text"] == "hi"
     assert answer["conversation"]["consent"]["data_processing"] is True
 
@@ -256,20 +312,36 @@ def test_consent_given_at_start_lets_the_first_message_through(api: Api, scene: 
 def test_agents_may_write_before_the_visitor_consents(api: Api, scene: dict) -> None:
     chatflow_id = add_chatflow(api, options=EXPLICIT)
     chat = start(api, scene["visitor"], chatflow_id)["conversation"]["id"]
-    reply = api.client.post(f"/api/v1/conversations/{chat}/messages", headers=scene["agent"],
-                            json={"client_id": "r", "text": "Hi! Please accept to chat."})
+    reply = api.client.post(
+        f"/api/v1/conversations/{chat}/messages",
+        headers=scene["agent"],
+        json={"client_id": "r", "text": "Hi! Please accept to chat."},
+    )
     assert reply.status_code == 201
 
 
 def test_bad_consent_bodies_are_refused(api: Api, scene: dict) -> None:
     chat = start(api, scene["visitor"], scene["chatflow_id"])["conversation"]["id"]
     url = widget_url(api, f"/{chat}/consent")
-    assert_error(api.client.post(url, headers=scene["visitor"], json={"data_processing": 1}),
-                 422, "validation_failed")
-    assert_error(api.client.post(url, headers=scene["visitor"], json={"other": True}),
-                 422, "validation_failed")
-    assert_error(api.client.post(url, headers=scene["visitor"], content=b"[",
-                                 ), 400, "malformed_json")
+    assert_error(
+        api.client.post(url, headers=scene["visitor"], json={"data_processing": 1}),
+        422,
+        "validation_failed",
+    )
+    assert_error(
+        api.client.post(url, headers=scene["visitor"], json={"other": True}),
+        422,
+        "validation_failed",
+    )
+    assert_error(
+        api.client.post(
+            url,
+            headers=scene["visitor"],
+            content=b"[",
+        ),
+        400,
+        "malformed_json",
+    )
     assert rows(api, t.conversations, id=chat)[0]["consent"]["data_processing"] is False
 
 
@@ -277,12 +349,21 @@ def test_bad_consent_bodies_are_refused(api: Api, scene: dict) -> None:
 def test_an_unknown_email_creates_a_marketing_contact_when_the_chatflow_says_so(
     api: Api, scene: dict
 ) -> None:
-    chatflow_id = add_chatflow(api, options=OptionsSettings(
-        marketing_contacts=True,
-        data_processing_consent=DataProcessingConsent(kind=DataProcessingKind.LEGITIMATE_INTEREST)))
+    chatflow_id = add_chatflow(
+        api,
+        options=OptionsSettings(
+            marketing_contacts=True,
+            data_processing_consent=DataProcessingConsent(
+                kind=DataProcessingKind.LEGITIMATE_INTEREST
+            ),
+        ),
+    )
     chat = start(api, scene["visitor"], chatflow_id)["conversation"]["id"]
-    saved = api.client.post(widget_url(api, f"/{chat}/email"), headers=scene["visitor"],
-                            json={"email": "  Kari.Nordmann@Example.COM "})
+    saved = api.client.post(
+        widget_url(api, f"/{chat}/email"),
+        headers=scene["visitor"],
+        json={"email": "  Kari.Nordmann@Example.COM "},
+    )
     assert saved.status_code == 200 and saved.json() == {"email_known": True, "created": True}
     [contact] = rows(api, t.contacts, account_id=api.account.account_id)
     assert contact["email"] == "Kari.Nordmann@example.com"
@@ -299,8 +380,11 @@ def test_an_unknown_email_creates_a_marketing_contact_when_the_chatflow_says_so(
 def test_a_known_email_links_the_existing_contact_ignoring_case(api: Api, scene: dict) -> None:
     existing = add_contact(api, "ola@example.com")
     chat = start(api, scene["visitor"], scene["chatflow_id"])["conversation"]["id"]
-    saved = api.client.post(widget_url(api, f"/{chat}/email"), headers=scene["visitor"],
-                            json={"email": "OLA@example.com"})
+    saved = api.client.post(
+        widget_url(api, f"/{chat}/email"),
+        headers=scene["visitor"],
+        json={"email": "OLA@example.com"},
+    )
     assert saved.json()["created"] is False
     assert count(api, t.contacts) == 1
     assert conversation(api, chat)["contact_id"] == existing
@@ -310,11 +394,17 @@ def test_a_known_email_links_the_existing_contact_ignoring_case(api: Api, scene:
 def test_a_bad_email_is_refused_and_changes_nothing(api: Api, scene: dict) -> None:
     chat = start(api, scene["visitor"], scene["chatflow_id"])["conversation"]["id"]
     for bad in ("not-an-email", "a@b", "two@@example.com", "sp ace@example.com"):
-        response = api.client.post(widget_url(api, f"/{chat}/email"), headers=scene["visitor"],
-                                   json={"email": bad})
+        response = api.client.post(
+            widget_url(api, f"/{chat}/email"), headers=scene["visitor"], json={"email": bad}
+        )
         assert "email" in assert_error(response, 422, "validation_failed")["fields"]
-    assert_error(api.client.post(widget_url(api, f"/{chat}/email"), headers=scene["visitor"],
-                                 json={"email": 5}), 422, "validation_failed")
+    assert_error(
+        api.client.post(
+            widget_url(api, f"/{chat}/email"), headers=scene["visitor"], json={"email": 5}
+        ),
+        422,
+        "validation_failed",
+    )
     assert count(api, t.contacts) == 0
     assert rows(api, t.conversations, id=chat)[0]["contact_id"] is None
 
@@ -325,17 +415,26 @@ def test_an_identified_visitor_is_not_asked_for_an_email(api: Api, scene: dict) 
     visitor = add_visitor(api, contact_id=contact, identified=True)
     chat = start(api, visitor, scene["chatflow_id"])["conversation"]
     assert chat["email_known"] is True
-    response = api.client.post(widget_url(api, f"/{chat['id']}/email"), headers=visitor,
-                               json={"email": "other@example.com"})
+    response = api.client.post(
+        widget_url(api, f"/{chat['id']}/email"),
+        headers=visitor,
+        json={"email": "other@example.com"},
+    )
     assert_error(response, 409, "already_identified")
     assert count(api, t.contacts) == 1
 
 
 def _survey_chatflow(api: Api) -> tuple[str, str]:
     survey_id = add_survey(api, "How was the chat?")
-    chatflow_id = add_chatflow(api, options=OptionsSettings(
-        csat=CsatSettings(enabled=True, survey_id=survey_id),
-        data_processing_consent=DataProcessingConsent(kind=DataProcessingKind.LEGITIMATE_INTEREST)))
+    chatflow_id = add_chatflow(
+        api,
+        options=OptionsSettings(
+            csat=CsatSettings(enabled=True, survey_id=survey_id),
+            data_processing_consent=DataProcessingConsent(
+                kind=DataProcessingKind.LEGITIMATE_INTEREST
+            ),
+        ),
+    )
     return survey_id, chatflow_id
 
 
@@ -346,17 +445,20 @@ def test_the_survey_is_answered_once_after_close_and_shows_on_the_thread(
     survey_id, chatflow_id = _survey_chatflow(api)
     chat = start(api, scene["visitor"], chatflow_id)["conversation"]["id"]
     url = widget_url(api, f"/{chat}/csat")
-    assert_error(api.client.post(url, headers=scene["visitor"], json={"rating": 5}), 409,
-                 "not_closed")
+    assert_error(
+        api.client.post(url, headers=scene["visitor"], json={"rating": 5}), 409, "not_closed"
+    )
     closed = api.client.post(widget_url(api, f"/{chat}/close"), headers=scene["visitor"])
     assert closed.status_code == 200
     assert closed.json()["survey"] == {"survey_id": survey_id, "question": "How was the chat?"}
-    answer = api.client.post(url, headers=scene["visitor"],
-                             json={"rating": 4, "comment": "  Quick and kind "})
+    answer = api.client.post(
+        url, headers=scene["visitor"], json={"rating": 4, "comment": "  Quick and kind "}
+    )
     assert answer.status_code == 201
     assert answer.json()["comment"] == "Quick and kind"
-    assert_error(api.client.post(url, headers=scene["visitor"], json={"rating": 1}), 409,
-                 "already_answered")
+    assert_error(
+        api.client.post(url, headers=scene["visitor"], json={"rating": 1}), 409, "already_answered"
+    )
     [stored] = rows(api, t.survey_answers, conversation_id=chat)
     assert stored["rating"] == 4
     thread = conversation(api, chat)["survey_answer"]
@@ -366,15 +468,24 @@ def test_the_survey_is_answered_once_after_close_and_shows_on_the_thread(
 
 
 @pytest.mark.feature("OP7")
-@pytest.mark.parametrize("body", [{"rating": 0}, {"rating": 6}, {"rating": "5"},
-                                  {"rating": True}, {"rating": 3, "comment": "x" * 2001},
-                                  {"comment": "no rating"}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"rating": 0},
+        {"rating": 6},
+        {"rating": "5"},
+        {"rating": True},
+        {"rating": 3, "comment": "x" * 2001},
+        {"comment": "no rating"},
+    ],
+)
 def test_bad_survey_answers_are_refused(api: Api, scene: dict, body: dict) -> None:
     _, chatflow_id = _survey_chatflow(api)
     chat = start(api, scene["visitor"], chatflow_id)["conversation"]["id"]
     api.client.post(widget_url(api, f"/{chat}/close"), headers=scene["visitor"])
-    response = api.client.post(widget_url(api, f"/{chat}/csat"), headers=scene["visitor"],
-                               json=body)
+    response = api.client.post(
+        widget_url(api, f"/{chat}/csat"), headers=scene["visitor"], json=body
+    )
     assert_error(response, 422, "validation_failed")
     assert count(api, t.survey_answers) == 0
 
@@ -384,41 +495,59 @@ def test_without_a_survey_there_is_nothing_to_answer(api: Api, scene: dict) -> N
     chat = start(api, scene["visitor"], scene["chatflow_id"])["conversation"]["id"]
     closed = api.client.post(widget_url(api, f"/{chat}/close"), headers=scene["visitor"])
     assert closed.json()["survey"] is None
-    response = api.client.post(widget_url(api, f"/{chat}/csat"), headers=scene["visitor"],
-                               json={"rating": 5})
+    response = api.client.post(
+        widget_url(api, f"/{chat}/csat"), headers=scene["visitor"], json={"rating": 5}
+    )
     assert_error(response, 409, "no_survey")
 
 
 @pytest.mark.feature("CV1")
 def test_the_visitor_marks_agent_messages_read(api: Api, scene: dict) -> None:
-    chat = start(api, scene["visitor"], scene["chatflow_id"],
-                 message={"client_id": "a", "text": "hi"})["conversation"]["id"]
-    api.client.post(f"/api/v1/conversations/{chat}/messages", headers=scene["agent"],
-                    json={"client_id": "r1", "text": "Hello!"})
-    read = api.client.post(widget_url(api, f"/{chat}/read"), headers=scene["visitor"],
-                           json={"up_to_sequence": 2})
+    chat = start(
+        api, scene["visitor"], scene["chatflow_id"], message={"client_id": "a", "text": "hi"}
+    )["conversation"]["id"]
+    api.client.post(
+        f"/api/v1/conversations/{chat}/messages",
+        headers=scene["agent"],
+        json={"client_id": "r1", "text": "Hello!"},
+    )
+    read = api.client.post(
+        widget_url(api, f"/{chat}/read"), headers=scene["visitor"], json={"up_to_sequence": 2}
+    )
     assert read.json() == {"up_to_sequence": 2, "marked": 1}
     stored = {m["sequence"]: m for m in rows(api, t.messages, conversation_id=chat)}
     assert stored[2]["read_at"] is not None
     assert stored[1]["read_at"] is None  # the visitor's own message is the agent's to read
-    beyond = api.client.post(widget_url(api, f"/{chat}/read"), headers=scene["visitor"],
-                             json={"up_to_sequence": 9})
+    beyond = api.client.post(
+        widget_url(api, f"/{chat}/read"), headers=scene["visitor"], json={"up_to_sequence": 9}
+    )
     assert_error(beyond, 422, "validation_failed")
-    assert_error(api.client.post(widget_url(api, f"/{chat}/read"), headers=scene["visitor"],
-                                 json={"up_to_sequence": -1}), 422, "validation_failed")
+    assert_error(
+        api.client.post(
+            widget_url(api, f"/{chat}/read"), headers=scene["visitor"], json={"up_to_sequence": -1}
+        ),
+        422,
+        "validation_failed",
+    )
 
 
 @pytest.mark.feature("CV1")
 def test_a_closed_conversation_takes_no_more_messages(api: Api, scene: dict) -> None:
     chat = start(api, scene["visitor"], scene["chatflow_id"])["conversation"]["id"]
     api.client.post(widget_url(api, f"/{chat}/close"), headers=scene["visitor"])
-    response = api.client.post(widget_url(api, f"/{chat}/messages"), headers=scene["visitor"],
-                               json={"client_id": "late", "text": "one more thing"})
+    response = api.client.post(
+        widget_url(api, f"/{chat}/messages"),
+        headers=scene["visitor"],
+        json={"client_id": "late", "text": "one more thing"},
+    )
     assert_error(response, 409, "conversation_closed")
     assert count(api, t.messages) == 0
     assert rows(api, t.conversations, id=chat)[0]["last_sequence"] == 0
-    assert_error(api.client.post(widget_url(api, f"/{chat}/close"), headers=scene["visitor"]),
-                 409, "invalid_transition")
+    assert_error(
+        api.client.post(widget_url(api, f"/{chat}/close"), headers=scene["visitor"]),
+        409,
+        "invalid_transition",
+    )
 
 
 @pytest.mark.feature("BD4", "CV1")
@@ -426,14 +555,22 @@ def test_under_the_branding_alias_the_visitor_never_sees_the_agent(api: Api) -> 
     from reference_server.domain.chatflow import BuildSettings, HeadingKind, HeadingSettings
 
     agent_id, agent = add_agent(api, "Ann", capacity=3)
-    chatflow_id = add_chatflow(api, build=BuildSettings(heading=HeadingSettings(
-        kind=HeadingKind.BRANDING, brand_name="Acme Support", brand_alias=True)))
+    chatflow_id = add_chatflow(
+        api,
+        build=BuildSettings(
+            heading=HeadingSettings(
+                kind=HeadingKind.BRANDING, brand_name="Acme Support", brand_alias=True
+            )
+        ),
+    )
     visitor = add_visitor(api)
     chat = start(api, visitor, chatflow_id)["conversation"]
     assert chat["agent"]["name"] == "Acme Support" and chat["agent"]["id"] == "brand"
-    api.client.post(f"/api/v1/conversations/{chat['id']}/messages", headers=agent,
-                    json={"client_id": "r1", "text": "Hello from Ann"})
-    [message] = api.client.get(widget_url(api, f"/{chat['id']}/messages"),
-                               headers=visitor).json()
+    api.client.post(
+        f"/api/v1/conversations/{chat['id']}/messages",
+        headers=agent,
+        json={"client_id": "r1", "text": "Hello from Ann"},
+    )
+    [message] = api.client.get(widget_url(api, f"/{chat['id']}/messages"), headers=visitor).json()
     assert message["sender"]["name"] == "Acme Support"
     assert agent_id not in str(message)
