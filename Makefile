@@ -30,7 +30,7 @@ test: $(INSTALLED) browsers
 check: $(INSTALLED)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PY) -m mypy reference_server simulator livechat
+	$(PY) -m mypy reference_server simulator reports livechat benchmarks
 
 # Chromium for the browser tests: Debian's package (Playwright cannot download its own here).
 browsers:

@@ -7,8 +7,11 @@ import os
 import typer
 from rich.console import Console
 
-app = typer.Typer(no_args_is_help=True, add_completion=False,
-                  help="Live chat lab: reference server, simulator and tools.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="Live chat lab: reference server, simulator and tools.",
+)
 console = Console()
 
 
@@ -20,8 +23,10 @@ def main() -> None:
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
-    workers: int = typer.Option(1, help="uvicorn worker processes (more than one needs "
-                                "LIVECHAT_REDIS_URL for the broadcast)."),
+    workers: int = typer.Option(
+        1,
+        help="uvicorn worker processes (more than one needs LIVECHAT_REDIS_URL for the broadcast).",
+    ),
     demo_data: bool = typer.Option(False, "--demo-data", help="Seed the demo account."),
 ) -> None:
     """Serve the reference server (settings from LIVECHAT_* environment variables)."""
@@ -32,8 +37,14 @@ def serve(
     os.environ.setdefault("LIVECHAT_PUBLIC_URL", f"http://{host}:{port}")
     if workers > 1 and not os.environ.get("LIVECHAT_REDIS_URL"):
         raise typer.BadParameter("several workers need LIVECHAT_REDIS_URL", param_hint="--workers")
-    uvicorn.run("reference_server.asgi:app_from_env", factory=True, host=host, port=port,
-                workers=workers, log_level="info")
+    uvicorn.run(
+        "reference_server.asgi:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )
 
 
 @app.command()
@@ -59,8 +70,10 @@ def demo(
         ("Tracking code", f"/embed/{DEMO_ACCOUNT_ID}.js"),
     ]:
         console.print(f"  {label:<34} {base}{path}")
-    console.print(f"  Log in as {DEMO_ADMIN_EMAIL} / {DEMO_PASSWORD} "
-                  "(agents: agent1@demo.test … agent5@demo.test, same password)")
+    console.print(
+        f"  Log in as {DEMO_ADMIN_EMAIL} / {DEMO_PASSWORD} "
+        "(agents: agent1@demo.test … agent5@demo.test, same password)"
+    )
     console.rule()
     serve(host=host, port=port, workers=1, demo_data=True)
 

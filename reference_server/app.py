@@ -8,8 +8,8 @@ asked, seeds demo data; everything it makes is reachable as ``request.state.serv
 from __future__ import annotations
 
 import contextlib
-from pathlib import Path
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -18,11 +18,24 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
-from .api import session, test_controls
-from .api import account, contacts, inboxes, teams, users
-from .api import chatflows, identification, knowledge, surveys, widget
-from .api import web_pages
-from .api import conversations, tickets, widget_conversations
+from .api import (
+    account,
+    chatflows,
+    contacts,
+    conversations,
+    identification,
+    inboxes,
+    knowledge,
+    session,
+    surveys,
+    teams,
+    test_controls,
+    tickets,
+    users,
+    web_pages,
+    widget,
+    widget_conversations,
+)
 from .api.errors import exception_handlers
 from .api.openapi import openapi_document
 from .clock import Clock, ControllableClock, SystemClock

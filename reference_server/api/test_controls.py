@@ -48,8 +48,14 @@ async def get_clock(request: Request) -> Response:
     return JSONResponse(ClockOut(now=clock.now(), running=clock.running).model_dump(mode="json"))
 
 
-@operation("Set or advance the server clock", tags=("test controls",), request=ClockIn,
-           response=ClockOut, auth="none", errors=(400, 409, 422))
+@operation(
+    "Set or advance the server clock",
+    tags=("test controls",),
+    request=ClockIn,
+    response=ClockOut,
+    auth="none",
+    errors=(400, 409, 422),
+)
 async def set_clock(request: Request) -> Response:
     body = await read_model(request, ClockIn)
     clock = _clock(server_of(request))
@@ -62,8 +68,13 @@ async def set_clock(request: Request) -> Response:
     return JSONResponse(ClockOut(now=clock.now(), running=clock.running).model_dump(mode="json"))
 
 
-@operation("Delete all data (and reseed the demo account when demo data is on)",
-           tags=("test controls",), status=204, auth="none", errors=())
+@operation(
+    "Delete all data (and reseed the demo account when demo data is on)",
+    tags=("test controls",),
+    status=204,
+    auth="none",
+    errors=(),
+)
 async def reset(request: Request) -> Response:
     server = server_of(request)
     async with server.engine.begin() as db:

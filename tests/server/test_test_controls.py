@@ -30,18 +30,21 @@ def test_a_clock_instant_without_a_time_zone_is_refused(api: Api) -> None:
 
 def test_reset_deletes_everything(api: Api) -> None:
     assert api.client.post("/test-controls/reset").status_code == 204
-    login = api.client.post("/api/v1/auth/login",
-                            json={"email": "admin@acme.test", "password": "correct horse"})
+    login = api.client.post(
+        "/api/v1/auth/login", json={"email": "admin@acme.test", "password": "correct horse"}
+    )
     assert_error(login, 401, "unauthorized")
 
 
 def test_reset_reseeds_the_demo_account_in_demo_mode(tmp_path: Path) -> None:
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'd.db'}",
-                        test_controls=True, demo_data=True)
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'd.db'}", test_controls=True, demo_data=True
+    )
     with TestClient(create_app(settings)) as client:
         assert client.post("/test-controls/reset").status_code == 204
-        login = client.post("/api/v1/auth/login",
-                            json={"email": "admin@demo.test", "password": "demo-password"})
+        login = client.post(
+            "/api/v1/auth/login", json={"email": "admin@demo.test", "password": "demo-password"}
+        )
         assert login.status_code == 200
 
 
@@ -54,7 +57,12 @@ def test_test_controls_are_off_by_default(tmp_path: Path) -> None:
 
 def test_production_settings_refuse_test_controls() -> None:
     with pytest.raises(SettingsError, match="TEST_CONTROLS"):
-        Settings.from_env({"LIVECHAT_ENV": "production", "LIVECHAT_TEST_CONTROLS": "1",
-                           "LIVECHAT_SECRET_KEY": "s3cret"})
+        Settings.from_env(
+            {
+                "LIVECHAT_ENV": "production",
+                "LIVECHAT_TEST_CONTROLS": "1",
+                "LIVECHAT_SECRET_KEY": "s3cret",
+            }
+        )
     with pytest.raises(SettingsError, match="SECRET_KEY"):
         Settings.from_env({"LIVECHAT_ENV": "production"})
