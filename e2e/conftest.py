@@ -1,12 +1,16 @@
 """Fixtures of the browser tests.
 
-- ``live_server`` (session): the reference server in a subprocess (``LIVECHAT_TEST_CONTROLS=1``,
+- ``live_server`` (package): the reference server in a subprocess (``LIVECHAT_TEST_CONTROLS=1``,
   ``LIVECHAT_DEMO_DATA=1``, a temporary SQLite file) on a free 127.0.0.1 port.
 - ``server``: the same, reset before each test (demo data reseeded) with its clock set to
   Monday 5 January 2026, 10:00 in Oslo (inside the demo's office hours), running.
-- ``browser`` (session): Chromium — Debian's ``/usr/bin/chromium`` when present.
+- ``browser`` (package): Chromium — Debian's ``/usr/bin/chromium`` when present.
 - ``new_context`` / ``context`` / ``page``: browser contexts with a trace each; when a test
   fails, a screenshot of every page and the trace are kept in ``out/e2e/<test>/``.
+
+The browser tests' long-lived fixtures are package-scoped, not session-scoped: the sync
+Playwright driver keeps an event loop in the main thread while it lives, so it is stopped as
+soon as the last browser test has run (tests after it may call ``asyncio.run``).
 
 No test sleeps: the page's time is driven with ``page.clock`` (installed before ``goto``) and
 the server's through the test controls; everything else waits with Playwright's ``expect``.
@@ -47,7 +51,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     with running_server(tmp_path_factory.mktemp("e2e-server")) as server:
         yield server
@@ -60,13 +64,13 @@ def server(live_server: LiveServer) -> LiveServer:
     return live_server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     executable = str(CHROMIUM) if CHROMIUM.exists() else None
     launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)

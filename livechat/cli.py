@@ -62,7 +62,10 @@ def demo(
     for label, path in [
         ("Demo website", "/demo/"),
         ("Pricing page (sales chatflow)", "/demo/pricing"),
+        ("Help centre", "/demo/help"),
         ("Help article (support chatflow)", "/demo/help/reset-password"),
+        ("Long page (scrolling)", "/demo/long"),
+        ("Single-page app (SDK, inline chat)", "/demo/app"),
         ("Privacy page (no chat)", "/demo/privacy"),
         ("Agent inbox", "/inbox"),
         ("API docs", "/docs"),

@@ -22,35 +22,6 @@
 
   if (window.__livechatWidget) return;
 
-  // Widget texts the server's catalogue does not have (yet); the server's win when present.
-  var FALLBACK = {
-    en: {
-      "widget.accept": "Accept",
-      "widget.submit": "Submit",
-      "widget.back": "Back",
-      "widget.close_prompt": "Close",
-      "widget.privacy_policy": "Privacy policy",
-      "widget.csat_comment": "Anything you want to add? (optional)",
-      "widget.email_thanks": "Thanks! We'll follow up at {email}.",
-      "widget.agree_first": "Please agree to the terms above before you send a message.",
-      "widget.send_failed": "Not sent. It will be retried.",
-      "widget.you": "You",
-      "widget.articles": "Articles"
-    },
-    nb: {
-      "widget.accept": "Godta",
-      "widget.submit": "Send inn",
-      "widget.back": "Tilbake",
-      "widget.close_prompt": "Lukk",
-      "widget.privacy_policy": "Personvernerklæring",
-      "widget.csat_comment": "Vil du legge til noe? (valgfritt)",
-      "widget.email_thanks": "Takk! Vi følger opp på {email}.",
-      "widget.agree_first": "Du må samtykke til vilkårene over før du sender en melding.",
-      "widget.send_failed": "Ikke sendt. Prøver igjen.",
-      "widget.you": "Du",
-      "widget.articles": "Artikler"
-    }
-  };
   var ICON_CHAT = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z";
   var ICON_CLOSE = "M6 6l12 12M18 6L6 18";
   var EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -146,8 +117,7 @@
   Widget.prototype.t = function (key, values) {
     var texts = this.config.texts || {};
     var text = texts[key];
-    if (text === undefined) text = (FALLBACK[this.language] || FALLBACK.en)[key];
-    if (text === undefined) text = FALLBACK.en[key] || key;
+    if (text === undefined) text = key;  // every text comes from domain/texts.py (OP1)
     Object.keys(values || {}).forEach(function (name) {
       text = text.split("{" + name + "}").join(String(values[name]));
     });
