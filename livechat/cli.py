@@ -72,7 +72,7 @@ def demo(
         ("OpenAPI", "/openapi.json"),
         ("Tracking code", f"/embed/{DEMO_ACCOUNT_ID}.js"),
     ]:
-        console.print(f"  {label:<34} {base}{path}")
+        console.print(f"  {label:<36} {base}{path}", soft_wrap=True)
     console.print(
         f"  Log in as {DEMO_ADMIN_EMAIL} / {DEMO_PASSWORD} "
         "(agents: agent1@demo.test … agent5@demo.test, same password)"
