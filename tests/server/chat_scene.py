@@ -33,6 +33,7 @@ from reference_server.store import schema as t
 from reference_server.store.visitors import create_visitor
 
 from .conftest import START, Api
+from .scene import rows, run_db
 
 T = TypeVar("T")
 
@@ -46,33 +47,10 @@ def server_of(api: Api) -> Server:
     return server
 
 
-def run_db(api: Api, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
-    """Run ``work`` in one transaction on the app's own engine (in the app's event loop)."""
-    engine = server_of(api).engine
-
-    async def run() -> T:
-        async with engine.begin() as db:
-            return await work(db)
-
-    portal = api.client.portal
-    assert portal is not None
-    return portal.call(run)
-
-
 def run_async(api: Api, work: Callable[[], Awaitable[T]]) -> T:
     portal = api.client.portal
     assert portal is not None
     return portal.call(work)
-
-
-def rows(api: Api, table: Any, **where: Any) -> list[dict[str, Any]]:
-    async def work(db: AsyncConnection) -> list[dict[str, Any]]:
-        query = table.select()
-        for name, value in where.items():
-            query = query.where(table.c[name] == value)
-        return [dict(row) for row in (await db.execute(query)).mappings()]
-
-    return run_db(api, work)
 
 
 def count(api: Api, table: Any, **where: Any) -> int:
