@@ -154,12 +154,18 @@ async def help_article(request: Request) -> Response:
     if found is None:
         raise NotFound("no such help article")
     category, title, body = found
-    filler = "".join(
-        f"<p>{html.escape(body)}</p>" for _ in range(12)
-    )  # long enough to scroll (the help chatflow's scroll trigger)
+    # The other articles follow in full, so the page is long enough to scroll (the help
+    # chatflow pops open at 50 % scrolled).
+    more = "".join(
+        f'<h2><a href="/demo/help/{html.escape(slug)}">{html.escape(other_title)}</a></h2>'
+        f"<p>{html.escape(other_body)}</p>"
+        for slug, (_category, other_title, other_body) in demo_articles().items()
+        if other_title != title
+    )
     content = (
         f'<p class="crumbs"><a href="/demo/help">Help centre</a> › {html.escape(category)}</p>'
-        f'<h1 data-testid="article-title">{html.escape(title)}</h1>{filler}'
+        f'<h1 data-testid="article-title">{html.escape(title)}</h1><p>{html.escape(body)}</p>'
+        f'<section class="more"><h2>More from the help centre</h2>{more}</section>'
     )
     return _layout(request, title, content)
 
