@@ -31,7 +31,6 @@ class Settings:
     redis_url: str | None = None  # None: in-process broadcast (one worker)
     environment: str = "development"  # "production" refuses the test controls
     test_controls: bool = False  # LIVECHAT_TEST_CONTROLS=1: clock and reset endpoints
-    secret_key: str = "dev-secret-change-me"
     public_url: str = "http://127.0.0.1:8000"
     demo_data: bool = False  # seed the demo account at start when the database is empty
     cors_origins: tuple[str, ...] = field(default=("*",))
@@ -39,8 +38,6 @@ class Settings:
     def __post_init__(self) -> None:
         if self.test_controls and self.environment == "production":
             raise SettingsError("LIVECHAT_TEST_CONTROLS is refused when LIVECHAT_ENV=production")
-        if self.environment == "production" and self.secret_key == Settings.secret_key:
-            raise SettingsError("set LIVECHAT_SECRET_KEY in production")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -51,7 +48,6 @@ class Settings:
             redis_url=env.get("LIVECHAT_REDIS_URL") or None,
             environment=env.get("LIVECHAT_ENV", "development"),
             test_controls=_flag(env.get("LIVECHAT_TEST_CONTROLS")),
-            secret_key=env.get("LIVECHAT_SECRET_KEY", Settings.secret_key),
             public_url=env.get("LIVECHAT_PUBLIC_URL", Settings.public_url).rstrip("/"),
             demo_data=_flag(env.get("LIVECHAT_DEMO_DATA")),
             cors_origins=tuple(o.strip() for o in origins.split(",")) if origins else ("*",),

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from ..settings import Settings
 
@@ -57,7 +57,3 @@ def _upgrade(connection: sa.Connection) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
-
-
-async def table_names(connection: AsyncConnection) -> list[str]:
-    return await connection.run_sync(lambda c: sa.inspect(c).get_table_names())
