@@ -91,8 +91,31 @@ class LiveServer:
     url: str
     process: subprocess.Popen[bytes]
     log_path: Path
+    command: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
     last_chatflow_id: str = ""
     _users: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    # ------------------------------------------------------------ the process
+
+    def stop(self) -> None:
+        _stop(self.process)
+
+    def start(self) -> None:
+        """Start the server again on the same port and database (after :meth:`stop`)."""
+        self.process = _spawn(self.command, self.env, self.log_path, append=True)
+        _wait_until_healthy(self.url, self.process, self.log_path)
+
+    @contextmanager
+    def stopped(self) -> Iterator[None]:
+        """The server is down inside the block and answers again after it (a restart in
+        the middle of whatever the browser is doing). Its clock is the real one again: the
+        ``server`` fixture sets it for the next test."""
+        self.stop()
+        try:
+            yield
+        finally:
+            self.start()
 
     # ------------------------------------------------------------ test controls
 
@@ -251,15 +274,27 @@ def running_server(workdir: Path) -> Iterator[LiveServer]:
         "--log-level",
         "warning",
     ]
-    with log.open("wb") as sink:
-        process = subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT)
+    live = LiveServer(
+        url=url, process=_spawn(command, env, log), log_path=log, command=command, env=env
+    )
     try:
-        _wait_until_healthy(url, process, log)
-        yield LiveServer(url=url, process=process, log_path=log)
+        _wait_until_healthy(url, live.process, log)
+        yield live
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _stop(live.process)
+
+
+def _spawn(
+    command: list[str], env: dict[str, str], log: Path, *, append: bool = False
+) -> subprocess.Popen[bytes]:
+    with log.open("ab" if append else "wb") as sink:
+        return subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

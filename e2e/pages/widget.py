@@ -43,6 +43,7 @@ class ChatWidget:
         self.email_input = find("lc-email-input")
         self.email_thanks = find("lc-email-thanks")
         self.closed_notice = find("lc-closed")
+        self.new_conversation = find("lc-new-conversation")
         self.survey = find("lc-csat")
         self.survey_question = find("lc-csat-question")
         self.survey_comment = find("lc-csat-comment")
@@ -118,6 +119,13 @@ class ChatWidget:
         """The stored messages' texts, in the order shown."""
         found = self.stored_messages(sender).get_by_test_id("lc-message-text")
         return [text.strip() for text in found.all_inner_texts()]
+
+    def start_new_conversation(self) -> None:
+        """After a close: take the widget's offer of a new conversation (a widget without
+        such an offer starts one with the next message)."""
+        if self.new_conversation.count():
+            self.new_conversation.click()
+        expect(self.input).to_be_editable()
 
     def answer_survey(self, rating: int, comment: str = "") -> None:
         self.host.get_by_test_id(f"lc-csat-rating-{rating}").click()

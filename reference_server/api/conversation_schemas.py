@@ -22,11 +22,15 @@ __all__ = [
     "EmailOut",
     "MessageIn",
     "MessageOut",
+    "PresentationOut",
     "ReadIn",
     "ReadOut",
+    "SendOut",
     "SenderOut",
     "StartIn",
     "StartOut",
+    "VisitorConsentIn",
+    "VisitorConsentOut",
     "VisitorConversationOut",
 ]
 
@@ -142,6 +146,38 @@ class ConversationDetailOut(ConversationOut):
     survey_answer: dict[str, Any] | None
 
 
+class HeaderOut(Output):
+    people: list[SenderOut]
+    line: str = Field(description="availability text for this state; empty for none")
+
+
+class WelcomeOut(Output):
+    text: str
+    sender: SenderOut | None
+
+
+class PresentationOut(Output):
+    """How the widget presents a chatflow (a new conversation) or a conversation (its own
+    chatflow's identity; a header that follows its state)."""
+
+    chatflow_id: str
+    language: str
+    texts: dict[str, str] = Field(description="the widget's own texts in this language (OP1)")
+    accent_color: str
+    brand_alias: bool
+    header: HeaderOut
+    welcome: WelcomeOut
+
+
+class SendOut(Output):
+    """Whether the visitor may write now; if not, why (the domain decides)."""
+
+    allowed: bool
+    reason: str | None = Field(description="consent_required or conversation_closed")
+    message: str = Field(description="the reason, localised, to show as it is")
+    missing: list[str] = Field(description="the consents still to give, e.g. data_processing")
+
+
 class VisitorConversationOut(Output):
     id: str
     chatflow_id: str | None
@@ -156,6 +192,8 @@ class VisitorConversationOut(Output):
     survey_answered: bool
     created_at: str
     closed_at: str | None
+    presentation: PresentationOut | None
+    send: SendOut
 
 
 class StartOut(Output):
@@ -177,6 +215,18 @@ class ConsentGivenOut(Output):
     cookies: bool | None
     data_processing: bool
     communication: bool
+    send: SendOut | None = None
+
+
+class VisitorConsentIn(ConsentAnswersIn):
+    """The visitor's answers before any conversation, for a new one on ``chatflow_id``."""
+
+    chatflow_id: str = Field(min_length=1, max_length=40)
+
+
+class VisitorConsentOut(Output):
+    given: ConsentGivenOut
+    send: SendOut
 
 
 class CsatAnswerOut(Output):

@@ -11,7 +11,8 @@ Frames from the visitor (every one may carry ``ref``, echoed in the reply or err
   or doubled;
 - ``typing`` ``{conversation_id, typing}``, ``read`` ``{conversation_id, up_to_sequence}``;
 - ``email`` ``{conversation_id, email}`` → ``email_saved``; ``consent`` ``{conversation_id,
-  data_processing?, cookies?, communication?}`` → ``consent_saved``; ``csat``
+  data_processing?, cookies?, communication?}`` → ``consent_saved`` ``{consent, send}``
+  (``send``: may the visitor write now, and why not); ``csat``
   ``{conversation_id, rating, comment?}`` → ``csat_saved``; ``close`` ``{conversation_id}``.
 
 From the server, besides the replies: ``message``, ``typing`` (the agent's), ``read``,
@@ -239,8 +240,14 @@ class VisitorSession(SocketSession):
             cookies=frame.cookies,
             communication=frame.communication,
         )
+        send = given.pop("send")
         await self.reply(
-            {"type": "consent_saved", "conversation_id": conversation["id"], "consent": given},
+            {
+                "type": "consent_saved",
+                "conversation_id": conversation["id"],
+                "consent": given,
+                "send": send,
+            },
             frame.ref,
         )
 

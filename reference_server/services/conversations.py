@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..api.errors import Conflict, NotFound, ValidationFailed
-from ..domain.chatflow import AssignmentSettings, Chatflow, WorkspaceKind
+from ..domain.chatflow import AssignmentSettings, Chatflow, Language, WorkspaceKind
 from ..domain.consent import ConsentGiven
 from ..domain.conversation import (
     ConversationEvent,
@@ -44,9 +44,11 @@ from ..store.contacts import get_contact
 from ..store.surveys import get_survey
 from ..store.tickets import create_ticket, ticket_for_conversation
 from ..store.users import set_idle_since
+from ..store.visitors import consent_record, save_consent_record
 from .announce import announce_assigned, announce_conversation, publish
 from .capacity import on_capacity_changed
-from .messages import NewMessage, check_consent, checked_text, store_message
+from .messages import NewMessage, check_consent, checked_text, consent_of, store_message
+from .presentation import conversation_presentation, surroundings
 from .routing_service import agent_in_snapshot, request_for, route_one, routing_transaction
 from .secrets import new_id
 from .views import (
@@ -56,6 +58,7 @@ from .views import (
     message_view,
     visitor_conversation_view,
 )
+from .visitor_consent import answers_at_start, plan_for, send_json
 
 __all__ = [
     "Started",
@@ -64,12 +67,14 @@ __all__ = [
     "close",
     "conversation_detail",
     "list_for_agent",
+    "open_visitor_conversation",
     "reopen",
     "start_conversation",
     "survey_for",
     "transfer",
     "visitor_conversation",
     "visitor_views",
+    "visitor_views_in",
 ]
 
 VIEWS = {
@@ -224,30 +229,60 @@ async def conversation_detail(
 async def visitor_views(
     server: Server, account_id: str, conversations: Sequence[Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
-    """The conversations as their visitor sees them: who answers (BD4), the survey to show
-    once closed (OP7)."""
-    result = []
+    """The conversations as their visitor sees them (see :func:`visitor_views_in`)."""
     async with server.engine.connect() as db:
-        people = await store.agent_people(db, account_id)
-        chatflows: dict[str | None, Chatflow | None] = {}
-        for conversation in conversations:
-            chatflow_id = conversation["chatflow_id"]
-            if chatflow_id not in chatflows:
-                chatflows[chatflow_id] = await store.load_chatflow(db, account_id, chatflow_id)
-            chatflow = chatflows[chatflow_id]
-            agent = None
-            if conversation["assignee_id"]:
-                agent = agent_shown(heading_of(chatflow), people, conversation["assignee_id"])
-            survey = None
-            answered = False
-            if conversation["status"] == ConversationStatus.CLOSED:
-                answered = await store.csat_answer(db, conversation["id"]) is not None
-                survey = await survey_for(db, account_id, chatflow)
-            result.append(
-                visitor_conversation_view(
-                    conversation, agent=agent, survey=survey, answered=answered
-                )
+        return await visitor_views_in(db, account_id, conversations, server.clock.now())
+
+
+async def open_visitor_conversation(
+    db: AsyncConnection, account_id: str, visitor_id: str
+) -> dict[str, Any] | None:
+    """The visitor's newest conversation that is not closed, if any."""
+    return await store.newest_open_visitor_conversation(db, account_id, visitor_id)
+
+
+async def visitor_views_in(
+    db: AsyncConnection,
+    account_id: str,
+    conversations: Sequence[Mapping[str, Any]],
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """The conversations as their visitor sees them: who answers (BD4), the survey to show
+    once closed (OP7), whether the visitor may write in it and why not (OP4), and its own
+    presentation — its chatflow's identity and a header that follows its state."""
+    result = []
+    people = await store.agent_people(db, account_id)
+    around = await surroundings(db, account_id)
+    owners = await store.contact_owners(db, account_id, [c["contact_id"] for c in conversations])
+    chatflows: dict[str | None, Chatflow | None] = {}
+    for conversation in conversations:
+        chatflow_id = conversation["chatflow_id"]
+        if chatflow_id not in chatflows:
+            chatflows[chatflow_id] = await store.load_chatflow(db, account_id, chatflow_id)
+        chatflow = chatflows[chatflow_id]
+        agent = None
+        if conversation["assignee_id"]:
+            agent = agent_shown(heading_of(chatflow), people, conversation["assignee_id"])
+        survey = None
+        answered = False
+        status = ConversationStatus(conversation["status"])
+        if status is ConversationStatus.CLOSED:
+            answered = await store.csat_answer(db, conversation["id"]) is not None
+            survey = await survey_for(db, account_id, chatflow)
+        view = visitor_conversation_view(
+            conversation, agent=agent, survey=survey, answered=answered
+        )
+        view["presentation"] = None
+        plan = None
+        if chatflow is not None:
+            owner = owners.get(conversation["contact_id"] or "")
+            view["presentation"] = conversation_presentation(
+                chatflow, conversation, around, owner, now
             )
+            plan = plan_for(chatflow, identified=False)
+        language = Language(conversation["language"])
+        view["send"] = send_json(plan, consent_of(conversation), status, language)
+        result.append(view)
     return result
 
 
@@ -286,10 +321,13 @@ async def start_conversation(
     chatflow: Chatflow = stored
     if not chatflow.published:
         raise Conflict("this chatflow is switched off", code="chatflow_unpublished")
+    # OP4: the consent the visitor gave before (kept by the server) and in this start.
+    identified = bool(visitor["identified"])
+    record, consent = answers_at_start(visitor, plan_for(chatflow, identified=identified), consent)
     text = None
     if first_message is not None:
         text = checked_text(first_message.text, field="message.text")
-        check_consent(chatflow, consent, identified=bool(visitor["identified"]))
+        check_consent(chatflow, consent, identified=identified)
 
     conversation_id = conversation_id or new_id("cnv")
     row: dict[str, Any] = {
@@ -324,6 +362,8 @@ async def start_conversation(
         else:
             row["assignee_id"] = None
         await store.insert_conversation(db, row)
+        if record != consent_record(visitor):
+            await save_consent_record(db, visitor_id, record)
         if chatflow.workspace.kind is WorkspaceKind.HELPDESK:
             subject = (text or f"Chat from {page_url or 'the website'}")[:TICKET_SUBJECT_LENGTH]
             await create_ticket(

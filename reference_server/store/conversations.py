@@ -37,6 +37,7 @@ __all__ = [
     "insert_csat_answer",
     "list_conversations",
     "list_visitor_conversations",
+    "newest_open_visitor_conversation",
     "load_chatflow",
     "lock_routing",
     "routing_cursor",
@@ -90,12 +91,12 @@ async def get_visitor_conversation(
 async def get_visitor(
     db: AsyncConnection, account_id: str, visitor_id: str
 ) -> dict[str, Any] | None:
-    """The visitor row (contact link, identified) without its token hash."""
+    """The visitor row (contact link, identified, consent answers) without its token hash."""
     v = t.visitors.c
     row = (
         (
             await db.execute(
-                sa.select(v.id, v.contact_id, v.identified, v.created_at).where(
+                sa.select(v.id, v.contact_id, v.identified, v.consent, v.created_at).where(
                     v.account_id == account_id, v.id == visitor_id
                 )
             )
@@ -147,6 +148,29 @@ async def list_visitor_conversations(
         .all()
     )
     return [dict(row) for row in rows]
+
+
+async def newest_open_visitor_conversation(
+    db: AsyncConnection, account_id: str, visitor_id: str
+) -> dict[str, Any] | None:
+    """The visitor's newest conversation that is not closed (what the widget resumes)."""
+    row = (
+        (
+            await db.execute(
+                sa.select(_c)
+                .where(
+                    _c.c.account_id == account_id,
+                    _c.c.visitor_id == visitor_id,
+                    _c.c.status != "closed",
+                )
+                .order_by(_c.c.created_at.desc(), _c.c.id.desc())
+                .limit(1)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return dict(row) if row is not None else None
 
 
 async def update_conversation(
