@@ -14,6 +14,7 @@ __all__ = [
     "AssignIn",
     "ConsentAnswersIn",
     "ConsentGivenOut",
+    "ConsentStateOut",
     "ConversationDetailOut",
     "ConversationOut",
     "CsatAnswerOut",
@@ -211,11 +212,16 @@ class EmailOut(Output):
     created: bool
 
 
-class ConsentGivenOut(Output):
+class ConsentStateOut(Output):
+    """What the visitor has agreed to (``cookies`` null: not answered)."""
+
     cookies: bool | None
     data_processing: bool
     communication: bool
-    send: SendOut | None = None
+
+
+class ConsentGivenOut(ConsentStateOut):
+    send: SendOut = Field(description="may the visitor write now, and why not")
 
 
 class VisitorConsentIn(ConsentAnswersIn):
@@ -225,7 +231,7 @@ class VisitorConsentIn(ConsentAnswersIn):
 
 
 class VisitorConsentOut(Output):
-    given: ConsentGivenOut
+    given: ConsentStateOut
     send: SendOut
 
 

@@ -29,7 +29,7 @@ from ..store.accounts import get_account
 from ..store.chatflows import chatflows_using, get_chatflow
 from .body import PAGE_QUERY, page_of, query_int, read_model
 from .conversation_schemas import (
-    ConsentGivenOut,
+    ConsentStateOut,
     PresentationOut,
     SendOut,
     VisitorConversationOut,
@@ -122,7 +122,7 @@ class ConsentOut(Output):
     communication_checkbox: bool
     communication_text: str
     subscription_type: str
-    given: ConsentGivenOut = Field(description="the consent that holds for a new conversation")
+    given: ConsentStateOut = Field(description="the consent that holds for a new conversation")
 
 
 class EmailCaptureOut(Output):
