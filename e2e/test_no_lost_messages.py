@@ -43,9 +43,7 @@ def stored_texts(server: LiveServer, conversation_id: str) -> list[str]:
 
 def visitor_conversations(server: LiveServer) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = server.admin().get("/api/v1/conversations?view=all&limit=100")
-    closed: list[dict[str, Any]] = server.admin().get(
-        "/api/v1/conversations?view=closed&limit=100"
-    )
+    closed: list[dict[str, Any]] = server.admin().get("/api/v1/conversations?view=closed&limit=100")
     return found + closed
 
 

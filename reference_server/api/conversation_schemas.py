@@ -157,6 +157,16 @@ class WelcomeOut(Output):
     sender: SenderOut | None
 
 
+class PresentationConsentOut(Output):
+    """OP4, OP5: the chatflow's data-processing notice and communication checkbox."""
+
+    data_processing: str | None = Field(description="explicit, legitimate_interest or null")
+    data_processing_text: str
+    privacy_policy_url: str
+    communication_checkbox: bool
+    communication_text: str
+
+
 class PresentationOut(Output):
     """How the widget presents a chatflow (a new conversation) or a conversation (its own
     chatflow's identity; a header that follows its state)."""
@@ -168,6 +178,7 @@ class PresentationOut(Output):
     brand_alias: bool
     header: HeaderOut
     welcome: WelcomeOut
+    consent: PresentationConsentOut
 
 
 class SendOut(Output):
@@ -193,6 +204,7 @@ class VisitorConversationOut(Output):
     survey_answered: bool
     created_at: str
     closed_at: str | None
+    unread: int = Field(description="the agents' messages the visitor has not read")
     presentation: PresentationOut | None
     send: SendOut
 

@@ -166,6 +166,14 @@ class WidgetConfigOut(Output):
     conversation: VisitorConversationOut | None = Field(
         description="the visitor's open conversation, with its own presentation"
     )
+    unread: list[UnreadOut] = Field(
+        description="the visitor's conversations with replies not read yet"
+    )
+
+
+class UnreadOut(Output):
+    conversation_id: str
+    unread: int
 
 
 class EventIn(Input):

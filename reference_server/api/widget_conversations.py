@@ -101,7 +101,8 @@ async def start(request: Request) -> Response:
     )
     [view] = await service.visitor_views(server, visitor.account_id, [started.conversation])
     message = visitor_message(started.message) if started.message else None
-    return JSONResponse({"conversation": view, "message": message}, status_code=201)
+    status = 201 if started.decision is not None else 200  # 200: a resent start
+    return JSONResponse({"conversation": view, "message": message}, status_code=status)
 
 
 @operation(

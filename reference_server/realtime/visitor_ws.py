@@ -136,6 +136,7 @@ class VisitorSession(SocketSession):
             communication=bool(consent and consent.communication),
         )
         first = NewMessage(frame.message.client_id, frame.message.text) if frame.message else None
+        made: list[str] = []
 
         async def begin() -> None:
             started = await service.start_conversation(
@@ -149,12 +150,17 @@ class VisitorSession(SocketSession):
                 first_message=first,
                 conversation_id=conversation_id,
             )
+            made.append(started.conversation["id"])
             view = await self._view(started.conversation)
             await self.reply({"type": "started", "conversation": view}, frame.ref)
             if started.message is not None:
                 await self._ack(started.message, frame.ref)
 
         await self.feeds.follow(conversation_id, 0, before=begin)
+        if made and made[0] != conversation_id:
+            # A resent start: follow the conversation it made, from its beginning.
+            await self.feeds.unfollow(conversation_id)
+            await self.feeds.follow(made[0], 0)
 
     async def _ensure_following(self, conversation: dict[str, Any]) -> None:
         if not self.feeds.following(conversation["id"]):

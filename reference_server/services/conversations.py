@@ -40,6 +40,7 @@ from ..domain.routing import RoutingDecision, RoutingOutcome, has_free_capacity
 from ..realtime import events
 from ..state import Server
 from ..store import conversations as store
+from ..store import messages as message_store
 from ..store.contacts import get_contact
 from ..store.surveys import get_survey
 from ..store.tickets import create_ticket, ticket_for_conversation
@@ -96,7 +97,7 @@ TICKET_SUBJECT_LENGTH = 120
 class Started:
     conversation: dict[str, Any]
     message: dict[str, Any] | None  # the first message, as stored (view)
-    decision: RoutingDecision
+    decision: RoutingDecision | None  # None: a resent start, answered with what it made
 
 
 def _refused(error: InvalidTransition) -> Conflict:
@@ -248,12 +249,18 @@ async def visitor_views_in(
     now: datetime,
 ) -> list[dict[str, Any]]:
     """The conversations as their visitor sees them: who answers (BD4), the survey to show
-    once closed (OP7), whether the visitor may write in it and why not (OP4), and its own
-    presentation — its chatflow's identity and a header that follows its state."""
+    once closed (OP7), how many of the agents' messages the visitor has not read, whether
+    the visitor may write in it and why not (OP4), and its own presentation — its chatflow's
+    identity and a header that follows its state."""
     result = []
     people = await store.agent_people(db, account_id)
     around = await surroundings(db, account_id)
     owners = await store.contact_owners(db, account_id, [c["contact_id"] for c in conversations])
+    unread = await message_store.unread_counts(
+        db,
+        [c["id"] for c in conversations],
+        sender_kinds=(SenderKind.AGENT.value, SenderKind.SYSTEM.value),
+    )
     chatflows: dict[str | None, Chatflow | None] = {}
     for conversation in conversations:
         chatflow_id = conversation["chatflow_id"]
@@ -272,6 +279,7 @@ async def visitor_views_in(
         view = visitor_conversation_view(
             conversation, agent=agent, survey=survey, answered=answered
         )
+        view["unread"] = unread.get(conversation["id"], 0)
         view["presentation"] = None
         plan = None
         if chatflow is not None:
@@ -302,7 +310,8 @@ async def start_conversation(
     conversation_id: str | None = None,
 ) -> Started:
     """Start, route and store a conversation (and its first message); ``conversation_id``
-    lets a WebSocket subscribe to the conversation before it exists."""
+    lets a WebSocket subscribe to the conversation before it exists. A start whose first
+    message is stored already (same client id) answers with the conversation it made."""
     now = server.clock.now()
     async with server.engine.connect() as db:
         stored = await store.load_chatflow(db, account_id, chatflow_id)
@@ -327,6 +336,9 @@ async def start_conversation(
     text = None
     if first_message is not None:
         text = checked_text(first_message.text, field="message.text")
+        resent = await _resent_start(server, account_id, visitor_id, chatflow, first_message)
+        if resent is not None:
+            return resent
         check_consent(chatflow, consent, identified=identified)
 
     conversation_id = conversation_id or new_id("cnv")
@@ -399,6 +411,20 @@ async def start_conversation(
             server, events.conversation_channel(conversation_id), events.message_event(view)
         )
     return Started(conversation=row, message=view, decision=decision)
+
+
+async def _resent_start(
+    server: Server, account_id: str, visitor_id: str, chatflow: Chatflow, first: NewMessage
+) -> Started | None:
+    """CV1: a start whose first message (its client id) is stored already is a resend —
+    the widget lost the answer to a start it sent — and gets the conversation it made."""
+    async with server.engine.connect() as db:
+        found = await store.visitor_first_message(db, account_id, visitor_id, first.client_id)
+        if found is None:
+            return None
+        people = await store.agent_people(db, account_id)
+    conversation, message = found
+    return Started(conversation, message_view(message, heading_of(chatflow), people), None)
 
 
 # ---------------------------------------------------------------- agents' actions (RT6)

@@ -23,10 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.availability import AvailabilityView, availability_view, chat_state
 from ..domain.chatflow import Chatflow, Language
+from ..domain.consent import CompanyNames, consent_plan
 from ..domain.conversation import ConversationStatus, Person, chat_heading, sender_shown
 from ..domain.header import Header, conversation_header, page_header
 from ..domain.routing import Agent, ConversationRequest, eligible_agents
 from ..domain.texts import TEXTS
+from ..store.accounts import get_account
 from ..store.people import heading_people
 from ..store.users import agents_snapshot
 
@@ -63,16 +65,22 @@ def person_json(person: Person) -> dict[str, str]:
 @dataclass(frozen=True)
 class Surroundings:
     """What presentations read from the account, once per answer: its people by id, its
-    teams' members (BD3) and its agents as routing sees them now (AV1)."""
+    teams' members (BD3), its agents as routing sees them now (AV1) and the names OP5's
+    default text may use."""
 
     users: Mapping[str, Person]
     teams: Mapping[str, tuple[Person, ...]]
     agents: Sequence[Agent]
+    company: CompanyNames
 
 
 async def surroundings(db: AsyncConnection, account_id: str) -> Surroundings:
     users, teams = await heading_people(db, account_id)
-    return Surroundings(users, teams, await agents_snapshot(db, account_id))
+    account = await get_account(db, account_id)
+    company = CompanyNames(
+        company_name=account["company_name"], account_name=account["name"], domain=account["domain"]
+    )
+    return Surroundings(users, teams, await agents_snapshot(db, account_id), company)
 
 
 def availability_of(
@@ -94,8 +102,13 @@ def heading_of_chatflow(
     return chat_heading(chatflow.build.heading, around.users, around.teams, owner)
 
 
-def _presentation(chatflow: Chatflow, header: Header, people: Sequence[Person]) -> dict[str, Any]:
+def _presentation(
+    chatflow: Chatflow, header: Header, people: Sequence[Person], company: CompanyNames
+) -> dict[str, Any]:
     first = people[0] if people else None
+    # OP4, OP5: the notice and the checkbox of this chatflow (identification only changes
+    # the cookie banner, which belongs to the page, not to a conversation).
+    plan = consent_plan(chatflow.options, chatflow.language, False, company)
     return {
         "chatflow_id": chatflow.id,
         "language": chatflow.language.value,
@@ -110,14 +123,21 @@ def _presentation(chatflow: Chatflow, header: Header, people: Sequence[Person]) 
             "text": chatflow.build.welcome_message,
             "sender": person_json(first) if first is not None else None,
         },
+        "consent": {
+            "data_processing": plan.data_processing.value if plan.data_processing else None,
+            "data_processing_text": plan.data_processing_text,
+            "privacy_policy_url": plan.privacy_policy_url,
+            "communication_checkbox": plan.communication_checkbox,
+            "communication_text": plan.communication_text,
+        },
     }
 
 
 def page_presentation(
-    chatflow: Chatflow, people: Sequence[Person], view: AvailabilityView
+    chatflow: Chatflow, people: Sequence[Person], view: AvailabilityView, company: CompanyNames
 ) -> dict[str, Any]:
     """What a new conversation on ``chatflow`` looks like."""
-    return _presentation(chatflow, page_header(people, view), people)
+    return _presentation(chatflow, page_header(people, view), people, company)
 
 
 def conversation_presentation(
@@ -138,4 +158,4 @@ def conversation_presentation(
             agent = sender_shown(chatflow.build.heading, found)
     view = availability_of(chatflow, around, conversation["page_url"] or "", now)
     header = conversation_header(people, view, status, agent)
-    return _presentation(chatflow, header, people)
+    return _presentation(chatflow, header, people, around.company)

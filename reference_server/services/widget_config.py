@@ -37,7 +37,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..domain.availability import ChatState
 from ..domain.chatflow import Chatflow, Language
 from ..domain.consent import (
-    CompanyNames,
     ConsentGiven,
     ConsentRecord,
     PageBanner,
@@ -46,6 +45,7 @@ from ..domain.consent import (
     messages_utk_allowed,
 )
 from ..domain.conversation import (
+    SenderKind,
     email_capture_text,
     should_ask_for_email,
     survey_on_close,
@@ -65,6 +65,7 @@ from ..store import contacts
 from ..store.accounts import get_account
 from ..store.chatflows import published_chatflows
 from ..store.identification import resolve_identification
+from ..store.messages import visitor_unread_counts
 from ..store.visitors import (
     consent_record,
     create_visitor,
@@ -235,8 +236,13 @@ async def widget_config(
     config["visitor"] = {"token": token, "identified": who.identified}
     config["cookies"] = [cookie_json(instruction)] if instruction is not None else []
     config["conversation"] = None
+    config["unread"] = []
     if who.row is not None:
         config["conversation"] = await open_conversation(db, account_id, who.row["id"], now)
+        counts = await visitor_unread_counts(
+            db, account_id, who.row["id"], sender_kinds=(SenderKind.AGENT, SenderKind.SYSTEM)
+        )
+        config["unread"] = [{"conversation_id": k, "unread": n} for k, n in sorted(counts.items())]
     return config
 
 
@@ -273,7 +279,7 @@ async def decide(
     """Everything the widget shows for ``chatflow`` (without the visitor part). The preview
     (CF4) calls it with ``triggered=True``, no cookies and an unknown visitor. ``record`` is
     the visitor's remembered consent (with this page's cookie answer)."""
-    account = await get_account(db, account_id)
+    await get_account(db, account_id)  # LookupError for an unknown account
     language: Language = chatflow.language
     build, display, options = chatflow.build, chatflow.display, chatflow.options
     cookies = cookies or VisitorCookies()
@@ -286,10 +292,9 @@ async def decide(
     owner_id = contact.get("owner_id") if contact is not None else None
     people = heading_of_chatflow(chatflow, around, owner_id)
 
-    company = CompanyNames(
-        company_name=account["company_name"], account_name=account["name"], domain=account["domain"]
+    consent = plan_for(
+        chatflow, identified=identified, company=around.company, page_banner=page_banner
     )
-    consent = plan_for(chatflow, identified=identified, company=company, page_banner=page_banner)
     given = consent_for_conversation(consent, record)
     banner_at = cookie_banner_due(consent, given)
     known_email = bool(contact is not None and contact.get("email"))
@@ -309,7 +314,7 @@ async def decide(
             "brand_alias": build.heading.brand_alias,
         },
         "welcome_message": build.welcome_message,
-        "presentation": page_presentation(chatflow, people, view),
+        "presentation": page_presentation(chatflow, people, view, around.company),
         "availability": {
             "state": view.state.value,
             "launcher_hidden": view.launcher_hidden,

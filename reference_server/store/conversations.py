@@ -38,6 +38,7 @@ __all__ = [
     "list_conversations",
     "list_visitor_conversations",
     "newest_open_visitor_conversation",
+    "visitor_first_message",
     "load_chatflow",
     "lock_routing",
     "routing_cursor",
@@ -148,6 +149,38 @@ async def list_visitor_conversations(
         .all()
     )
     return [dict(row) for row in rows]
+
+
+async def visitor_first_message(
+    db: AsyncConnection, account_id: str, visitor_id: str, client_id: str
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The visitor's conversation holding their message with ``client_id``, and that
+    message (a resent ``start`` finds the conversation it made)."""
+    m = t.messages
+    row = (
+        (
+            await db.execute(
+                sa.select(m.c.id.label("message_id"), _c.c.id.label("conversation_id"))
+                .join(_c, _c.c.id == m.c.conversation_id)
+                .where(
+                    _c.c.account_id == account_id,
+                    _c.c.visitor_id == visitor_id,
+                    m.c.sender_kind == "visitor",
+                    m.c.client_id == client_id,
+                )
+                .limit(1)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        return None
+    conversation = (
+        (await db.execute(sa.select(_c).where(_c.c.id == row["conversation_id"]))).mappings().one()
+    )
+    message = (await db.execute(sa.select(m).where(m.c.id == row["message_id"]))).mappings().one()
+    return dict(conversation), dict(message)
 
 
 async def newest_open_visitor_conversation(

@@ -68,7 +68,7 @@ def test_the_snippet_escapes_what_it_embeds() -> None:
     ("path", "kind"),
     [
         ("/static/loader.js", "javascript"),
-        ("/static/widget.js", "javascript"),
+        ("/static/widget/main.js", "javascript"),
         ("/static/sdk.js", None),
         ("/static/widget.css", "text/css"),
         ("/static/inbox.js", "javascript"),
