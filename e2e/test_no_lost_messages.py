@@ -8,12 +8,14 @@ resent (same client id) after a reconnect, even across a server restart.
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from .flaky_line import FlakyLine
 from .pages import ChatWidget, DemoPage
 from .server import LiveServer
 
@@ -189,3 +191,36 @@ def test_a_message_written_while_the_server_restarts_is_delivered_once(
         "Written while the server was down",
         "Back after the restart",
     ]
+
+
+@pytest.mark.feature("CV1")
+def test_a_message_written_offline_survives_a_reload_and_is_sent_once(
+    server: LiveServer, page: Page
+) -> None:
+    path = server.chatflow(
+        "offline-reload",
+        build={"assignment": {"user_ids": [server.user_id(AGENT)]}},
+        display={"desktop": "launcher"},
+    )
+    line = FlakyLine()
+    page.route_web_socket(re.compile(r".*/ws/visitor.*"), line.handle)
+    demo = DemoPage(page)
+    widget = demo.open(path)
+    widget.open()
+    widget.send("Online first")
+    conversation_id = widget.conversation_id
+
+    line.cut()
+    widget.write("Written with the line down")
+    expect(widget.message("Written with the line down")).to_have_attribute("data-state", "sending")
+    page.reload()  # the tab keeps what was not stored
+    widget.expect_mode("open")
+    expect(widget.message("Written with the line down")).to_have_attribute("data-state", "sending")
+
+    line.online = True
+    expect(widget.message("Written with the line down")).to_have_attribute("data-sequence", "2")
+    page.reload()
+    expect(widget.stored_messages().get_by_test_id("lc-message-text")).to_have_text(
+        ["Online first", "Written with the line down"]
+    )
+    assert stored_texts(server, conversation_id) == ["Online first", "Written with the line down"]
