@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
 from .api import (
     account,
+    canned_replies,
     chatflows,
     contacts,
     conversations,
@@ -68,6 +69,7 @@ def api_routes() -> list[BaseRoute]:
         *identification.routes(),
         *conversations.routes(),
         *tickets.routes(),
+        *canned_replies.routes(),
     ]
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, StrictBool, StrictInt, field_validator
+from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
 
+from ..domain.inbox import AgentAction
 from .schemas import Input, Output
 
 __all__ = [
@@ -16,6 +17,13 @@ __all__ = [
     "ConsentGivenOut",
     "ConversationDetailOut",
     "ConversationOut",
+    "ConversationRowOut",
+    "EarlierConversationOut",
+    "LastMessageOut",
+    "NoteIn",
+    "NoteOut",
+    "TransferIn",
+    "ViewCountsOut",
     "CsatAnswerOut",
     "CsatIn",
     "EmailIn",
@@ -83,6 +91,24 @@ class AssignIn(Input):
     user_id: str = Field(min_length=1, max_length=40)
 
 
+class TransferIn(Input):
+    """To a person (``user_id``) or to a team (``team_id``: its least busy member who can
+    take it now); exactly one of the two."""
+
+    user_id: str | None = Field(None, min_length=1, max_length=40)
+    team_id: str | None = Field(None, min_length=1, max_length=40)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> TransferIn:
+        if (self.user_id is None) == (self.team_id is None):
+            raise ValueError("give either user_id or team_id")
+        return self
+
+
+class NoteIn(Input):
+    text: str = Field(min_length=1, max_length=5000)
+
+
 class ReadIn(Input):
     up_to_sequence: StrictInt = Field(ge=0)
 
@@ -132,6 +158,31 @@ class ConversationOut(Output):
     assigned_at: str | None
     closed_at: str | None
     created_at: str
+    actions: list[AgentAction] = Field(
+        description="what the caller may do with it now (decided by the domain; none for "
+        "an API key)"
+    )
+
+
+class LastMessageOut(Output):
+    sender_kind: str
+    text: str = Field(description="the first 140 characters")
+    created_at: str
+
+
+class ConversationRowOut(ConversationOut):
+    """A conversation in an inbox view."""
+
+    unread_count: int = Field(description="the visitor's messages no agent has read")
+    last_message: LastMessageOut | None
+
+
+class EarlierConversationOut(Output):
+    id: str
+    status: str
+    page_url: str
+    created_at: str
+    closed_at: str | None
 
 
 class ConversationDetailOut(ConversationOut):
@@ -140,6 +191,24 @@ class ConversationDetailOut(ConversationOut):
     visitor: dict[str, Any] | None
     ticket_id: str | None
     survey_answer: dict[str, Any] | None
+    earlier_conversations: list[EarlierConversationOut] = Field(
+        description="the contact's (or, unknown, the visitor's) other conversations, newest first"
+    )
+
+
+class ViewCountsOut(Output):
+    unassigned: int
+    mine: int
+    all: int
+    closed: int
+
+
+class NoteOut(Output):
+    id: str
+    conversation_id: str
+    author_id: str | None
+    text: str
+    created_at: str
 
 
 class VisitorConversationOut(Output):
