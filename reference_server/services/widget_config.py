@@ -217,9 +217,11 @@ async def decide(
     identified: bool = False,
     contact: Mapping[str, Any] | None = None,
     triggered: bool = False,
+    state: ChatState | None = None,
 ) -> dict[str, Any]:
     """Everything the widget shows for ``chatflow`` (without the visitor part). The preview
-    (CF4) calls it with ``triggered=True``, no cookies and an unknown visitor."""
+    (CF4) calls it with no cookies and an unknown visitor, and may ask for the widget in a
+    given availability ``state`` instead of the agents' real one."""
     account = await get_account(db, account_id)
     language: Language = chatflow.language
     build, display, options = chatflow.build, chatflow.display, chatflow.options
@@ -229,7 +231,8 @@ async def decide(
     agents = await agents_snapshot(db, account_id)
     request = ConversationRequest(id="", properties=conversation_properties(chatflow, url))
     eligible = eligible_agents(build.assignment, agents, request)
-    state = chat_state(build.availability, eligible, now)
+    if state is None:
+        state = chat_state(build.availability, eligible, now)
     view = availability_view(build.availability, state, now, language)
 
     # BD3, BD4
