@@ -27,7 +27,7 @@ from reference_server.domain.chatflow import (
     WorkspaceKind,
     chatflow_to_dict,
 )
-from reference_server.services.secrets import hash_secret, new_id, new_secret
+from reference_server.secrets import hash_secret, new_id, new_secret
 from reference_server.state import Server
 from reference_server.store import schema as t
 from reference_server.store.visitors import create_visitor

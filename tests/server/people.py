@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from reference_server.domain.chatflow import BuildSettings, Chatflow, Workspace, chatflow_to_dict
-from reference_server.services.secrets import new_id
+from reference_server.secrets import new_id
 from reference_server.settings import Settings
 from reference_server.store import schema as t
 from reference_server.store.bootstrap import NewAccount, create_account

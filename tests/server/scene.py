@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from reference_server.domain.chatflow import Chatflow, Workspace, chatflow_to_dict
-from reference_server.services.secrets import hash_secret, new_id, new_secret
+from reference_server.secrets import hash_secret, new_id, new_secret
 from reference_server.store import schema as t
 
 from .conftest import START, Api

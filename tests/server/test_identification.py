@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from reference_server.services.secrets import hash_secret
+from reference_server.secrets import hash_secret
 from reference_server.store import schema as t
 
 from .conftest import START, Api

@@ -304,7 +304,7 @@ async def _drop(name: str) -> None:
 
 async def _seed(engine: AsyncEngine) -> tuple[str, list[str], str, list[str]]:
     from reference_server.domain.chatflow import Chatflow, Workspace, chatflow_to_dict
-    from reference_server.services.secrets import new_id
+    from reference_server.secrets import new_id
 
     from .chat_scene import LEGITIMATE
 

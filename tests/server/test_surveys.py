@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from reference_server.services.secrets import new_id
+from reference_server.secrets import new_id
 from reference_server.store import schema as t
 
 from .conftest import START, Api

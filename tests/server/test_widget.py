@@ -16,7 +16,7 @@ from reference_server.domain.display import (
     MESSAGES_UTK,
     MESSAGES_UTK_MAX_AGE,
 )
-from reference_server.services.secrets import hash_secret
+from reference_server.secrets import hash_secret
 from reference_server.store import schema as t
 
 from .conftest import Api
