@@ -679,16 +679,20 @@ def _estimates(result: ExperimentResult, kpis: Sequence[str]) -> dict[str, dict[
     frame = result.interval_kpis
     table: dict[str, dict[int, Estimate]] = {kpi: {} for kpi in kpis}
     rows = frame[frame["kpi"].isin(list(kpis))]
-    for kpi, interval, mean, low, high, n in zip(
+    for kpi, interval, mean, low, high, n, observations, few in zip(
         rows["kpi"],
         rows["interval"],
         rows["mean"],
         rows["ci_low"],
         rows["ci_high"],
         rows["n"],
+        rows["observations"],
+        rows["few"],
         strict=True,
     ):
-        table[kpi][int(interval)] = Estimate(float(mean), float(low), float(high), int(n))
+        table[kpi][int(interval)] = Estimate(
+            float(mean), float(low), float(high), int(n), 0.95, float(observations), bool(few)
+        )
     return table
 
 

@@ -145,10 +145,11 @@ def test_records_kpis_per_interval_and_the_summary_are_written_beside_the_report
         "start",
         "kpi",
         "mean",
-        "n",
         "ci_low",
         "ci_high",
-        "half_width",
+        "n",
+        "observations",
+        "few",
     ]
     assert sorted(intervals["interval"].unique()) == [1, 2, 3]  # the warm-up hour is left out
     summary = json.loads(outputs.summary.read_text(encoding="utf-8"))
