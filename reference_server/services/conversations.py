@@ -23,7 +23,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..api.errors import Conflict, NotFound, ValidationFailed
 from ..domain.chatflow import AssignmentSettings, Chatflow, WorkspaceKind
 from ..domain.consent import ConsentGiven
 from ..domain.conversation import (
@@ -38,7 +37,7 @@ from ..domain.conversation import (
 )
 from ..domain.inbox import AgentAction, team_transfer
 from ..domain.routing import RoutingDecision, RoutingOutcome, has_free_capacity
-from ..realtime import events
+from ..secrets import new_id
 from ..state import Server
 from ..store import conversations as store
 from ..store.contacts import get_contact
@@ -47,12 +46,13 @@ from ..store.surveys import get_survey
 from ..store.teams import team_ids
 from ..store.tickets import create_ticket, ticket_for_conversation
 from ..store.users import agents_snapshot, set_idle_since
+from . import events
 from .announce import announce_assigned, announce_conversation, publish
 from .capacity import on_capacity_changed
+from .errors import Conflict, NotFound, ValidationFailed
 from .inbox import Actor, require_allowed, with_actions
 from .messages import NewMessage, check_consent, checked_text, store_message
 from .routing_service import agent_in_snapshot, request_for, route_one, routing_transaction
-from .secrets import new_id
 from .views import (
     agent_shown,
     heading_of,

@@ -10,12 +10,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..api.errors import Forbidden, ValidationFailed
 from ..domain.conversation import ConversationStatus
 from ..domain.inbox import AgentAction, agent_actions, is_supervisor, needs_supervisor
 from ..state import Server
 from ..store import conversations as store
 from ..store import inbox as inbox_store
+from .errors import Forbidden, ValidationFailed
 from .views import conversation_view, iso
 
 __all__ = [

@@ -7,13 +7,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..api.errors import ValidationFailed
 from ..domain.conversation import MAX_MESSAGE_LENGTH
 from ..domain.inbox import AgentAction
-from ..realtime import events
 from ..state import Server
 from ..store import notes as store
+from . import events
 from .announce import publish
+from .errors import ValidationFailed
 from .inbox import Actor, require_allowed
 from .views import iso
 

@@ -14,9 +14,8 @@ from reference_server.domain.chatflow import AssignmentSettings
 from reference_server.domain.conversation import ConversationStatus
 from reference_server.domain.inbox import agent_actions
 
-from .chat_scene import add_agent, add_chatflow, add_contact, add_team, add_visitor, say, start
 from .conftest import Api
-from .people import add_user
+from .scene import add_agent, add_chatflow, add_contact, add_team, add_user, add_visitor, say, start
 from .test_basics import assert_error
 
 OFF = AssignmentSettings(enabled=False)
@@ -27,7 +26,7 @@ URL = "/api/v1/conversations"
 def scene(api: Api) -> dict[str, Any]:
     sales = add_team(api, "Sales")
     ann_id, ann = add_agent(api, "Ann", capacity=2, team_ids=[sales])
-    bob_id, bob = add_agent(api, "Bob", capacity=2, created_offset=1, team_ids=[sales])
+    bob_id, bob = add_agent(api, "Bob", capacity=2, team_ids=[sales])
     return {
         "sales": sales,
         "ann_id": ann_id,
