@@ -59,6 +59,7 @@ def test_staff_searches_on_a_cluster(cluster: str, tmp_path: Path) -> None:
     assert there.exit_code == 0, there.output
     here = run("staff", scenario, "-t", "service_level=0.8@20s", "-r", "2", "-w", "1",
                "--out", tmp_path / "here")  # fmt: skip
+    assert here.exit_code == 0, here.output
     plan = json.loads((tmp_path / "cluster" / "staffing.json").read_text(encoding="utf-8"))
     alone = json.loads((tmp_path / "here" / "staffing.json").read_text(encoding="utf-8"))
     assert plan["agent_hours"] == alone["agent_hours"] and plan["meets"]

@@ -72,8 +72,8 @@ def test_simulating_an_example_shows_only_possible_figures(example: Path, tmp_pa
 def test_a_staffing_plan_shows_only_possible_figures(tmp_path: Path) -> None:
     example = next(path for path in EXAMPLES if path.stem == "support_centre")
     out = tmp_path / "plan"
-    result = run("staff", example, "--days", "1", "-r", "2", "-w", "2",
-                 "-t", "service_level=0.8@45s", "-t", "abandonment<=0.05", "--out", out)  # fmt: skip
+    targets = ["-t", "service_level=0.8@45s", "-t", "abandonment<=0.05"]
+    result = run("staff", example, "--days", "1", "-r", "2", "-w", "2", *targets, "--out", out)
     assert result.exit_code == 0, result.output
     assert_text_possible(result.stdout, "the console")
     table = pd.read_csv(out / "staffing.csv")
