@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
 from .api import (
     account,
+    canned_replies,
     chatflows,
     contacts,
     conversations,
@@ -38,19 +38,19 @@ from .api import (
 )
 from .api.errors import exception_handlers
 from .api.openapi import openapi_document
+from .api.settings_schemas import settings_schemas
 from .clock import Clock, ControllableClock, SystemClock
 from .realtime.agent_ws import agent_socket
-from .realtime.broadcast import Broadcast, LocalBroadcast
+from .realtime.broadcast import LocalBroadcast
 from .realtime.visitor_ws import visitor_socket
 from .settings import Settings
-from .state import Server
+from .state import Broadcast, Server
 from .store.database import migrate, open_engine
 from .store.demo import seed_demo
 
 __all__ = ["create_app"]
 
 VERSION = "0.1.0"
-WEB = Path(__file__).parent / "web"
 
 
 def api_routes() -> list[BaseRoute]:
@@ -68,6 +68,7 @@ def api_routes() -> list[BaseRoute]:
         *identification.routes(),
         *conversations.routes(),
         *tickets.routes(),
+        *canned_replies.routes(),
     ]
 
 
@@ -90,7 +91,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     routes: list[BaseRoute] = [
         Route("/healthz", health, methods=["GET"]),
         Route("/openapi.json", openapi_json, methods=["GET"]),
-        Route("/docs", docs_page, methods=["GET"]),
         Mount("/api/v1", routes=api_routes()),
         Mount("/widget/v1", routes=widget_routes()),
         WebSocketRoute("/ws/visitor", visitor_socket),
@@ -137,9 +137,10 @@ async def health(request: Request) -> Response:
 
 async def openapi_json(request: Request) -> Response:
     return JSONResponse(
-        openapi_document(request.app.routes, title="Live chat lab", version=VERSION)
+        openapi_document(
+            request.app.routes,
+            title="Live chat lab",
+            version=VERSION,
+            extra_schemas=settings_schemas(),
+        )
     )
-
-
-async def docs_page(request: Request) -> Response:
-    return HTMLResponse((WEB / "docs.html").read_text(encoding="utf-8"))

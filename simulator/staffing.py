@@ -45,10 +45,13 @@ of the interval's KPI meets the bound; ``ci`` — the whole 95% confidence inter
 (its pessimistic end; the mean when there is only one replication). A KPI that is undefined
 in an interval (no chat was offered in any replication) meets every target.
 
-**Which intervals get agents.** The intervals in which the scenario as written has an agent
-on shift (a group without shifts: always) are *open*; they get at least ``min_agents``
-(default 1). The others get none: the scenario's chat is closed then, and the plan keeps it
-so (with ``all_hours`` every interval with chats is open). Warm-up intervals that no horizon
+**Which intervals get agents.** The intervals in which the chat is open are *open* (see
+:func:`_open_intervals`: office hours decide; a chatflow open around the clock is always
+open; one that follows the agents, and a plain pool, are open while the scenario as written
+has somebody on shift); they get at least ``min_agents`` (default 1). The others are closed
+for every method — no demand, no Erlang figure, no agents — and the plan keeps them so
+(with ``all_hours`` every interval with chats is open). Chats started while the chat is
+closed (messages left offline) are not staffable demand. Warm-up intervals that no horizon
 interval shares a slot with keep the Erlang A figure.
 
 Targets (:func:`parse_targets`) are KPIs of :mod:`simulator.kpis` that improve with more
@@ -59,6 +62,7 @@ agents, written ``service_level=0.8@60s`` (at least 80% answered within 60 s),
 from __future__ import annotations
 
 import math
+import os
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -67,12 +71,14 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
-from reference_server.domain.chatflow import AssignmentSettings, Weekday
+from reference_server.domain.availability import within_office_hours
+from reference_server.domain.chatflow import AssignmentSettings, AvailabilityMode, Weekday
 from reference_server.domain.routing import AgentStatus
 
 from .agents import shift_changes
 from .analytic import erlang_a_metrics, erlang_c_metrics, servers_needed
 from .experiment import ExperimentResult, Progress, run_experiment
+from .parallel import Pool, open_pool
 from .records import RecordType
 from .scenario import AgentGroup, Scenario, ScenarioKind, Shift, checked
 from .stats import Estimate
@@ -446,8 +452,9 @@ def plan_agents(
 @dataclass(frozen=True)
 class StaffingOptions:
     """How to staff: ``days`` of horizon after the warm-up (at most 7, past the scenario's
-    end if need be; ``None``: the scenario's length, at most one day), ``replications`` per
-    simulation from ``seed``, ``workers`` processes (``None``: one per CPU), the template
+    end if need be; ``None``: the scenario's length, at most a week), ``replications`` per
+    simulation from ``seed``, ``workers`` processes (``None``: one per CPU) or the Dask
+    ``cluster`` whose scheduler is at that address (``tcp://host:8786``), the template
     agent ``group`` (``None``: the largest), at least ``min_agents`` (1 or more: an open
     interval needs someone) and at most ``max_agents`` per open interval, the
     :class:`MeetRule`, at most ``max_rounds`` simulations in the search, and with
@@ -457,6 +464,7 @@ class StaffingOptions:
     replications: int = 5
     seed: int = 1
     workers: int | None = None
+    cluster: str | None = None
     group: str | None = None
     min_agents: int = 1
     max_agents: int = 500
@@ -469,13 +477,15 @@ class StaffingOptions:
 class StaffingRow:
     """One interval of the horizon.
 
-    ``chats_per_hour``: the demand Erlang was given. ``as_written``: agents at work on
-    average in the scenario as written (the pilot). ``erlang_c`` / ``erlang_a``: their agent
-    counts (``None``: no figure for these targets). ``agents``: the plan, checked by
-    simulation. ``kpis``: the target KPIs (and ``offered``, ``occupancy``) under the plan;
-    ``as_written_kpis``: the target KPIs in the pilot. ``meets``: the plan meets every
-    target here; ``minimal``: one agent fewer was seen to miss it (or it is at
-    ``min_agents``); ``open``: the scenario has agents on shift here.
+    ``chats_per_hour``: the demand Erlang was given (0 when closed). ``as_written``:
+    agents at work on average in the scenario as written (the pilot). ``erlang_c`` /
+    ``erlang_a``: their agent counts (``None``: no figure for these targets).
+    ``agents``: the plan, checked by simulation. ``kpis``: the target KPIs (and
+    ``offered``, ``occupancy``) under the plan; ``as_written_kpis``: the target KPIs in
+    the pilot. ``meets``: the plan meets every target here; ``minimal``: one agent fewer
+    was seen to miss it (or it is at ``min_agents``); ``open``: the chat is open here
+    (see :func:`_open_intervals`); a closed interval has 0 agents, 0 chats per hour and 0
+    in both Erlang columns.
     """
 
     interval: int
@@ -535,7 +545,8 @@ class StaffingResult:
 
     def agent_hours(self, column: str = "agents") -> float:
         """Agent-hours over the horizon of ``agents``, ``erlang_c``, ``erlang_a`` or
-        ``as_written`` (intervals without a figure count 0)."""
+        ``as_written``: the column's sum times the interval's length (intervals without a
+        figure count 0; closed intervals are 0 in every column but ``as_written``)."""
         hours = self.scenario.kpis.interval_minutes / 60.0
         return sum(float(getattr(row, column) or 0.0) * hours for row in self.rows)
 
@@ -551,7 +562,7 @@ def horizon_scenario(scenario: Scenario, days: float | None, targets: Sequence[T
     """``scenario`` run for its warm-up plus ``days`` (see :class:`StaffingOptions`), with
     its KPI settings set to the targets' service-level threshold and wait percentile."""
     available = (scenario.duration - scenario.warmup_minutes) / _DAY
-    horizon = min(available, 1.0) if days is None else days
+    horizon = min(available, _WEEK_DAYS) if days is None else days
     if not 0.0 < horizon <= _WEEK_DAYS:
         raise StaffingError(f"days must be more than 0 and at most 7 (a week); got {days}")
     kpis = scenario.kpis
@@ -629,8 +640,8 @@ def _template(scenario: Scenario, group: str | None) -> AgentGroup:
     return replace(base, skills=skills, team_ids=teams, shifts=())
 
 
-def _open_intervals(scenario: Scenario, width: float, count: int) -> list[bool]:
-    # An interval is open when any agent of the scenario is on shift for part of it.
+def _on_shift_intervals(scenario: Scenario, width: float, count: int) -> list[bool]:
+    # Intervals in which any agent of the scenario is on shift for part of it.
     is_open = [False] * count
     duration = scenario.duration
     for group in scenario.agents:
@@ -643,6 +654,38 @@ def _open_intervals(scenario: Scenario, width: float, count: int) -> list[bool]:
                 continue
             for index in range(int(begin // width), min(math.ceil(end / width), count)):
                 is_open[index] = True
+    return is_open
+
+
+def _open_intervals(scenario: Scenario, width: float, count: int) -> list[bool]:
+    """Which intervals need staff: those in which the chat is open for part of it.
+
+    In a funnel each chatflow says when (AV1, AV2): with office hours, while the office is
+    open (:func:`availability.within_office_hours`, minute by minute); open around the
+    clock (``always``), always; following the agents (``user_availability``), while the
+    scenario as written has somebody on shift. A plain pool has no chatflow: it is open
+    while somebody is on shift as written."""
+    on_shift: list[bool] | None = None
+    if scenario.kind is ScenarioKind.PLAIN_POOL:
+        return _on_shift_intervals(scenario, width, count)
+    is_open = [False] * count
+    start = scenario.start_utc
+    for flow in scenario.chatflows:
+        settings = flow.build.availability
+        if settings.mode is AvailabilityMode.ALWAYS:
+            return [True] * count
+        if settings.mode is AvailabilityMode.USER_AVAILABILITY:
+            on_shift = on_shift or _on_shift_intervals(scenario, width, count)
+            is_open = [a or b for a, b in zip(is_open, on_shift, strict=True)]
+            continue
+        for index in range(count):
+            if is_open[index]:
+                continue
+            minutes = range(int(index * width), int(min((index + 1) * width, scenario.duration)))
+            is_open[index] = any(
+                within_office_hours(settings, start + timedelta(minutes=minute))
+                for minute in minutes
+            )
     return is_open
 
 
@@ -679,16 +722,20 @@ def _estimates(result: ExperimentResult, kpis: Sequence[str]) -> dict[str, dict[
     frame = result.interval_kpis
     table: dict[str, dict[int, Estimate]] = {kpi: {} for kpi in kpis}
     rows = frame[frame["kpi"].isin(list(kpis))]
-    for kpi, interval, mean, low, high, n in zip(
+    for kpi, interval, mean, low, high, n, observations, few in zip(
         rows["kpi"],
         rows["interval"],
         rows["mean"],
         rows["ci_low"],
         rows["ci_high"],
         rows["n"],
+        rows["observations"],
+        rows["few"],
         strict=True,
     ):
-        table[kpi][int(interval)] = Estimate(float(mean), float(low), float(high), int(n))
+        table[kpi][int(interval)] = Estimate(
+            float(mean), float(low), float(high), int(n), 0.95, float(observations), bool(few)
+        )
     return table
 
 
@@ -707,7 +754,9 @@ class _Search:
         width: int,
         progress: Progress | None,
         on_stage: Callable[[str], None] | None,
+        pool: Pool,
     ) -> None:
+        self.pool = pool
         self.scenario = scenario
         self.template = template
         self.targets = targets
@@ -743,8 +792,8 @@ class _Search:
             self.with_plan(plan),
             self.options.replications,
             self.options.seed,
-            workers=self.options.workers,
             progress=self.progress,
+            pool=self.pool,
         )
 
     def with_plan(self, plan: Mapping[Slot, int]) -> Scenario:
@@ -875,13 +924,16 @@ def run_staffing(
     *,
     progress: Progress | None = None,
     on_stage: Callable[[str], None] | None = None,
+    pool: Pool | None = None,
 ) -> StaffingResult:
     """The fewest agents per interval that meet every target, checked by simulation, with
     the Erlang C and Erlang A figures beside them (see the module docstring).
 
-    ``progress(done, total)`` is called after each replication of each simulation and
-    ``on_stage(text)`` before each simulation. Raises :class:`StaffingError` when the
-    scenario or the options cannot be staffed.
+    ``progress`` is called as each simulation runs (see
+    :class:`~simulator.experiment.ExperimentProgress`) and ``on_stage(text)`` before each
+    simulation. Every simulation runs on ``pool`` (when not given, one is opened from the
+    options' ``workers`` or ``cluster`` and closed at the end). Raises
+    :class:`StaffingError` when the scenario or the options cannot be staffed.
     """
     began = time.perf_counter()
     options = options or StaffingOptions()
@@ -889,15 +941,39 @@ def run_staffing(
         raise TargetError("give at least one target, e.g. service_level=0.8@60s")
     width = _check_staffable(scenario, options)
     template = _template(scenario, options.group)
-    targets = _resolved(targets, scenario)
-    horizon = horizon_scenario(scenario, options.days, targets)
-    search = _Search(horizon, template, targets, options, width, progress, on_stage)
+    resolved = _resolved(targets, scenario)
+    horizon = horizon_scenario(scenario, options.days, resolved)
+    if pool is None:
+        count = options.workers
+        if count is None and options.cluster is None:
+            count = min(options.replications, os.cpu_count() or 1)
+        pool = own = open_pool(count, options.cluster)
+    else:
+        own = None
+    try:
+        search = _Search(horizon, template, resolved, options, width, progress, on_stage, pool)
+        return _staff(search, began)
+    finally:
+        if own is not None:
+            own.close()
+
+
+def _staff(search: _Search, began: float) -> StaffingResult:
+    horizon, template, targets, options = (
+        search.scenario,
+        search.template,
+        search.targets,
+        search.options,
+    )
+    width = search.width
+    pool = search.pool
+    progress = search.progress
     count = len(search.slots)
 
     search.simulations += 1
     search.stage("pilot: the scenario as written")
     pilot = run_experiment(
-        horizon, options.replications, options.seed, workers=options.workers, progress=progress
+        horizon, options.replications, options.seed, progress=progress, pool=pool
     )
     if horizon.kind is ScenarioKind.PLAIN_POOL:
         rates = _profile_rates(horizon, width, count)
@@ -917,15 +993,17 @@ def run_staffing(
     erlang: dict[Slot, tuple[int | None, int | None]] = {}
     plan: dict[Slot, int] = {}
     for slot, rate in slot_rate.items():
+        slot_open[slot] = slot_open[slot] or (options.all_hours and rate > 0.0)
+        if not slot_open[slot]:  # closed for every method: no demand to staff, no agents
+            slot_rate[slot] = 0.0
+            erlang[slot] = (0, 0)
+            plan[slot] = 0
+            continue
         figures = (
             erlang_agents(ErlangModel.C, rate, handling, patience, targets, capacity),
             erlang_agents(ErlangModel.A, rate, handling, patience, targets, capacity),
         )
         erlang[slot] = figures
-        slot_open[slot] = slot_open[slot] or (options.all_hours and rate > 0.0)
-        if not slot_open[slot]:
-            plan[slot] = 0
-            continue
         start = figures[1] if figures[1] is not None else figures[0]
         if start is None:  # no formula for these targets: start from the offered load
             start = math.ceil(rate * handling / capacity)
@@ -933,8 +1011,8 @@ def run_staffing(
 
     if not any(slot_open.values()):
         raise StaffingError(
-            "nothing to staff: nobody is on shift in the scenario during the horizon "
-            "(all_hours staffs every interval with chats)"
+            "nothing to staff: the chat is closed throughout the horizon (outside office "
+            "hours, or nobody on shift as written; all_hours staffs every interval with chats)"
         )
     searched = [slot for slot in search.evaluated if slot_open[slot]]
     final, meets, minimal, converged = search.run(plan, searched)
@@ -953,7 +1031,7 @@ def run_staffing(
                 ),
                 slot=slot,
                 open=slot_open[slot],
-                chats_per_hour=rates[index] * 60.0,
+                chats_per_hour=rates[index] * 60.0 if slot_open[slot] else 0.0,
                 as_written=before["staffed_agents"][index].mean,
                 erlang_c=erlang[slot][0],
                 erlang_a=erlang[slot][1],

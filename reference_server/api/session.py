@@ -11,14 +11,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ..services.secrets import hash_secret, new_secret, verify_password
+from ..secrets import hash_secret, new_secret, verify_password
 from ..state import server_of
 from ..store import schema as t
-from .auth import SESSION_COOKIE, require_user
+from .auth import ALL_PERMISSIONS, SESSION_COOKIE, require_user
 from .body import read_model
 from .errors import Unauthorized
 from .openapi import operation
 from .schemas import Input, Output
+from .users import grantable_roles
 
 __all__ = ["routes"]
 
@@ -42,6 +43,11 @@ class MeOut(Output):
     account_id: str
     role: str | None
     permissions: list[str]
+    can: list[str] = Field(
+        description="what the user may do: their permissions in effect (an admin, all); "
+        "pages offer only these"
+    )
+    may_grant_roles: list[str] = Field(description="the roles this user may give a user")
 
 
 @operation(
@@ -114,6 +120,8 @@ async def me(request: Request) -> Response:
             account_id=principal.account_id,
             role=principal.role,
             permissions=sorted(principal.permissions),
+            can=sorted(p for p in ALL_PERMISSIONS if principal.can(p)),
+            may_grant_roles=grantable_roles(principal),
         ).model_dump()
     )
 

@@ -13,7 +13,8 @@ Frames from the agent (``ref`` echoed in the reply or error):
 
 - ``follow`` ``{conversation_id, after_sequence?}`` → the stored messages after it, then
   ``following`` ``{conversation}``; ``unfollow`` ``{conversation_id}``;
-- ``message`` ``{conversation_id, client_id, text}`` → ``ack`` once stored;
+- ``message`` ``{conversation_id, client_id, text}`` → ``ack`` once stored (``forbidden`` on
+  a colleague's conversation unless the agent supervises, as over REST);
 - ``typing`` ``{conversation_id, typing}``; ``read`` ``{conversation_id, up_to_sequence}``.
 """
 
@@ -27,16 +28,18 @@ from typing import Annotated, Any
 from pydantic import Field, StrictBool, StrictInt
 from starlette.websockets import WebSocket
 
-from ..api.auth import Principal, require_user
-from ..api.conversation_schemas import MessageIn
-from ..api.errors import ApiError
 from ..domain.conversation import ConversationStatus, SenderKind
+from ..domain.inbox import AgentAction
 from ..services import conversations as service
 from ..services import messages as message_service
+from ..services.auth import SESSION_COOKIE, Principal, authenticate, require_user
+from ..services.errors import ServiceError
+from ..services.events import ack_frame, agent_channel, inbox_channel
+from ..services.inbox import Actor, require_allowed
+from ..services.inputs import MessageIn
 from ..services.views import conversation_view
+from ..state import Subscription, server_of
 from ..store.conversations import list_conversations
-from .broadcast import Subscription
-from .events import ack_frame, agent_channel, inbox_channel
 from .feeds import ConversationFeeds
 from .socket import ClientGone, FrameIn, SocketSession, refuse
 
@@ -77,6 +80,7 @@ class AgentSession(SocketSession):
         assert principal.user_id is not None
         self.account_id = principal.account_id
         self.user_id: str = principal.user_id
+        self.actor = Actor.of(principal.user_id, principal.role, principal.permissions)
         self.feeds = ConversationFeeds(self.server.broadcast, self._deliver, self._replay)
         self.handlers = {
             "follow": (FollowFrame, self.on_follow),
@@ -128,7 +132,7 @@ class AgentSession(SocketSession):
 
                 try:  # a conversation new to this agent: its messages so far, then live
                     await self.feeds.follow(conversation["id"], 0, after_replay=following)
-                except ApiError:
+                except ServiceError:
                     continue  # gone meanwhile
 
     async def on_follow(self, frame: FollowFrame) -> None:
@@ -150,6 +154,7 @@ class AgentSession(SocketSession):
 
     async def on_message(self, frame: MessageFrame) -> None:
         conversation = await self._conversation(frame.conversation_id)
+        require_allowed(conversation, self.actor, AgentAction.REPLY)
         if not self.feeds.following(conversation["id"]):
             await self.feeds.follow(conversation["id"], conversation["last_sequence"])
         acked = False
@@ -189,10 +194,21 @@ class AgentSession(SocketSession):
         )
 
 
+def _presented_token(websocket: WebSocket) -> str | None:
+    # Browsers cannot set headers on a WebSocket: the inbox passes its token as a query
+    # parameter, or relies on the session cookie; other clients may send a bearer header.
+    header = websocket.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return websocket.query_params.get("token") or websocket.cookies.get(SESSION_COOKIE)
+
+
 async def agent_socket(websocket: WebSocket) -> None:
     try:
-        principal = await require_user(websocket, "inbox")
-    except ApiError as error:
+        principal = require_user(
+            await authenticate(server_of(websocket), _presented_token(websocket)), "inbox"
+        )
+    except ServiceError as error:
         await refuse(websocket, error.message)
         return
     await websocket.accept()

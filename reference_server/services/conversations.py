@@ -23,7 +23,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..api.errors import Conflict, NotFound, ValidationFailed
 from ..domain.chatflow import AssignmentSettings, Chatflow, Language, WorkspaceKind
 from ..domain.consent import ConsentGiven
 from ..domain.conversation import (
@@ -36,26 +35,31 @@ from ..domain.conversation import (
     ticket_properties,
     transition,
 )
+from ..domain.inbox import AgentAction, team_transfer
 from ..domain.routing import RoutingDecision, RoutingOutcome, has_free_capacity
-from ..realtime import events
+from ..secrets import new_id
 from ..state import Server
 from ..store import conversations as store
 from ..store import messages as message_store
 from ..store.contacts import get_contact
+from ..store.inbox import other_conversations
 from ..store.surveys import get_survey
+from ..store.teams import team_ids
 from ..store.tickets import create_ticket, ticket_for_conversation
-from ..store.users import set_idle_since
+from ..store.users import agents_snapshot, set_idle_since
 from ..store.visitors import consent_record, save_consent_record
+from . import events
 from .announce import announce_assigned, announce_conversation, publish
 from .capacity import on_capacity_changed
+from .errors import Conflict, NotFound, ValidationFailed
+from .inbox import Actor, require_allowed, with_actions
 from .messages import NewMessage, check_consent, checked_text, consent_of, store_message
 from .presentation import conversation_presentation, surroundings
 from .routing_service import agent_in_snapshot, request_for, route_one, routing_transaction
-from .secrets import new_id
 from .views import (
     agent_shown,
-    conversation_view,
     heading_of,
+    iso,
     message_view,
     visitor_conversation_view,
 )
@@ -67,7 +71,6 @@ __all__ = [
     "assign",
     "close",
     "conversation_detail",
-    "list_for_agent",
     "open_visitor_conversation",
     "reopen",
     "start_conversation",
@@ -77,18 +80,6 @@ __all__ = [
     "visitor_views",
     "visitor_views_in",
 ]
-
-VIEWS = {
-    "unassigned": (ConversationStatus.UNASSIGNED.value, ConversationStatus.WAITING.value),
-    "mine": (ConversationStatus.ASSIGNED.value,),
-    "all": (
-        ConversationStatus.UNASSIGNED.value,
-        ConversationStatus.WAITING.value,
-        ConversationStatus.ASSIGNED.value,
-    ),
-    "closed": (ConversationStatus.CLOSED.value,),
-}
-"""CV2: the inbox views and the statuses each shows (``mine``: assigned to the caller)."""
 
 TICKET_SUBJECT_LENGTH = 120
 
@@ -130,30 +121,6 @@ async def visitor_conversation(
     return conversation
 
 
-async def list_for_agent(
-    server: Server, account_id: str, user_id: str | None, view: str, *, limit: int, offset: int
-) -> list[dict[str, Any]]:
-    if view not in VIEWS:
-        raise ValidationFailed(
-            "bad query parameter", fields={"view": f"must be one of {', '.join(VIEWS)}"}
-        )
-    if view == "mine" and user_id is None:
-        raise ValidationFailed(
-            "bad query parameter", fields={"view": "'mine' needs a logged-in user, not an API key"}
-        )
-    async with server.engine.connect() as db:
-        rows = await store.list_conversations(
-            db,
-            account_id,
-            statuses=VIEWS[view],
-            assignee_id=user_id if view == "mine" else None,
-            oldest_first=view == "unassigned",
-            limit=limit,
-            offset=offset,
-        )
-    return [conversation_view(row) for row in rows]
-
-
 async def survey_for(
     db: AsyncConnection, account_id: str, chatflow: Chatflow | None
 ) -> dict[str, Any] | None:
@@ -168,10 +135,11 @@ async def survey_for(
 
 
 async def conversation_detail(
-    server: Server, account_id: str, conversation_id: str
+    server: Server, account_id: str, conversation_id: str, actor: Actor | None = None
 ) -> dict[str, Any]:
     """CV2: the conversation with the visitor's context — page, contact, consent given,
-    chatflow — its ticket (CV3) and the CSAT answer (OP7)."""
+    chatflow — its ticket (CV3), the CSAT answer (OP7), the contact's earlier conversations
+    and the actions ``actor`` may take."""
     async with server.engine.connect() as db:
         conversation = await store.get_conversation(db, account_id, conversation_id)
         if conversation is None:
@@ -183,7 +151,24 @@ async def conversation_detail(
         ticket = await ticket_for_conversation(db, account_id, conversation_id)
         answer = await store.csat_answer(db, conversation_id)
         visitor = await store.get_visitor(db, account_id, conversation["visitor_id"])
-    view = conversation_view(conversation)
+        earlier = await other_conversations(
+            db,
+            account_id,
+            contact_id=conversation["contact_id"],
+            visitor_id=conversation["visitor_id"],
+            excluding=conversation_id,
+        )
+    view = with_actions(conversation, actor)
+    view["earlier_conversations"] = [
+        {
+            "id": other["id"],
+            "status": other["status"],
+            "page_url": other["page_url"],
+            "created_at": iso(other["created_at"]),
+            "closed_at": iso(other["closed_at"]),
+        }
+        for other in earlier
+    ]
     view["contact"] = (
         None
         if contact is None
@@ -464,18 +449,20 @@ async def _idle_if_free(
 
 
 async def assign(
-    server: Server, account_id: str, actor_id: str, conversation_id: str, user_id: str
+    server: Server, account_id: str, actor: Actor, conversation_id: str, user_id: str
 ) -> dict[str, Any]:
     """Give a waiting or unassigned conversation to ``user_id`` — a claim when that is the
     caller (RT6). Never over the user's limit (AV8)."""
     now = server.clock.now()
-    event = ConversationEvent.CLAIM if user_id == actor_id else ConversationEvent.ASSIGN
+    claim = user_id == actor.user_id
+    event = ConversationEvent.CLAIM if claim else ConversationEvent.ASSIGN
     async with routing_transaction(server, account_id) as db:
         conversation = await _held_conversation(db, account_id, conversation_id)
         try:
             status = transition(ConversationStatus(conversation["status"]), event)
         except InvalidTransition as error:
             raise _refused(error) from None
+        require_allowed(conversation, actor, AgentAction.CLAIM if claim else AgentAction.ASSIGN)
         await _check_can_take(db, account_id, user_id)
         values = {
             "status": status.value,
@@ -490,10 +477,18 @@ async def assign(
 
 
 async def transfer(
-    server: Server, account_id: str, conversation_id: str, user_id: str
+    server: Server,
+    account_id: str,
+    actor: Actor,
+    conversation_id: str,
+    *,
+    user_id: str | None = None,
+    team_id: str | None = None,
 ) -> dict[str, Any]:
-    """RT6: move an assigned conversation to another user (within their limit); the
-    previous holder's capacity frees and the waiting queue is served."""
+    """RT6: move an assigned conversation to another user (within their limit), or to a
+    team: routing picks one of its members who can take it now (the team's least busy, as
+    the domain's ``route`` decides; 409 when none can). The previous holder's capacity frees
+    and the waiting queue is served."""
     now = server.clock.now()
     async with routing_transaction(server, account_id) as db:
         conversation = await _held_conversation(db, account_id, conversation_id)
@@ -503,7 +498,11 @@ async def transfer(
             )
         except InvalidTransition as error:
             raise _refused(error) from None
+        require_allowed(conversation, actor, AgentAction.TRANSFER)
         previous = conversation["assignee_id"]
+        if team_id is not None:
+            user_id = await _team_member_for(db, account_id, conversation, team_id, previous)
+        assert user_id is not None
         if previous == user_id:
             raise Conflict(
                 "the conversation is already assigned to that user", code="already_assigned"
@@ -519,14 +518,21 @@ async def transfer(
 
 
 async def close(
-    server: Server, account_id: str, conversation_id: str, *, visitor_id: str | None = None
+    server: Server,
+    account_id: str,
+    conversation_id: str,
+    *,
+    visitor_id: str | None = None,
+    actor: Actor | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """Close a conversation (an agent, or its own visitor when ``visitor_id`` is given).
-    Returns it and the OP7 survey the visitor is shown, if any."""
+    """Close a conversation (an agent — ``actor`` — or its own visitor when ``visitor_id``
+    is given). Returns it and the OP7 survey the visitor is shown, if any."""
     now = server.clock.now()
     async with routing_transaction(server, account_id) as db:
         if visitor_id is None:
             conversation = await _held_conversation(db, account_id, conversation_id)
+            if actor is not None:
+                require_allowed(conversation, actor, AgentAction.CLOSE)
         else:
             found = await store.get_visitor_conversation(
                 db, account_id, visitor_id, conversation_id
@@ -604,3 +610,24 @@ async def reopen(server: Server, account_id: str, conversation_id: str) -> dict[
     elif status is ConversationStatus.WAITING:
         await announce_conversation(server, "queued", conversation)
     return conversation
+
+
+async def _team_member_for(
+    db: AsyncConnection,
+    account_id: str,
+    conversation: Mapping[str, Any],
+    team_id: str,
+    holder_id: str | None,
+) -> str:
+    """RT6: whom a transfer to ``team_id`` goes to (the domain's ``team_transfer``)."""
+    if team_id not in await team_ids(db, account_id):
+        raise ValidationFailed("no such team", fields={"team_id": "no such team in this account"})
+    agents = await agents_snapshot(db, account_id)
+    decision = team_transfer(team_id, agents, request_for(conversation, None), holder_id)
+    if decision.agent_id is None:
+        raise Conflict(
+            "nobody else in that team can take the conversation now (all away or at their "
+            "limit); transfer it to a person, or try again later",
+            code="at_capacity",
+        )
+    return decision.agent_id

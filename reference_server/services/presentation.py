@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..domain.availability import AvailabilityView, availability_view, chat_state
+from ..domain.availability import AvailabilityView, ChatState, availability_view, chat_state
 from ..domain.chatflow import Chatflow, Language
 from ..domain.consent import CompanyNames, consent_plan
 from ..domain.conversation import ConversationStatus, Person, chat_heading, sender_shown
@@ -84,13 +84,19 @@ async def surroundings(db: AsyncConnection, account_id: str) -> Surroundings:
 
 
 def availability_of(
-    chatflow: Chatflow, around: Surroundings, url: str, now: datetime
+    chatflow: Chatflow,
+    around: Surroundings,
+    url: str,
+    now: datetime,
+    *,
+    state: ChatState | None = None,
 ) -> AvailabilityView:
-    """AV1-AV7 for a chat on ``chatflow`` from ``url``."""
+    """AV1-AV7 for a chat on ``chatflow`` from ``url`` (or in ``state``, for a preview)."""
     build = chatflow.build
-    request = ConversationRequest(id="", properties=conversation_properties(chatflow, url))
-    eligible = eligible_agents(build.assignment, around.agents, request)
-    state = chat_state(build.availability, eligible, now)
+    if state is None:
+        request = ConversationRequest(id="", properties=conversation_properties(chatflow, url))
+        eligible = eligible_agents(build.assignment, around.agents, request)
+        state = chat_state(build.availability, eligible, now)
     return availability_view(build.availability, state, now, chatflow.language)
 
 

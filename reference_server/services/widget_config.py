@@ -273,21 +273,24 @@ async def decide(
     identified: bool = False,
     contact: Mapping[str, Any] | None = None,
     triggered: bool = False,
+    state: ChatState | None = None,
     record: ConsentRecord | None = None,
     page_banner: PageBanner = PageBanner.CHATFLOW,
 ) -> dict[str, Any]:
     """Everything the widget shows for ``chatflow`` (without the visitor part). The preview
-    (CF4) calls it with ``triggered=True``, no cookies and an unknown visitor. ``record`` is
-    the visitor's remembered consent (with this page's cookie answer)."""
+    (CF4) calls it with no cookies and an unknown visitor, and may ask for the widget in a
+    given availability ``state`` instead of the agents' real one. ``record`` is the
+    visitor's remembered consent (with this page's cookie answer)."""
     await get_account(db, account_id)  # LookupError for an unknown account
     language: Language = chatflow.language
     build, display, options = chatflow.build, chatflow.display, chatflow.options
     cookies = cookies or VisitorCookies()
     record = record or ConsentRecord()
 
-    # AV1-AV7 over the agents routing could give this chat to; BD3, BD4 heading.
+    # AV1-AV7 over the agents routing could give this chat to (or the state the preview
+    # asks for); BD3, BD4 heading.
     around = await surroundings(db, account_id)
-    view = availability_of(chatflow, around, url, now)
+    view = availability_of(chatflow, around, url, now, state=state)
     state = view.state
     owner_id = contact.get("owner_id") if contact is not None else None
     people = heading_of_chatflow(chatflow, around, owner_id)

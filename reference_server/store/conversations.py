@@ -119,12 +119,19 @@ async def list_conversations(
     offset: int = 0,
 ) -> list[dict[str, Any]]:
     """The account's conversations in ``statuses`` (and held by ``assignee_id`` when given):
-    newest first, or longest-waiting first with ``oldest_first``."""
+    newest first, or with ``oldest_first`` the waiting ones longest-waiting first, then the
+    rest oldest first."""
     query = sa.select(_c).where(_c.c.account_id == account_id, _c.c.status.in_(statuses))
     if assignee_id is not None:
         query = query.where(_c.c.assignee_id == assignee_id)
     if oldest_first:
-        order: list[Any] = [_c.c.waiting_since, _c.c.created_at, _c.c.id]
+        # Waiting ones first, whatever the database's place for NULLs.
+        order: list[Any] = [
+            _c.c.waiting_since.is_(None),
+            _c.c.waiting_since,
+            _c.c.created_at,
+            _c.c.id,
+        ]
     else:
         order = [_c.c.created_at.desc(), _c.c.id.desc()]
     rows = (await db.execute(query.order_by(*order).limit(limit).offset(offset))).mappings().all()

@@ -249,6 +249,37 @@ messages = sa.Table(
     sa.UniqueConstraint("conversation_id", "sender_kind", "client_id"),
 )
 
+notes = sa.Table(  # CV2: internal notes on a conversation, seen by agents only
+    "notes",
+    metadata,
+    _id(),
+    sa.Column(
+        "conversation_id",
+        sa.String(40),
+        sa.ForeignKey("conversations.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column(
+        "author_id", sa.String(40), sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    ),
+    sa.Column("text", sa.Text(), nullable=False),
+    _created(),
+)
+
+canned_replies = sa.Table(  # CV2: the account's saved replies, inserted by their shortcut
+    "canned_replies",
+    metadata,
+    _id(),
+    _account(),
+    sa.Column("shortcut", sa.String(40), nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("text", sa.Text(), nullable=False),
+    _created(),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.UniqueConstraint("account_id", "shortcut"),
+)
+
 tickets = sa.Table(  # CV3 with the chatflow's default properties (OP2)
     "tickets",
     metadata,

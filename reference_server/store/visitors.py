@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.consent import ConsentRecord
-from ..services.secrets import hash_secret, new_id, new_secret
+from ..secrets import hash_secret, new_id, new_secret
 from . import schema as t
 
 __all__ = [

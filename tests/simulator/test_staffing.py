@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from simulator import staffing
 from simulator.analytic import erlang_a_staffing, erlang_c_metrics, erlang_c_staffing
-from simulator.experiment import ExperimentResult, run_experiment
+from simulator.experiment import ExperimentProgress, ExperimentResult, run_experiment
+from simulator.parallel import open_pool
 from simulator.scenario import AgentGroup, Scenario, load_scenario
 from simulator.staffing import (
     ErlangModel,
@@ -227,9 +228,11 @@ def test_intervals_nobody_works_in_as_written_get_no_agents_unless_all_hours() -
 def test_a_funnel_takes_its_chat_rate_from_a_pilot_and_reports_the_demand_it_keeps() -> None:
     options = StaffingOptions(replications=3, workers=1)
     only_service = run_staffing(shop(), parse_targets(["service_level=0.8@30s"]), options)
-    rates = [row.chats_per_hour for row in only_service.rows]
-    assert all(20.0 < rate < 70.0 for rate in rates)  # about 400 visitors x 10% an hour
     assert [row.open for row in only_service.rows] == [False, True, True, True, False]
+    rates = [row.chats_per_hour for row in only_service.rows if row.open]
+    assert all(20.0 < rate < 70.0 for rate in rates)  # about 400 visitors x 10% an hour
+    # Messages left while the chat is closed are not demand to staff.
+    assert only_service.rows[0].chats_per_hour == only_service.rows[-1].chats_per_hour == 0
     # One agent answers in time, because the launcher hides while they are busy.
     assert only_service.demand_kept < 0.6
     kept = run_staffing(
@@ -297,6 +300,15 @@ def test_a_weekly_plan_gives_every_interval_of_the_week_its_own_row() -> None:
 
 
 @pytest.mark.feature("SIM7")
+def test_the_horizon_is_the_scenarios_length_up_to_a_week() -> None:
+    targets = parse_targets(["service_level=0.8@20s"])
+    two_days = pool(duration_minutes=None, duration_days=2, warmup_minutes=60)
+    assert horizon_scenario(two_days, None, targets).duration == 2 * 1440  # warm-up within
+    month = pool(duration_minutes=None, duration_days=30)
+    assert horizon_scenario(month, None, targets).duration == 7 * 1440
+
+
+@pytest.mark.feature("SIM7")
 def test_the_targets_set_the_threshold_and_percentile_the_simulation_counts() -> None:
     targets = parse_targets(["service_level=0.9@45s", "wait_p95<=1m"])
     horizon = horizon_scenario(pool(), None, targets)
@@ -323,6 +335,7 @@ class ScriptedSearch(staffing._Search):
             60,
             None,
             None,
+            open_pool(1),
         )
         self.need = dict(zip(sorted(self.evaluated), need, strict=True))
         self.flaky = flaky
@@ -527,15 +540,15 @@ def test_staffing_needs_a_target() -> None:
 @pytest.mark.feature("SIM7")
 def test_progress_and_stage_callbacks_follow_every_simulation() -> None:
     stages: list[str] = []
-    progress: list[tuple[int, int]] = []
+    progress: list[ExperimentProgress] = []
     result = run_staffing(
         pool(),
         parse_targets(["service_level=0.8@20s"]),
         StaffingOptions(replications=2, workers=1),
-        progress=lambda done, total: progress.append((done, total)),
+        progress=progress.append,
         on_stage=stages.append,
     )
     assert stages[0] == "pilot: the scenario as written"
     assert len(stages) == result.simulations
     assert stages[1].startswith("round 1: checking the plan")
-    assert progress.count((2, 2)) == result.simulations
+    assert progress.count(ExperimentProgress(2, 2, 1.0)) == result.simulations
