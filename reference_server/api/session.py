@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ..services.secrets import hash_secret, new_secret, verify_password
+from ..secrets import hash_secret, new_secret, verify_password
 from ..state import server_of
 from ..store import schema as t
 from .auth import SESSION_COOKIE, require_user

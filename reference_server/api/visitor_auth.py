@@ -1,31 +1,16 @@
-"""Who the visitor is: the visitor token from the ``X-Visitor-Token`` header (or the
-``visitor_token`` query parameter on a WebSocket, where browsers cannot set headers).
-
-A visitor reads and writes only its own conversations, whatever ids it sends: every
-visitor-facing query filters by the ``visitor_id`` returned here.
-"""
+"""Who the visitor calling the widget API is: the visitor token from the ``X-Visitor-Token``
+header, checked by :func:`reference_server.services.auth.identify_visitor`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from starlette.requests import HTTPConnection
 
+from ..services.auth import VisitorIdentity, identify_visitor
 from ..state import server_of
-from ..store.visitors import find_visitor
-from .errors import Unauthorized
 
 __all__ = ["VISITOR_HEADER", "VisitorIdentity", "presented_visitor_token", "require_visitor"]
 
 VISITOR_HEADER = "x-visitor-token"
-
-
-@dataclass(frozen=True)
-class VisitorIdentity:
-    visitor_id: str
-    account_id: str
-    contact_id: str | None
-    identified: bool
 
 
 def presented_visitor_token(connection: HTTPConnection) -> str | None:
@@ -33,11 +18,6 @@ def presented_visitor_token(connection: HTTPConnection) -> str | None:
 
 
 async def require_visitor(connection: HTTPConnection, account_id: str) -> VisitorIdentity:
-    token = presented_visitor_token(connection)
-    if not token:
-        raise Unauthorized("send the visitor token (X-Visitor-Token) from the widget config")
-    async with server_of(connection).engine.connect() as db:
-        visitor = await find_visitor(db, account_id, token)
-    if visitor is None:
-        raise Unauthorized("unknown visitor token for this account")
-    return VisitorIdentity(visitor["id"], account_id, visitor["contact_id"], visitor["identified"])
+    return await identify_visitor(
+        server_of(connection), account_id, presented_visitor_token(connection)
+    )

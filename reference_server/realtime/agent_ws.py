@@ -27,16 +27,16 @@ from typing import Annotated, Any
 from pydantic import Field, StrictBool, StrictInt
 from starlette.websockets import WebSocket
 
-from ..api.auth import Principal, require_user
-from ..api.conversation_schemas import MessageIn
-from ..api.errors import ApiError
 from ..domain.conversation import ConversationStatus, SenderKind
 from ..services import conversations as service
 from ..services import messages as message_service
+from ..services.auth import SESSION_COOKIE, Principal, authenticate, require_user
+from ..services.errors import ServiceError
+from ..services.events import ack_frame, agent_channel, inbox_channel
+from ..services.inputs import MessageIn
 from ..services.views import conversation_view
+from ..state import Subscription, server_of
 from ..store.conversations import list_conversations
-from .broadcast import Subscription
-from .events import ack_frame, agent_channel, inbox_channel
 from .feeds import ConversationFeeds
 from .socket import ClientGone, FrameIn, SocketSession, refuse
 
@@ -128,7 +128,7 @@ class AgentSession(SocketSession):
 
                 try:  # a conversation new to this agent: its messages so far, then live
                     await self.feeds.follow(conversation["id"], 0, after_replay=following)
-                except ApiError:
+                except ServiceError:
                     continue  # gone meanwhile
 
     async def on_follow(self, frame: FollowFrame) -> None:
@@ -189,10 +189,21 @@ class AgentSession(SocketSession):
         )
 
 
+def _presented_token(websocket: WebSocket) -> str | None:
+    # Browsers cannot set headers on a WebSocket: the inbox passes its token as a query
+    # parameter, or relies on the session cookie; other clients may send a bearer header.
+    header = websocket.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return websocket.query_params.get("token") or websocket.cookies.get(SESSION_COOKIE)
+
+
 async def agent_socket(websocket: WebSocket) -> None:
     try:
-        principal = await require_user(websocket, "inbox")
-    except ApiError as error:
+        principal = require_user(
+            await authenticate(server_of(websocket), _presented_token(websocket)), "inbox"
+        )
+    except ServiceError as error:
         await refuse(websocket, error.message)
         return
     await websocket.accept()

@@ -5,8 +5,9 @@
 - Frames are JSON text objects with a ``type``; each type has a pydantic model. A frame that
   is not JSON, too big, of an unknown type, or missing or mistyping a field is answered with
   an ``error`` frame (``malformed_json``, ``payload_too_large``, ``unknown_type``,
-  ``validation_failed``) and nothing is stored; the connection stays up. A refused action
-  (404, 409, …) is an ``error`` frame with the REST API's code.
+  ``validation_failed``) and nothing is stored; the connection stays up. A use case that
+  refuses raises a service error (:mod:`reference_server.services.errors`);
+  :data:`FRAME_ERRORS` turns it into an ``error`` frame with the same code the REST API uses.
 - One writer: frames from the handlers and from the broadcast go out one at a time.
 """
 
@@ -21,17 +22,26 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from ..api.errors import ApiError, pydantic_fields
-from ..api.schemas import Input
+from ..services.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    ServiceError,
+    Unauthorized,
+    ValidationFailed,
+)
+from ..services.inputs import Input, pydantic_fields
 from ..state import Server, server_of
-from .events import error_frame
 
 __all__ = [
     "AUTH_FAILED",
+    "FRAME_ERRORS",
     "ClientGone",
     "MAX_FRAME_CHARS",
     "FrameIn",
     "SocketSession",
+    "error_frame",
+    "frame_code",
     "refuse",
 ]
 
@@ -39,6 +49,38 @@ log = logging.getLogger("livechat.realtime")
 
 AUTH_FAILED = 4401
 MAX_FRAME_CHARS = 64 * 1024
+
+
+FRAME_ERRORS: Mapping[type[ServiceError], str] = {
+    ServiceError: "bad_request",
+    Unauthorized: "unauthorized",
+    Forbidden: "forbidden",
+    NotFound: "not_found",
+    Conflict: "conflict",
+    ValidationFailed: "validation_failed",
+}
+"""Each service error class's general code in an ``error`` frame (a subclass takes its
+parent's); an error's own code (``invalid_transition``, …) says more where it has one."""
+
+
+def frame_code(error: ServiceError) -> str:
+    cls = next(c for c in type(error).__mro__ if c in FRAME_ERRORS)
+    return error.code or FRAME_ERRORS[cls]
+
+
+def error_frame(
+    code: str, message: str, fields: Mapping[str, str] | None = None, ref: str | None = None
+) -> dict[str, Any]:
+    """A refused frame: nothing was stored."""
+    frame: dict[str, Any] = {
+        "type": "error",
+        "code": code,
+        "message": message,
+        "fields": dict(fields or {}),
+    }
+    if ref is not None:
+        frame["ref"] = ref
+    return frame
 
 
 class FrameIn(Input):
@@ -152,8 +194,8 @@ class SocketSession:
             # shielded: a frame that arrived is handled to the end (its message stored)
             # even when the socket goes away meanwhile
             await asyncio.shield(handler(frame))
-        except ApiError as error:
-            await self.send(error_frame(error.code, error.message, error.fields, ref))
+        except ServiceError as error:
+            await self.send(error_frame(frame_code(error), error.message, error.fields, ref))
         except ClientGone:
             raise
         except Exception:

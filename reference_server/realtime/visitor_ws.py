@@ -27,17 +27,18 @@ from typing import Annotated, Any
 from pydantic import Field, StrictBool, StrictInt
 from starlette.websockets import WebSocket
 
-from ..api.conversation_schemas import ConsentAnswersIn, CsatIn, EmailIn, MessageIn, StartIn
-from ..api.errors import ApiError, ValidationFailed
-from ..api.visitor_auth import VisitorIdentity, require_visitor
 from ..domain.consent import ConsentGiven
 from ..domain.conversation import SenderKind
+from ..secrets import new_id
 from ..services import conversations as service
 from ..services import messages as message_service
 from ..services import visitor_answers
+from ..services.auth import VisitorIdentity, identify_visitor
+from ..services.errors import ServiceError, ValidationFailed
+from ..services.events import ack_frame, for_visitor
+from ..services.inputs import ConsentAnswersIn, CsatIn, EmailIn, MessageIn, StartIn
 from ..services.messages import NewMessage
-from ..services.secrets import new_id
-from .events import ack_frame, for_visitor
+from ..state import server_of
 from .feeds import ConversationFeeds
 from .socket import ClientGone, FrameIn, SocketSession, refuse
 
@@ -267,9 +268,10 @@ class VisitorSession(SocketSession):
 
 async def visitor_socket(websocket: WebSocket) -> None:
     account_id = websocket.query_params.get("account_id", "")
+    token = websocket.query_params.get("visitor_token")
     try:
-        visitor = await require_visitor(websocket, account_id)
-    except ApiError as error:
+        visitor = await identify_visitor(server_of(websocket), account_id, token)
+    except ServiceError as error:
         await refuse(websocket, error.message)
         return
     await websocket.accept()

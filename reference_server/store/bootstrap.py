@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ..domain.chatflow import AccountDefaults, AvailabilitySettings
 from ..domain.codec import to_dict
-from ..services.secrets import hash_password, hash_secret, new_id, new_secret
+from ..secrets import hash_password, hash_secret, new_id, new_secret
 from . import schema as t
 
 __all__ = ["NewAccount", "create_account"]
