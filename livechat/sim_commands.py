@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from simulator.scenario import Scenario
     from simulator.staffing import StaffingResult
 
-__all__ = ["Rule", "simulate", "staff"]
+__all__ = ["Rule", "compare", "simulate", "staff"]
 
 _DEFAULT_OUT = Path("out")
 _STEPS = 1000  # the progress bar's resolution
@@ -98,9 +98,9 @@ def _load(path: Path) -> Scenario:
         _fail(_field_errors(path, error))
 
 
-def _field_errors(path: Path | str, error: Exception) -> str:
+def _field_errors(path: Path | str, error: Exception, kind: str = "scenario") -> str:
     errors = getattr(error, "errors", [])
-    lines = [f"{path} is not a valid scenario ({len(errors)} problem(s)):"]
+    lines = [f"{path} is not a valid {kind} ({len(errors)} problem(s)):"]
     lines += [f"  {e.path or '(root)'}: {e.message}" for e in errors]
     return "\n".join(lines)
 
@@ -267,11 +267,11 @@ def simulate(
     the replications, with a 95% confidence interval), a summary JSON and an HTML report
     with charts.
     """
+    began = time.perf_counter()
     from reports.simulation import write_simulation_outputs
     from reports.tables import FEW_NOTE, summary_rows
     from simulator.experiment import run_experiment
 
-    began = time.perf_counter()
     model = _with_days(_load(scenario), days, scenario)
     if not model.agent_ids:
         _fail(f"{scenario} has no agents: give it at least one agent group")
@@ -401,6 +401,7 @@ def staff(
     Prints the staffing table with the Erlang C and Erlang A figures beside the simulated
     plan, and writes it with a chart, a report and the plan as a scenario.
     """
+    began = time.perf_counter()
     from reports.staffing import write_staffing_outputs
     from simulator.parallel import PoolError
     from simulator.staffing import (
@@ -411,7 +412,6 @@ def staff(
         run_staffing,
     )
 
-    began = time.perf_counter()
     model = _load(scenario)
     try:
         targets = parse_targets(target or ["service_level=0.8"])
@@ -480,4 +480,127 @@ def staff(
         f"{result.elapsed_seconds:.1f} s, files and report "
         f"{finished - result.elapsed_seconds:.1f} s."
     )
+    _print_files(console, outputs.paths)
+
+
+def compare(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Scenario files (the first is the baseline), or one comparison file with "
+            "variants.",
+            show_default=False,
+        ),
+    ],
+    replications: Annotated[
+        int,
+        typer.Option("--replications", "-r", min=2, help="Replications per variant (paired)."),
+    ] = 10,
+    seed: Annotated[
+        int, typer.Option("--seed", "-s", help="The seed of every variant: the same visitors.")
+    ] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            "-w",
+            min=1,
+            help="Processes that run replications in parallel (default: one per CPU).",
+            show_default=False,
+        ),
+    ] = None,
+    cluster: Cluster = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Directory for comparison.csv, comparison.json and comparison.html "
+            "(default: out/<first file name>-comparison).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Compare configurations: the paired difference of every KPI, with its interval.
+
+    Every variant runs the same replications from the same seed (common random numbers:
+    the same visitors meet each configuration), so the differences are estimated pair by
+    pair, far more precisely than from independent runs.
+    """
+    began = time.perf_counter()
+    import yaml
+
+    from reports.comparison import difference_rows, write_comparison_outputs
+    from simulator.compare import (
+        Variant,
+        compare_variants,
+        is_comparison_file,
+        load_comparison,
+    )
+    from simulator.scenario import InvalidData
+
+    if len(files) == 1 and is_comparison_file(files[0]):
+        try:
+            title, variants = load_comparison(files[0])
+        except InvalidData as error:
+            _fail(_field_errors(files[0], error, "comparison"))
+        except (OSError, yaml.YAMLError, UnicodeDecodeError) as error:
+            _fail(f"cannot read {files[0]}: {error}")
+    else:
+        if len(files) < 2:
+            _fail("give two or more scenario files, or one comparison file with variants")
+        names = [path.stem for path in files]
+        if len(set(names)) < len(names):
+            names = [str(path) for path in files]
+        variants = tuple(
+            Variant(name, _load(path)) for name, path in zip(names, files, strict=True)
+        )
+        title = " vs ".join(names)
+    for variant in variants:
+        if not variant.scenario.agent_ids:
+            _fail(f"variant {variant.name!r} has no agents: give it at least one agent group")
+    directory = out if out is not None else _DEFAULT_OUT / f"{files[0].stem}-comparison"
+    with _open_pool(workers, cluster, replications) as pool, _progress() as (bar, task, advance):
+
+        def announce(name: str) -> None:
+            bar.reset(task, description=name, replications=f"0/{replications}")
+            bar.refresh()
+
+        comparison = compare_variants(
+            variants,
+            replications,
+            seed,
+            pool,
+            title=title,
+            progress=advance,
+            on_variant=announce,
+        )
+        where = pool.description
+    outputs = write_comparison_outputs(comparison, directory)
+
+    console = Console(soft_wrap=True)
+    baseline = comparison.baseline.name
+    for variant in comparison.variants[1:]:
+        table = Table(
+            title=escape(f"{variant.name} against {baseline} ({replications} paired replications)"),
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+        )
+        table.add_column("KPI", justify="left", min_width=18, ratio=1)
+        for heading in (baseline, variant.name, "difference", "95% interval", ""):
+            justify: Literal["left", "right"] = "left" if not heading else "right"
+            table.add_column(escape(heading), justify=justify, max_width=22)
+        for row in difference_rows(comparison, variant.name):
+            verdict = "" if row.verdict.startswith("no") else f"[bold]{row.verdict}[/]"
+            table.add_row(
+                escape(row.label), row.baseline, row.value, row.difference, row.interval, verdict
+            )
+        console.print(table)
+    console.print(
+        "Differences are variant minus baseline (shares in percentage points), estimated "
+        "from paired replications that met the same visitors; higher or lower where the "
+        "interval leaves out zero."
+    )
+    console.print(f"Done in {time.perf_counter() - began:.1f} s on {where}.")
     _print_files(console, outputs.paths)
