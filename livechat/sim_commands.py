@@ -172,12 +172,51 @@ _SHORT = {
 }
 
 
-def _staffing_table(result: StaffingResult, group: str) -> Table:
+# The agent columns the console keeps first when the terminal is narrow.
+_PRIORITY = ("agents", "scheduled", "roster", "erlang_a", "chat_pool", "erlang_c", "as_written")
+
+
+_HEADINGS = {
+    "as_written": "as written",
+    "erlang_c": "Erlang C",
+    "erlang_a": "Erlang A",
+    "chat_pool": "chat pool",
+    "agents": "plan",
+    "scheduled": "to schedule",
+    "roster": "roster",
+}
+
+
+def _cell_width(heading: str, widest_value: int) -> int:
+    # A column's width on screen: its widest heading line or value, and a space each side.
+    return max(widest_value, *(len(line) for line in heading.split("\n"))) + 2
+
+
+def _fitting(result: StaffingResult, width: int) -> list[str]:
+    # The agent columns that fit beside the start, the demand and the targets (the CSV file
+    # and the report have them all).
+    from reports.staffing import columns
+
+    wanted = columns(result)
+    used = (
+        _cell_width("agent-hours", 9)
+        + _cell_width("chats/h", 6)
+        + sum(_cell_width(_SHORT.get(t.kpi, t.kpi), 7) for t in result.targets)
+    )
+    kept: set[str] = set()
+    for column in _PRIORITY:
+        needed = _cell_width(_HEADINGS[column].replace(" ", "\n"), 5)
+        if column in wanted and used + needed <= width:
+            kept.add(column)
+            used += needed
+    return [column for column in wanted if column in kept]
+
+
+def _staffing_table(result: StaffingResult, group: str, width: int) -> Table:
     # One group's open intervals (and closed ones where it works as written), compact
     # enough for an 80-column terminal: KPIs as means (the report and the CSV file have
     # their confidence intervals). The footer is each column's sum in agent-hours: the rows
     # left out are 0 in every column, so it is the group's total over the horizon.
-    from reports.staffing import columns
     from reports.tables import format_value
 
     targets = result.targets
@@ -194,21 +233,12 @@ def _staffing_table(result: StaffingResult, group: str) -> Table:
     )
     rows = [row for row in result.rows if row.group == group]
     shown = [row for row in rows if row.open or row.as_written > 0.0]
-    names = {
-        "as_written": "as written",
-        "erlang_c": "Erlang C",
-        "erlang_a": "Erlang A",
-        "chat_pool": "chat pool",
-        "agents": "plan",
-        "scheduled": "sched-ule",
-        "roster": "roster",
-    }
-    agent_columns = columns(result)
+    agent_columns = _fitting(result, width)
     table.add_column("start", "agent-hours", justify="left", no_wrap=True)
     table.add_column("chats/h", justify="right", no_wrap=True)
     for column in agent_columns:
         total = sum(float(getattr(row, column) or 0.0) for row in shown) * hours
-        heading = names[column].replace(" ", "\n").replace("-", "-\n")
+        heading = _HEADINGS[column].replace(" ", "\n")
         table.add_column(heading, f"{total:,.1f}", justify="right", no_wrap=True)
     for target in targets:
         heading = _SHORT.get(target.kpi, target.kpi.replace("_", "\n"))
@@ -250,7 +280,7 @@ def _roster_table(result: StaffingResult) -> Table:
     assert roster is not None
     table = Table(
         title=escape(
-            f"Roster: {roster.agents} shifts on the floor, {roster.paid_hours():,.1f} paid "
+            f"Roster: {roster.agents} agents on the floor, {roster.paid_hours():,.1f} paid "
             f"hours ({roster.paid_hours(with_shrinkage=True):,.1f} to schedule with "
             f"{100.0 * result.options.shrinkage_used:g}% shrinkage)"
         ),
@@ -550,7 +580,15 @@ def staff(
 
     console = Console(soft_wrap=True)  # messages stay whole lines (tables wrap their cells)
     for planned in result.planned:
-        console.print(_staffing_table(result, planned.id))
+        console.print(_staffing_table(result, planned.id, console.width))
+    from reports.staffing import columns
+
+    left_out = [c for c in columns(result) if c not in _fitting(result, console.width)]
+    if left_out:
+        console.print(
+            f"Left out for the terminal's width: {', '.join(left_out)} (in staffing.csv and "
+            "staffing.html)."
+        )
     kept = [group.id for group in result.groups if not group.planned]
     if kept:
         console.print(

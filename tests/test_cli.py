@@ -193,6 +193,37 @@ def test_staff_totals_match_their_columns_and_office_hours_decide_what_is_open(
 
 
 @pytest.mark.feature("SIM7")
+def test_staff_with_shift_templates_writes_a_roster_that_simulate_runs(tmp_path: Path) -> None:
+    scenario = write(tmp_path / "pool.yaml", pool())
+    shifts = tmp_path / "shifts.yaml"
+    shifts.write_text(
+        "shrinkage: 0.2\n"
+        "shifts:\n"
+        "  - {name: short, hours: 2, earliest: '00:00', latest: '02:00', days: [monday]}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "plan"
+    result = run("staff", scenario, "-t", "service_level=0.8@20s", "--shifts", shifts,
+                 "-r", "2", "-w", "1", "--out", out)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Roster:" in result.stdout and "to schedule with 20% shrinkage" in result.stdout
+    roster = pd.read_csv(out / "roster.csv")
+    assert set(roster["shift"]) == {"short"}
+    assert (roster["to_schedule"] >= roster["on_the_floor"]).all()
+    again = run("simulate", out / "roster_scenario.yaml", "-r", "1", "-w", "1",
+                "--out", tmp_path / "again")  # fmt: skip
+    assert again.exit_code == 0, again.output
+    summary = json.loads((out / "staffing.json").read_text(encoding="utf-8"))
+    assert summary["roster"]["people_on_the_floor"] == roster["on_the_floor"].sum()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("shifts: [{name: x, hours: 30, starts: ['08:00']}]\n", encoding="utf-8")
+    refused = run("staff", scenario, "--shifts", bad)
+    assert refused.exit_code == 2
+    assert "is not a valid shift file" in refused.stderr
+    assert "shifts[0].hours: must be more than 0 and less than 24" in refused.stderr
+
+
+@pytest.mark.feature("SIM7")
 def test_staff_says_when_the_plan_misses_stops_early_or_leaves_hours_closed(
     tmp_path: Path,
 ) -> None:

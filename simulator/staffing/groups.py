@@ -24,7 +24,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from reference_server.domain.chatflow import AssignmentSettings
+from reference_server.domain.display import Device
 from reference_server.domain.routing import Agent, AgentStatus, ConversationRequest, eligible_agents
+from reference_server.domain.targeting import PageView, Visitor, select_chatflow
 
 from ..scenario import AgentGroup, Scenario, ScenarioKind
 from .targets import StaffingError
@@ -62,15 +64,27 @@ class ChatType:
 
 
 def chat_types(scenario: Scenario) -> list[ChatType]:
-    """Every kind of chat the scenario can start, with the routing properties the
-    simulator gives it (the same as :class:`~simulator.visitors.Site`)."""
+    """Every kind of chat the scenario can start — a chatflow on a page where targeting
+    selects it for some device and kind of visitor (TG1-TG6) — with the routing properties
+    the simulator gives it (the same as :class:`~simulator.visitors.Site`)."""
     if scenario.kind is ScenarioKind.PLAIN_POOL:
         return [ChatType(_PLAIN, scenario.assignment, {})]
     types = []
-    for flow in scenario.chatflows:
-        for page in scenario.traffic.pages:
-            properties = {"language": flow.language.value, "page": page.url, **page.properties}
-            types.append(ChatType((flow.id, page.url), flow.build.assignment, properties))
+    for page in scenario.traffic.pages:
+        shown: list[str] = []
+        for device in Device:
+            for segment in scenario.traffic.segments:
+                visitor = Visitor(segment.known, segment.properties)
+                chosen = select_chatflow(
+                    scenario.chatflows, PageView(page.url, device.value, visitor)
+                )
+                if chosen is not None and chosen.id not in shown:
+                    shown.append(chosen.id)
+        for flow in scenario.chatflows:
+            if flow.id in shown:
+                properties = {"language": flow.language.value, "page": page.url}
+                properties.update(page.properties)
+                types.append(ChatType((flow.id, page.url), flow.build.assignment, properties))
     return types
 
 

@@ -431,22 +431,37 @@ def build_roster(
         counts = solve()
         result, meets = check(counts, "more agents where the shifts missed")
         rounds += 1
-    # Fewer: one agent less on patterns that share no interval, where the targets allow.
+    # Fewer: one agent less on patterns that share no interval, where the targets allow and
+    # every open interval keeps at least min_agents on the floor.
     column = {p: i for i, p in enumerate(options)}
+    floor_needed = {
+        name: np.minimum(needed, float(search.settings.min_agents))
+        for name, needed in requirement.items()
+    }
+
+    def on_floor(name: str, by_pattern: Mapping[Pattern, int]) -> np.ndarray:
+        total = np.zeros(matrix.shape[0])
+        for pattern, count in by_pattern.items():
+            total += count * matrix[:, column[pattern]]
+        return total
+
     tried: set[tuple[str, Pattern]] = set()
     while converged and rounds < max_rounds:
         batch: list[tuple[str, Pattern]] = []
         used = np.zeros(matrix.shape[0], dtype=bool)
         for name, by_pattern in counts.items():
+            present = on_floor(name, by_pattern)
             for pattern in sorted(by_pattern, key=lambda p: p.label):
                 covered = matrix[:, column[pattern]] > 0
                 if (name, pattern) in tried or (used & covered).any():
                     continue
+                tried.add((name, pattern))
+                if (present - matrix[:, column[pattern]] < floor_needed[name] - 1e-9).any():
+                    continue  # an open interval would be left with too few
                 batch.append((name, pattern))
                 used |= covered
         if not batch:
             break
-        tried.update(batch)
         trial = {name: dict(by) for name, by in counts.items()}
         for name, pattern in batch:
             trial[name][pattern] -= 1
@@ -467,10 +482,7 @@ def build_roster(
         rounds += 1
     floor: dict[Cell, float] = {}
     for group in search.planned:
-        by_pattern = counts.get(group.id, {})
-        total = np.zeros(matrix.shape[0])
-        for pattern, count in by_pattern.items():
-            total += count * matrix[:, column[pattern]]
+        total = on_floor(group.id, counts.get(group.id, {}))
         for index in search.horizon:
             floor[(group.id, slots[index])] = float(total[index])
     ids = {group.id: _roster_ids(counts, group) for group in search.planned}
