@@ -28,7 +28,7 @@ to chat cookies when the page does not say otherwise (the cookie is only ever se
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -205,10 +205,8 @@ async def widget_config(
     if answered is None:
         answered = record.cookies if record.cookies is not None else (True if remembered else None)
     elif who.row is not None and answered != record.cookies:
-        record = ConsentRecord(
-            answered, record.data_processing, record.data_processing_notice, record.communication
-        )
-        await save_consent_record(db, who.row["id"], record)
+        before, record = record, replace(record, cookies=answered)
+        await save_consent_record(db, who.row["id"], before, record)
     given = ConsentGiven(cookies=answered)
     allowed = messages_utk_allowed(chatflow.options, who.identified, given)
     existing = cookies.messages_utk
@@ -228,9 +226,7 @@ async def widget_config(
         identified=who.identified,
         contact=contact,
         triggered=False,
-        record=ConsentRecord(
-            answered, record.data_processing, record.data_processing_notice, record.communication
-        ),
+        record=replace(record, cookies=answered),
         page_banner=request.page_banner,
     )
     config["visitor"] = {"token": token, "identified": who.identified}

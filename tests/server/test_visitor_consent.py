@@ -246,7 +246,8 @@ def test_bad_visitor_consent_bodies_are_refused_and_change_nothing(
         content=body.replace(b"CF", explicit["id"].encode()),
     )
     assert_error(response, status, code)
-    assert [row["consent"] for row in rows(api, t.visitors)] == [None]
+    [visitor] = rows(api, t.visitors)
+    assert (visitor["consent_data_processing"], visitor["consent_notice"]) == (False, "")
 
 
 def test_visitor_consent_needs_a_visitor(api: Api, explicit: dict) -> None:
