@@ -54,7 +54,9 @@ from ..domain.display import (
     CookieInstruction,
     Device,
     VisitorCookies,
+    WidgetMode,
     messages_utk_instruction,
+    mode_with_conversation,
     parse_cookies,
     widget_mode,
 )
@@ -235,6 +237,13 @@ async def widget_config(
     config["unread"] = []
     if who.row is not None:
         config["conversation"] = await open_conversation(db, account_id, who.row["id"], now)
+    if config["conversation"] is not None:
+        # A conversation under way: no bubble inviting a new one (its own header speaks).
+        display = config["display"]
+        for key in ("mode", "mode_when_triggered"):
+            display[key] = mode_with_conversation(WidgetMode(display[key])).value
+        display["prompt_text"] = ""
+    if who.row is not None:
         counts = await visitor_unread_counts(
             db, account_id, who.row["id"], sender_kinds=(SenderKind.AGENT, SenderKind.SYSTEM)
         )

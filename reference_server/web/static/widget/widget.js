@@ -522,6 +522,7 @@ export class Widget {
     this.refresh();
     if (view.status === "closed" && wasOpen && !this.closedSeen.has(view.id)) {
       this.closedSeen.add(view.id);
+      this.scrollDown(); // the close and the survey come into view
       this.bridge.emit("conversationClosed", { conversation: { conversationId: view.id } });
     }
   }
