@@ -51,6 +51,7 @@ __all__ = [
     "cookies_for_action",
     "first_trigger_time",
     "messages_utk_instruction",
+    "mode_with_conversation",
     "parse_cookies",
     "trigger_fires",
     "widget_mode",
@@ -198,6 +199,13 @@ def widget_mode(
     if cookies.hide_welcome and mode is not WidgetMode.HIDDEN:
         return WidgetMode.LAUNCHER
     return mode
+
+
+def mode_with_conversation(mode: WidgetMode) -> WidgetMode:
+    """A visitor with a conversation under way is not invited to start one: the prompt (the
+    welcome, away or return-time bubble of this page's chatflow) gives way to the launcher.
+    Every other mode stays: an open chat stays open, a hidden widget hidden."""
+    return WidgetMode.LAUNCHER if mode is WidgetMode.PROMPT else mode
 
 
 def _configured_mode(display: DisplaySettings, device: Device, triggered: bool) -> WidgetMode:

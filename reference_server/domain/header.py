@@ -6,8 +6,8 @@ conversation's real state, not the page's: once an agent is assigned the header 
 agent (as the visitor sees them, BD4) and no availability text at all — "We'll be back at
 14:00" next to an agent who is answering is wrong. While a conversation waits (or before one
 starts) the line is the typical reply time when chat is available (AV4), else the away,
-return-time or wait message (AV5-AV7). A closed conversation's header keeps its people and
-drops the line.
+return-time or wait message (AV5-AV7). A closed conversation's header shows who answered it
+(the agent it had, else the heading) and drops the line.
 
 The bubble next to the launcher (the prompt) shows the availability message when there is
 one, else the chatflow's welcome message.
@@ -53,11 +53,11 @@ def conversation_header(
 ) -> Header:
     """The header of a conversation in ``status``: its agent once assigned (``agent`` as the
     visitor sees them), else the chatflow's heading ``people`` with the availability line
-    while it waits, and without a line once it is closed."""
+    while it waits; once closed, whoever answered it, without a line."""
+    if status is ConversationStatus.CLOSED:
+        return Header((agent,) if agent is not None else tuple(people), "")
     if status is ConversationStatus.ASSIGNED and agent is not None:
         return Header((agent,), "")
-    if status is ConversationStatus.CLOSED:
-        return Header(tuple(people), "")
     return page_header(people, view)
 
 

@@ -359,8 +359,7 @@ async def start_conversation(
         else:
             row["assignee_id"] = None
         await store.insert_conversation(db, row)
-        if record != consent_record(visitor):
-            await save_consent_record(db, visitor_id, record)
+        await save_consent_record(db, visitor_id, consent_record(visitor), record)
         if chatflow.workspace.kind is WorkspaceKind.HELPDESK:
             subject = (text or f"Chat from {page_url or 'the website'}")[:TICKET_SUBJECT_LENGTH]
             await create_ticket(

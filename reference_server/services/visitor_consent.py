@@ -119,6 +119,5 @@ async def record_answers(
         data_processing=data_processing,
         communication=communication,
     )
-    if record != before:
-        await save_consent_record(db, visitor["id"], record)
+    await save_consent_record(db, visitor["id"], before, record)
     return record

@@ -28,7 +28,7 @@ to chat cookies when the page does not say otherwise (the cookie is only ever se
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -54,7 +54,9 @@ from ..domain.display import (
     CookieInstruction,
     Device,
     VisitorCookies,
+    WidgetMode,
     messages_utk_instruction,
+    mode_with_conversation,
     parse_cookies,
     widget_mode,
 )
@@ -205,10 +207,8 @@ async def widget_config(
     if answered is None:
         answered = record.cookies if record.cookies is not None else (True if remembered else None)
     elif who.row is not None and answered != record.cookies:
-        record = ConsentRecord(
-            answered, record.data_processing, record.data_processing_notice, record.communication
-        )
-        await save_consent_record(db, who.row["id"], record)
+        before, record = record, replace(record, cookies=answered)
+        await save_consent_record(db, who.row["id"], before, record)
     given = ConsentGiven(cookies=answered)
     allowed = messages_utk_allowed(chatflow.options, who.identified, given)
     existing = cookies.messages_utk
@@ -228,9 +228,7 @@ async def widget_config(
         identified=who.identified,
         contact=contact,
         triggered=False,
-        record=ConsentRecord(
-            answered, record.data_processing, record.data_processing_notice, record.communication
-        ),
+        record=replace(record, cookies=answered),
         page_banner=request.page_banner,
     )
     config["visitor"] = {"token": token, "identified": who.identified}
@@ -239,6 +237,13 @@ async def widget_config(
     config["unread"] = []
     if who.row is not None:
         config["conversation"] = await open_conversation(db, account_id, who.row["id"], now)
+    if config["conversation"] is not None:
+        # A conversation under way: no bubble inviting a new one (its own header speaks).
+        display = config["display"]
+        for key in ("mode", "mode_when_triggered"):
+            display[key] = mode_with_conversation(WidgetMode(display[key])).value
+        display["prompt_text"] = ""
+    if who.row is not None:
         counts = await visitor_unread_counts(
             db, account_id, who.row["id"], sender_kinds=(SenderKind.AGENT, SenderKind.SYSTEM)
         )

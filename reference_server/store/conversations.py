@@ -97,9 +97,16 @@ async def get_visitor(
     row = (
         (
             await db.execute(
-                sa.select(v.id, v.contact_id, v.identified, v.consent, v.created_at).where(
-                    v.account_id == account_id, v.id == visitor_id
-                )
+                sa.select(
+                    v.id,
+                    v.contact_id,
+                    v.identified,
+                    v.consent_cookies,
+                    v.consent_data_processing,
+                    v.consent_notice,
+                    v.consent_communication,
+                    v.created_at,
+                ).where(v.account_id == account_id, v.id == visitor_id)
             )
         )
         .mappings()

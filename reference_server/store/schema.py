@@ -175,8 +175,12 @@ visitors = sa.Table(  # a browser, known by its messagesUtk cookie or identifica
         nullable=True,
     ),
     sa.Column("identified", sa.Boolean(), nullable=False),  # CV7 / OP8
-    # The visitor's consent answers between conversations (domain ConsentRecord as a dict).
-    sa.Column("consent", sa.JSON(), nullable=True),
+    # The visitor's consent answers between conversations (the domain's ConsentRecord), a
+    # column each, so answers given at the same time never overwrite each other.
+    sa.Column("consent_cookies", sa.Boolean(), nullable=True),  # OP3, null: not answered
+    sa.Column("consent_data_processing", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("consent_notice", sa.Text(), nullable=False, server_default=""),  # OP4 agreed to
+    sa.Column("consent_communication", sa.Boolean(), nullable=False, server_default=sa.false()),
     _created(),
     sa.Column("last_seen_at", UtcDateTime(), nullable=False),
 )

@@ -56,7 +56,6 @@ async def create_visitor(
         "token_hash": hash_secret(token),
         "contact_id": contact_id,
         "identified": identified,
-        "consent": None,
         "created_at": now,
         "last_seen_at": now,
     }
@@ -82,23 +81,31 @@ async def touch_visitor(db: AsyncConnection, visitor_id: str, now: datetime) -> 
 
 def consent_record(visitor: Mapping[str, Any] | None) -> ConsentRecord:
     """The visitor's remembered consent answers (none for a visitor not stored)."""
-    stored = (visitor or {}).get("consent") or {}
-    cookies = stored.get("cookies")
+    if visitor is None:
+        return ConsentRecord()
     return ConsentRecord(
-        cookies=cookies if isinstance(cookies, bool) else None,
-        data_processing=stored.get("data_processing") is True,
-        data_processing_notice=str(stored.get("data_processing_notice") or ""),
-        communication=stored.get("communication") is True,
+        cookies=visitor.get("consent_cookies"),
+        data_processing=bool(visitor.get("consent_data_processing")),
+        data_processing_notice=str(visitor.get("consent_notice") or ""),
+        communication=bool(visitor.get("consent_communication")),
     )
 
 
-async def save_consent_record(db: AsyncConnection, visitor_id: str, record: ConsentRecord) -> None:
-    consent = {
-        "cookies": record.cookies,
-        "data_processing": record.data_processing,
-        "data_processing_notice": record.data_processing_notice,
-        "communication": record.communication,
-    }
-    await db.execute(
-        t.visitors.update().where(t.visitors.c.id == visitor_id).values(consent=consent)
-    )
+async def save_consent_record(
+    db: AsyncConnection, visitor_id: str, before: ConsentRecord, after: ConsentRecord
+) -> None:
+    """Store what changed from ``before`` to ``after``, and only that: an answer given at
+    the same moment elsewhere (another tab, the cookie banner) is not overwritten."""
+    values: dict[str, Any] = {}
+    if after.cookies != before.cookies:
+        values["consent_cookies"] = after.cookies
+    if (after.data_processing, after.data_processing_notice) != (
+        before.data_processing,
+        before.data_processing_notice,
+    ):
+        values["consent_data_processing"] = after.data_processing
+        values["consent_notice"] = after.data_processing_notice
+    if after.communication != before.communication:
+        values["consent_communication"] = after.communication
+    if values:
+        await db.execute(t.visitors.update().where(t.visitors.c.id == visitor_id).values(**values))

@@ -30,6 +30,7 @@ from reference_server.domain.display import (
     cookies_for_action,
     first_trigger_time,
     messages_utk_instruction,
+    mode_with_conversation,
     parse_cookies,
     trigger_fires,
     widget_mode,
@@ -354,3 +355,19 @@ def test_messages_utk_is_set_once_for_allowed_visitors_and_removed_otherwise(
 def test_messages_utk_needs_a_token_to_set() -> None:
     with pytest.raises(ValueError, match="new_token"):
         messages_utk_instruction(None, True, "")
+
+
+@pytest.mark.feature("DS1", "DS3")
+@pytest.mark.parametrize(
+    ("mode", "with_conversation"),
+    [
+        (WidgetMode.PROMPT, WidgetMode.LAUNCHER),
+        (WidgetMode.LAUNCHER, WidgetMode.LAUNCHER),
+        (WidgetMode.OPEN, WidgetMode.OPEN),
+        (WidgetMode.HIDDEN, WidgetMode.HIDDEN),
+    ],
+)
+def test_a_conversation_under_way_is_not_invited_to_start_one(
+    mode: WidgetMode, with_conversation: WidgetMode
+) -> None:
+    assert mode_with_conversation(mode) is with_conversation

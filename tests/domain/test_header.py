@@ -74,8 +74,9 @@ def test_an_assigned_conversation_whose_agent_is_gone_shows_the_heading() -> Non
 
 
 @pytest.mark.feature("BD3")
-def test_a_closed_conversation_keeps_its_people_and_drops_the_line() -> None:
-    assert conversation_header(TEAM, RETURN, ConversationStatus.CLOSED, OLA) == Header(TEAM, "")
+def test_a_closed_conversation_shows_who_answered_it_and_drops_the_line() -> None:
+    assert conversation_header(TEAM, RETURN, ConversationStatus.CLOSED, OLA) == Header((OLA,), "")
+    assert conversation_header(TEAM, RETURN, ConversationStatus.CLOSED, None) == Header(TEAM, "")
 
 
 @pytest.mark.feature("BD1", "AV5", "AV6", "AV7")

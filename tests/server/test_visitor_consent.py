@@ -246,7 +246,8 @@ def test_bad_visitor_consent_bodies_are_refused_and_change_nothing(
         content=body.replace(b"CF", explicit["id"].encode()),
     )
     assert_error(response, status, code)
-    assert [row["consent"] for row in rows(api, t.visitors)] == [None]
+    [visitor] = rows(api, t.visitors)
+    assert (visitor["consent_data_processing"], visitor["consent_notice"]) == (False, "")
 
 
 def test_visitor_consent_needs_a_visitor(api: Api, explicit: dict) -> None:
@@ -335,6 +336,8 @@ def test_an_open_conversation_keeps_its_own_identity_on_a_page_of_another_chatfl
         api, "https://acme.test/pricing", visitor_token=answer["visitor"]["token"]
     )
     assert pricing["presentation"]["welcome"]["text"] == "Sales here"  # a new chat here
+    # ... but no bubble invites one while this conversation is under way
+    assert (pricing["display"]["mode"], pricing["display"]["prompt_text"]) == ("launcher", "")
     open_chat = pricing["conversation"]
     assert open_chat["id"] == chat["id"]
     assert open_chat["presentation"]["chatflow_id"] == support["id"]
@@ -345,3 +348,4 @@ def test_an_open_conversation_keeps_its_own_identity_on_a_page_of_another_chatfl
     close(api, chat["id"])
     after = config_json(api, "https://acme.test/pricing", visitor_token=answer["visitor"]["token"])
     assert after["conversation"] is None
+    assert (after["display"]["mode"], after["display"]["prompt_text"]) == ("prompt", "Sales here")

@@ -271,6 +271,8 @@
     if (target) {
       var parent = document.createElement("div");
       parent.id = INLINE_PARENT_ID;
+      // The embed fills the site's element (CSSOM, not a style attribute: CSP-friendly).
+      parent.style.height = "100%";
       host.id = INLINE_ID;
       host.setAttribute("data-inline", "true");
       parent.appendChild(host);

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-07 00:31:02.430699
+Create Date: 2026-12-07 00:58:59.453887
 """
 
 from __future__ import annotations
@@ -356,7 +356,14 @@ def upgrade() -> None:
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("contact_id", sa.String(length=40), nullable=True),
         sa.Column("identified", sa.Boolean(), nullable=False),
-        sa.Column("consent", sa.JSON(), nullable=True),
+        sa.Column("consent_cookies", sa.Boolean(), nullable=True),
+        sa.Column(
+            "consent_data_processing", sa.Boolean(), server_default=sa.text("0"), nullable=False
+        ),
+        sa.Column("consent_notice", sa.Text(), server_default="", nullable=False),
+        sa.Column(
+            "consent_communication", sa.Boolean(), server_default=sa.text("0"), nullable=False
+        ),
         sa.Column(
             "created_at", reference_server.store.types.UtcDateTime(timezone=True), nullable=False
         ),

@@ -49,6 +49,7 @@ export class Widget {
     this.unreadConversations = 0;
     this.closedSeen = new Set();
     this.bannerAnswered = false;
+    this.asked = 0; // decisions asked for: only the newest answer is shown
     this.emailAsked = false;
     this.readSent = 0;
     this.request = widgetApi({
@@ -419,8 +420,9 @@ export class Widget {
     this.windowBanner.hide();
     this.floatingBanner.hide();
     this.bridge.interacted();
+    const mine = ++this.asked;
     this.bridge.consentCookies(accepted).then((config) => {
-      if (config) this.takeConfig(config);
+      if (config && mine === this.asked) this.takeConfig(config);
     });
     if (this.conversation && !this.closed) this.giveConsent({ cookies: accepted });
   }
@@ -437,16 +439,18 @@ export class Widget {
 
   /** Tell the server the visitor's answers; it answers with the decisions that follow. */
   giveConsent(answers) {
+    const mine = ++this.asked;
     if (this.conversation && !this.closed) {
       const id = this.conversation.id;
       return this.request("POST", `/conversations/${encodeURIComponent(id)}/consent`, answers).then((saved) => {
-        if (!this.conversation || this.conversation.id !== id) return;
+        if (!this.conversation || this.conversation.id !== id || mine !== this.asked) return;
         this.conversation = { ...this.conversation, send: saved.send };
         this.refresh();
       });
     }
     const body = { chatflow_id: this.config.chatflow_id, ...answers };
     return this.request("POST", "/consent", body).then((saved) => {
+      if (mine !== this.asked) return;
       this.config = {
         ...this.config,
         send: saved.send,
@@ -464,8 +468,9 @@ export class Widget {
   }
 
   refreshPage() {
+    const mine = ++this.asked;
     return this.bridge.refreshConfig().then((config) => {
-      if (config && !this.destroyed) this.takeConfig(config);
+      if (config && !this.destroyed && mine === this.asked) this.takeConfig(config);
     });
   }
 
@@ -517,6 +522,7 @@ export class Widget {
     this.refresh();
     if (view.status === "closed" && wasOpen && !this.closedSeen.has(view.id)) {
       this.closedSeen.add(view.id);
+      this.scrollDown(); // the close and the survey come into view
       this.bridge.emit("conversationClosed", { conversation: { conversationId: view.id } });
     }
   }
