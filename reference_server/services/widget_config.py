@@ -286,14 +286,13 @@ async def decide(
     (CF4) calls it with no cookies and an unknown visitor, and may ask for the widget in a
     given availability ``state`` instead of the agents' real one. ``record`` is the
     visitor's remembered consent (with this page's cookie answer)."""
-    await get_account(db, account_id)  # LookupError for an unknown account
     language: Language = chatflow.language
     build, display, options = chatflow.build, chatflow.display, chatflow.options
     cookies = cookies or VisitorCookies()
     record = record or ConsentRecord()
 
     # AV1-AV7 over the agents routing could give this chat to (or the state the preview
-    # asks for); BD3, BD4 heading.
+    # asks for); BD3, BD4 heading. (LookupError for an unknown account.)
     around = await surroundings(db, account_id)
     view = availability_of(chatflow, around, url, now, state=state)
     state = view.state
