@@ -5,8 +5,9 @@
  * sends — and a trigger applied the way the loader applies one that fires on a page. This
  * is the one place that knows how the widget is mounted.
  *
- * Messages from the console (same origin only): {type: "config", config} and
- * {type: "trigger", kind}. The preview never starts a conversation: it has no visitor.
+ * Messages from the console (same origin only): {type: "config", config, sequence} and
+ * {type: "trigger", kind}; the frame answers {type: "shown", sequence} once a configuration
+ * is on screen. The preview never starts a conversation: it has no visitor.
  */
 
 let code = null;
@@ -54,7 +55,7 @@ function unmount() {
   host = null;
 }
 
-async function show(next) {
+async function show(next, sequence) {
   const { entry, css } = await loadWidget();
   unmount();
   config = next;
@@ -65,6 +66,10 @@ async function show(next) {
   widget = entry.mount(host, bridgeFor(config), css);
   widget.setMode(config.display.mode);
   document.body.dataset.mode = config.display.mode;
+  document.body.dataset.device = config.display.device;
+  document.body.dataset.state = config.availability.state;
+  delete document.body.dataset.fired;
+  window.parent.postMessage({ type: "shown", sequence }, location.origin);
 }
 
 function fire(kind) {
@@ -78,6 +83,6 @@ function fire(kind) {
 
 window.addEventListener("message", (event) => {
   if (event.origin !== location.origin || !event.data) return;
-  if (event.data.type === "config") show(event.data.config);
+  if (event.data.type === "config") show(event.data.config, event.data.sequence);
   if (event.data.type === "trigger") fire(event.data.kind);
 });
