@@ -288,3 +288,40 @@ def test_refusals_show_beside_their_fields_and_a_conflict_is_explained(
     saved = server.admin().get(f"/api/v1/chatflows/{server.last_chatflow_id}")
     assert saved["display"]["accent_color"] == "#224466"
     assert saved["build"]["availability"]["mode"] == "always"
+
+
+@pytest.mark.feature("CF6")
+def test_what_a_user_may_not_do_is_not_offered(server: LiveServer, page: Page) -> None:
+    console = AdminConsole(page)
+    console.log_in("agent1@demo.test")
+    expect(page.get_by_test_id("chatflows-page")).to_be_visible()
+    expect(page.get_by_test_id("create-chatflow")).to_have_count(0)
+    expect(page.get_by_test_id("publish-switch").first).to_be_disabled()
+    expect(page.get_by_test_id("nav-keys")).to_have_count(0)
+    console.open_chatflow("Sales on the pricing page")
+    expect(console.save_button).to_be_disabled()
+    expect(console.control("build.welcome_message")).to_be_disabled()
+    console.go("#/people")
+    me = page.locator('[data-testid="user-row"][data-email="agent1@demo.test"]')
+    colleague = page.locator('[data-testid="user-row"][data-email="agent2@demo.test"]')
+    expect(me.get_by_test_id("user-status")).to_be_visible()  # one's own status only
+    expect(me.get_by_test_id("user-capacity")).to_have_count(0)
+    expect(colleague.get_by_test_id("user-status")).to_have_count(0)
+    expect(page.get_by_test_id("new-user-form")).to_have_count(0)
+    # A users manager sets others' status and capacity, but makes no admins.
+    admin = server.admin()
+    lead = admin.post(
+        "/api/v1/users",
+        {
+            "email": "lead@demo.test",
+            "name": "Lead",
+            "password": "lead-password",
+            "permissions": ["users"],
+        },
+    )
+    console.page.get_by_test_id("admin-logout").click()
+    console.log_in("lead@demo.test", "lead-password")
+    console.go("#/people")
+    expect(colleague.get_by_test_id("user-capacity")).to_be_visible()
+    expect(page.get_by_test_id("new-user-role").locator("option")).to_have_text(["agent"])
+    assert lead["role"] == "agent"
