@@ -16,6 +16,8 @@ output. Heavy modules (pandas, the simulator) are imported when a command runs, 
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -29,20 +31,36 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
     BarColumn,
-    MofNCompleteColumn,
     Progress,
+    TaskID,
+    TaskProgressColumn,
     TextColumn,
     TimeElapsedColumn,
+    TimeRemainingColumn,
 )
 from rich.table import Table
 
 if TYPE_CHECKING:
+    from simulator.experiment import ExperimentProgress
+    from simulator.parallel import Pool
     from simulator.scenario import Scenario
     from simulator.staffing import StaffingResult
 
 __all__ = ["Rule", "simulate", "staff"]
 
 _DEFAULT_OUT = Path("out")
+_STEPS = 1000  # the progress bar's resolution
+
+Cluster = Annotated[
+    str | None,
+    typer.Option(
+        "--cluster",
+        help="Run the replications on the Dask distributed cluster whose scheduler is at "
+        "this address (tcp://host:8786) instead of local processes; every worker needs this "
+        "project installed.",
+        show_default=False,
+    ),
+]
 
 
 class Rule(StrEnum):
@@ -99,27 +117,46 @@ def _with_days(scenario: Scenario, days: float | None, path: Path) -> Scenario:
 
 
 @contextmanager
-def _progress(total: int) -> Iterator[tuple[Progress, Callable[[int, int], None]]]:
-    # No auto-refresh thread: the experiment forks its worker processes only while this
-    # process runs a single thread (forking a threaded process is unsafe).
+def _progress() -> Iterator[tuple[Progress, TaskID, Callable[[ExperimentProgress], None]]]:
+    # The bar moves with the simulated clock of every replication, so the time left is
+    # estimated within a replication too. No auto-refresh thread: local worker processes are
+    # forked only while this process runs a single thread (forking a threaded one is unsafe);
+    # the experiment reports several times a second, and each report redraws the bar.
     bar = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("replications"),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[replications]} replications"),
         TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
         console=Console(stderr=True),
         auto_refresh=False,
     )
-    task = bar.add_task("simulating", total=total)
+    task = bar.add_task("simulating", total=_STEPS, replications="0/?")
 
-    def advance(done: int, of: int) -> None:
-        bar.update(task, completed=done, total=of)
+    def advance(state: ExperimentProgress) -> None:
+        bar.update(
+            task,
+            completed=state.fraction * _STEPS,
+            replications=f"{state.done}/{state.total}",
+        )
         bar.refresh()
 
     with bar:
         bar.refresh()
-        yield bar, advance
+        yield bar, task, advance
+
+
+def _open_pool(workers: int | None, cluster: str | None, tasks: int) -> Pool:
+    from simulator.parallel import PoolError, open_pool
+
+    if workers is None and cluster is None:
+        workers = min(tasks, os.cpu_count() or 1)
+    try:
+        return open_pool(workers, cluster)
+    except PoolError as error:
+        _fail(str(error))
 
 
 def _staffing_table(result: StaffingResult) -> Table:
@@ -222,49 +259,52 @@ def simulate(
             show_default=False,
         ),
     ] = None,
+    cluster: Cluster = None,
 ) -> None:
     """Simulate a scenario: records, KPIs with confidence intervals, an HTML report.
 
-    Writes per-chat records, KPIs per interval and for the whole run (each the mean over
-    replications with a 95% confidence interval), a summary JSON and an HTML report with
-    charts.
+    Writes per-chat records, KPIs per interval and for the whole run (each pooled over
+    the replications, with a 95% confidence interval), a summary JSON and an HTML report
+    with charts.
     """
     from reports.simulation import write_simulation_outputs
-    from reports.tables import format_value, kpi_label
+    from reports.tables import FEW_NOTE, summary_rows
     from simulator.experiment import run_experiment
 
+    began = time.perf_counter()
     model = _with_days(_load(scenario), days, scenario)
     if not model.agent_ids:
         _fail(f"{scenario} has no agents: give it at least one agent group")
     directory = out if out is not None else _DEFAULT_OUT / scenario.stem
     console = Console(soft_wrap=True)
-    with _progress(replications) as (_, advance):
-        result = run_experiment(model, replications, seed, workers=workers, progress=advance)
+    with _open_pool(workers, cluster, replications) as pool, _progress() as (_, _, advance):
+        result = run_experiment(model, replications, seed, progress=advance, pool=pool)
+        where = pool.description
     outputs = write_simulation_outputs(result, directory)
 
-    threshold = model.kpis.service_level_seconds
     table = Table(
         title=escape(f"{model.name}: {replications} replications, seed {seed}"),
         title_justify="left",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
     )
-    for column in ("KPI", "mean", "95% CI", "n"):
+    for column in ("KPI", "value", "95% interval"):
         table.add_column(column, justify="left" if column == "KPI" else "right", no_wrap=True)
-    for name, estimate in result.summary.items():
-        interval = (
-            "–"
-            if estimate.n < 2
-            else f"{format_value(name, estimate.ci_low)} – {format_value(name, estimate.ci_high)}"
-        )
-        table.add_row(
-            escape(kpi_label(name, threshold)),
-            format_value(name, estimate.mean),
-            interval,
-            str(estimate.n),
-        )
+    rows = summary_rows(result)
+    for row in rows:
+        table.add_row(escape(row.label), row.value + (" *" if row.few else ""), row.interval)
     console.print(table)
-    console.print(f"Simulated in {result.elapsed_seconds:.1f} s.")
+    console.print(
+        "Each value is pooled over the replications (a share is all its chats together); "
+        "the interval holds the long-run value 95 times in 100."
+        + (f" * {FEW_NOTE}" if any(row.few for row in rows) else "")
+    )
+    finished = time.perf_counter() - began
+    console.print(
+        f"Done in {finished:.1f} s: simulation {result.simulation_seconds:.1f} s on {where}, "
+        f"KPIs {result.elapsed_seconds - result.simulation_seconds:.1f} s, "
+        f"files and report {finished - result.elapsed_seconds:.1f} s."
+    )
     _print_files(console, outputs.paths)
 
 
@@ -354,6 +394,7 @@ def staff(
             show_default=False,
         ),
     ] = None,
+    cluster: Cluster = None,
 ) -> None:
     """The fewest agents per interval that meet targets, checked by simulation.
 
@@ -361,6 +402,7 @@ def staff(
     plan, and writes it with a chart, a report and the plan as a scenario.
     """
     from reports.staffing import write_staffing_outputs
+    from simulator.parallel import PoolError
     from simulator.staffing import (
         MeetRule,
         StaffingError,
@@ -369,6 +411,7 @@ def staff(
         run_staffing,
     )
 
+    began = time.perf_counter()
     model = _load(scenario)
     try:
         targets = parse_targets(target or ["service_level=0.8"])
@@ -383,16 +426,16 @@ def staff(
             rule=MeetRule(rule.value),
             max_rounds=max_rounds,
             all_hours=all_hours,
+            cluster=cluster,
         )
-        with _progress(replications) as (bar, advance):
-            task = bar.task_ids[0]
+        with _progress() as (bar, task, advance):
 
-            def stage(text: str) -> None:
-                bar.update(task, description=text, completed=0)
+            def stage(text: str) -> None:  # each simulation starts its own bar and estimate
+                bar.reset(task, description=text, replications=f"0/{replications}")
                 bar.refresh()
 
             result = run_staffing(model, targets, options, progress=advance, on_stage=stage)
-    except StaffingError as error:
+    except (StaffingError, PoolError) as error:
         _fail(str(error))
     directory = out if out is not None else _DEFAULT_OUT / f"{scenario.stem}-staffing"
     outputs = write_staffing_outputs(result, directory)
@@ -428,8 +471,13 @@ def staff(
         console.print(
             f"[yellow]Under the plan, visitors offered {100.0 * result.demand_kept:.1f}% of the "
             "chats they offered as written:[/] fuller queues hid the launcher or showed the "
-            "wait message. Add a target such as --target launcher_hidden<=0.02 or "
-            "--target saw_wait_message<=0.05 to keep them."
+            "wait message. Add a target such as --target 'launcher_hidden<=0.02' or "
+            "--target 'saw_wait_message<=0.05' to keep them."
         )
-    console.print(f"{result.simulations} simulations in {result.elapsed_seconds:.1f} s.")
+    finished = time.perf_counter() - began
+    console.print(
+        f"Done in {finished:.1f} s: {result.simulations} simulations in "
+        f"{result.elapsed_seconds:.1f} s, files and report "
+        f"{finished - result.elapsed_seconds:.1f} s."
+    )
     _print_files(console, outputs.paths)

@@ -1,9 +1,9 @@
 """Charts for the reports (QA4), drawn with matplotlib's object API (no pyplot, so no global
 figure state and no GUI backend) and handed out as base64 PNG for self-contained HTML.
 
-Each chart plots a KPI's mean over replications per interval with its 95% confidence
-interval as a shaded band; times on the x axis are wall-clock times in the scenario's time
-zone.
+Each chart plots a KPI's pooled value per interval with its 95% confidence interval as a
+shaded band (inside the KPI's range, see :mod:`simulator.stats`); times on the x axis are
+wall-clock times in the scenario's time zone.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from simulator.experiment import ExperimentResult
 from simulator.kpis import kpi_names
@@ -92,8 +92,6 @@ def _band(axes: Axes, wide: _Intervals, name: str, label: str, *, band: bool = T
     if band:
         low = wide.low[name].to_numpy(dtype=float) * scale
         high = wide.high[name].to_numpy(dtype=float) * scale
-        if kpi_unit(name) is Unit.SHARE:  # a share's interval can poke past 0% or 100%
-            low, high = np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
         axes.fill_between(times, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
 
 
@@ -112,18 +110,45 @@ def simulation_charts(result: ExperimentResult) -> list[Chart]:
 
     figure = Figure(figsize=(10, 3.6), layout="constrained")
     axes = figure.subplots()
-    _band(axes, wide, "offered", "offered")
-    _band(axes, wide, "answered", "answered", band=False)
-    _band(axes, wide, "abandoned", "abandoned")
+    width = np.timedelta64(int(scenario.kpis.interval_minutes * 60), "s")
+    answered = wide.mean["answered"].to_numpy(dtype=float)
+    abandoned = wide.mean["abandoned"].to_numpy(dtype=float)
+    starts = wide.times
+    axes.bar(starts, answered, width=width * 0.9, align="edge", label="answered", color="tab:blue")
+    axes.bar(
+        starts,
+        abandoned,
+        bottom=answered,
+        width=width * 0.9,
+        align="edge",
+        label="abandoned",
+        color="tab:orange",
+    )
+    edges = np.append(starts, starts[-1] + width) if len(starts) else starts
+    low = wide.low["offered"].to_numpy(dtype=float)
+    high = wide.high["offered"].to_numpy(dtype=float)
+    if len(starts):
+        axes.fill_between(
+            edges,
+            np.append(low, low[-1]),
+            np.append(high, high[-1]),
+            step="post",
+            color="0.2",
+            alpha=0.15,
+            linewidth=0,
+            label="offered: 95% interval",
+        )
+    axes.set_ylim(bottom=0.0)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_ylabel("chats per interval")
     _time_axis(axes)
     axes.legend(loc="upper left")
     charts.append(
         _chart(
             "Chats per interval",
-            "Chats offered to the agents, answered and abandoned in each interval (by the "
-            "interval they arrived in); lines are means over replications, shaded bands 95% "
-            "confidence intervals.",
+            "Chats offered to the agents in each interval (by the interval they arrived in, "
+            "mean per replication): answered (blue) and abandoned (orange) stack up to the "
+            "offered chats; the grey band is the 95% interval of the offered chats.",
             figure,
         )
     )
@@ -151,6 +176,7 @@ def simulation_charts(result: ExperimentResult) -> list[Chart]:
     axes = figure.subplots()
     _band(axes, wide, "mean_wait", "mean wait")
     _band(axes, wide, percentile, kpi_label(percentile).split(" (")[0], band=False)
+    axes.set_ylim(bottom=0.0)
     axes.set_ylabel("seconds")
     _time_axis(axes)
     axes.legend(loc="upper left")
@@ -166,6 +192,7 @@ def simulation_charts(result: ExperimentResult) -> list[Chart]:
     figure = Figure(figsize=(10, 3.6), layout="constrained")
     axes = figure.subplots()
     _band(axes, wide, "staffed_agents", "agents at work")
+    axes.set_ylim(bottom=0.0)
     axes.set_ylabel("agents")
     _time_axis(axes)
     right = axes.twinx()
@@ -221,7 +248,8 @@ def _wait_histogram(result: ExperimentResult) -> Chart:
         axes.hist(np.minimum(waited, bins[-1]), bins=bins, color="tab:blue", alpha=0.8)
     axes.axvline(threshold, color="tab:green", linestyle="--", label=f"{threshold:g} s")
     axes.set_xlabel("wait (s); the last bar holds the longest 1%")
-    axes.set_ylabel("chats")
+    axes.set_ylabel(f"chats ({result.replications} replications together)")
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.legend(loc="upper right")
     if waits.size:
         share = f"{100.0 * (1.0 - waited.size / waits.size):.1f}% of offered chats did not wait."
@@ -283,9 +311,6 @@ def staffing_figure(result: StaffingResult) -> Figure:
         mean = [row.kpis[target.kpi].mean * scale for row in rows]
         low = [row.kpis[target.kpi].ci_low * scale for row in rows]
         high = [row.kpis[target.kpi].ci_high * scale for row in rows]
-        if kpi_unit(target.kpi) is Unit.SHARE:
-            low = np.clip(low, 0.0, 1.0).tolist()
-            high = np.clip(high, 0.0, 1.0).tolist()
         x, y = _steps(times, mean, width)
         panel.step(x, y, where="post", color="tab:blue", label="plan")
         panel.fill_between(

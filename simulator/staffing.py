@@ -62,6 +62,7 @@ agents, written ``service_level=0.8@60s`` (at least 80% answered within 60 s),
 from __future__ import annotations
 
 import math
+import os
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -77,6 +78,7 @@ from reference_server.domain.routing import AgentStatus
 from .agents import shift_changes
 from .analytic import erlang_a_metrics, erlang_c_metrics, servers_needed
 from .experiment import ExperimentResult, Progress, run_experiment
+from .parallel import Pool, open_pool
 from .records import RecordType
 from .scenario import AgentGroup, Scenario, ScenarioKind, Shift, checked
 from .stats import Estimate
@@ -451,7 +453,8 @@ def plan_agents(
 class StaffingOptions:
     """How to staff: ``days`` of horizon after the warm-up (at most 7, past the scenario's
     end if need be; ``None``: the scenario's length, at most a week), ``replications`` per
-    simulation from ``seed``, ``workers`` processes (``None``: one per CPU), the template
+    simulation from ``seed``, ``workers`` processes (``None``: one per CPU) or the Dask
+    ``cluster`` whose scheduler is at that address (``tcp://host:8786``), the template
     agent ``group`` (``None``: the largest), at least ``min_agents`` (1 or more: an open
     interval needs someone) and at most ``max_agents`` per open interval, the
     :class:`MeetRule`, at most ``max_rounds`` simulations in the search, and with
@@ -461,6 +464,7 @@ class StaffingOptions:
     replications: int = 5
     seed: int = 1
     workers: int | None = None
+    cluster: str | None = None
     group: str | None = None
     min_agents: int = 1
     max_agents: int = 500
@@ -750,7 +754,9 @@ class _Search:
         width: int,
         progress: Progress | None,
         on_stage: Callable[[str], None] | None,
+        pool: Pool,
     ) -> None:
+        self.pool = pool
         self.scenario = scenario
         self.template = template
         self.targets = targets
@@ -786,8 +792,8 @@ class _Search:
             self.with_plan(plan),
             self.options.replications,
             self.options.seed,
-            workers=self.options.workers,
             progress=self.progress,
+            pool=self.pool,
         )
 
     def with_plan(self, plan: Mapping[Slot, int]) -> Scenario:
@@ -918,13 +924,16 @@ def run_staffing(
     *,
     progress: Progress | None = None,
     on_stage: Callable[[str], None] | None = None,
+    pool: Pool | None = None,
 ) -> StaffingResult:
     """The fewest agents per interval that meet every target, checked by simulation, with
     the Erlang C and Erlang A figures beside them (see the module docstring).
 
-    ``progress(done, total)`` is called after each replication of each simulation and
-    ``on_stage(text)`` before each simulation. Raises :class:`StaffingError` when the
-    scenario or the options cannot be staffed.
+    ``progress`` is called as each simulation runs (see
+    :class:`~simulator.experiment.ExperimentProgress`) and ``on_stage(text)`` before each
+    simulation. Every simulation runs on ``pool`` (when not given, one is opened from the
+    options' ``workers`` or ``cluster`` and closed at the end). Raises
+    :class:`StaffingError` when the scenario or the options cannot be staffed.
     """
     began = time.perf_counter()
     options = options or StaffingOptions()
@@ -932,15 +941,39 @@ def run_staffing(
         raise TargetError("give at least one target, e.g. service_level=0.8@60s")
     width = _check_staffable(scenario, options)
     template = _template(scenario, options.group)
-    targets = _resolved(targets, scenario)
-    horizon = horizon_scenario(scenario, options.days, targets)
-    search = _Search(horizon, template, targets, options, width, progress, on_stage)
+    resolved = _resolved(targets, scenario)
+    horizon = horizon_scenario(scenario, options.days, resolved)
+    if pool is None:
+        count = options.workers
+        if count is None and options.cluster is None:
+            count = min(options.replications, os.cpu_count() or 1)
+        pool = own = open_pool(count, options.cluster)
+    else:
+        own = None
+    try:
+        search = _Search(horizon, template, resolved, options, width, progress, on_stage, pool)
+        return _staff(search, began)
+    finally:
+        if own is not None:
+            own.close()
+
+
+def _staff(search: _Search, began: float) -> StaffingResult:
+    horizon, template, targets, options = (
+        search.scenario,
+        search.template,
+        search.targets,
+        search.options,
+    )
+    width = search.width
+    pool = search.pool
+    progress = search.progress
     count = len(search.slots)
 
     search.simulations += 1
     search.stage("pilot: the scenario as written")
     pilot = run_experiment(
-        horizon, options.replications, options.seed, workers=options.workers, progress=progress
+        horizon, options.replications, options.seed, progress=progress, pool=pool
     )
     if horizon.kind is ScenarioKind.PLAIN_POOL:
         rates = _profile_rates(horizon, width, count)

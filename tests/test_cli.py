@@ -4,6 +4,7 @@ QA4), driven in-process with typer's CliRunner."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +55,11 @@ def test_simulate_writes_records_kpis_a_summary_and_the_report(tiny: Path, tmp_p
     level = summary["kpis"]["service_level"]
     assert level["ci_low"] <= level["mean"] <= level["ci_high"] and level["n"] == 2
     assert "Service level (answered within 20 s)" in result.stdout
-    assert "95% CI" in result.stdout
-    assert "2/2 replications" in result.stderr  # the progress bar
+    assert "95% interval" in result.stdout
+    assert "Visitors" not in result.stdout  # a plain pool has no visitor KPIs
+    assert "2/2 replications" in result.stderr and "left" in result.stderr  # the progress bar
+    # The real wall time, and where it went.
+    assert re.search(r"Done in \d+\.\d s: simulation \d+\.\d s on this process", result.stdout)
 
 
 @pytest.mark.feature("SIM5")

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from simulator import staffing
 from simulator.analytic import erlang_a_staffing, erlang_c_metrics, erlang_c_staffing
-from simulator.experiment import ExperimentResult, run_experiment
+from simulator.experiment import ExperimentProgress, ExperimentResult, run_experiment
+from simulator.parallel import open_pool
 from simulator.scenario import AgentGroup, Scenario, load_scenario
 from simulator.staffing import (
     ErlangModel,
@@ -334,6 +335,7 @@ class ScriptedSearch(staffing._Search):
             60,
             None,
             None,
+            open_pool(1),
         )
         self.need = dict(zip(sorted(self.evaluated), need, strict=True))
         self.flaky = flaky
@@ -538,15 +540,15 @@ def test_staffing_needs_a_target() -> None:
 @pytest.mark.feature("SIM7")
 def test_progress_and_stage_callbacks_follow_every_simulation() -> None:
     stages: list[str] = []
-    progress: list[tuple[int, int]] = []
+    progress: list[ExperimentProgress] = []
     result = run_staffing(
         pool(),
         parse_targets(["service_level=0.8@20s"]),
         StaffingOptions(replications=2, workers=1),
-        progress=lambda done, total: progress.append((done, total)),
+        progress=progress.append,
         on_stage=stages.append,
     )
     assert stages[0] == "pilot: the scenario as written"
     assert len(stages) == result.simulations
     assert stages[1].startswith("round 1: checking the plan")
-    assert progress.count((2, 2)) == result.simulations
+    assert progress.count(ExperimentProgress(2, 2, 1.0)) == result.simulations
