@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from simulator.scenario import Scenario
     from simulator.staffing import StaffingResult
 
-__all__ = ["Rule", "simulate", "staff"]
+__all__ = ["Rule", "compare", "simulate", "staff"]
 
 _DEFAULT_OUT = Path("out")
 _STEPS = 1000  # the progress bar's resolution
@@ -98,9 +98,9 @@ def _load(path: Path) -> Scenario:
         _fail(_field_errors(path, error))
 
 
-def _field_errors(path: Path | str, error: Exception) -> str:
+def _field_errors(path: Path | str, error: Exception, kind: str = "scenario") -> str:
     errors = getattr(error, "errors", [])
-    lines = [f"{path} is not a valid scenario ({len(errors)} problem(s)):"]
+    lines = [f"{path} is not a valid {kind} ({len(errors)} problem(s)):"]
     lines += [f"  {e.path or '(root)'}: {e.message}" for e in errors]
     return "\n".join(lines)
 
@@ -159,16 +159,71 @@ def _open_pool(workers: int | None, cluster: str | None, tasks: int) -> Pool:
         _fail(str(error))
 
 
-def _staffing_table(result: StaffingResult) -> Table:
-    # The open intervals (and closed ones where agents work as written), compact enough for
-    # an 80-column terminal: KPIs as means (the report and the CSV file have their
-    # confidence intervals). The footer is each column's sum in agent-hours: the rows left
-    # out are 0 in every column, so it is the total over the horizon.
+# Target headings short enough for an 80-column terminal.
+_SHORT = {
+    "service_level": "service\nlevel",
+    "abandonment": "aban-\ndoned",
+    "p_wait": "waited",
+    "mean_wait": "mean\nwait",
+    "mean_wait_answered": "wait\nanswered",
+    "occupancy": "occu-\npancy",
+    "saw_wait_message": "wait\nmessage",
+    "launcher_hidden": "launcher\nhidden",
+}
+
+
+# The agent columns the console keeps first when the terminal is narrow.
+_PRIORITY = ("agents", "scheduled", "roster", "erlang_a", "chat_pool", "erlang_c", "as_written")
+
+
+_HEADINGS = {
+    "as_written": "as written",
+    "erlang_c": "Erlang C",
+    "erlang_a": "Erlang A",
+    "chat_pool": "chat pool",
+    "agents": "plan",
+    "scheduled": "to schedule",
+    "roster": "roster",
+}
+
+
+def _cell_width(heading: str, widest_value: int) -> int:
+    # A column's width on screen: its widest heading line or value, and a space each side.
+    return max(widest_value, *(len(line) for line in heading.split("\n"))) + 2
+
+
+def _fitting(result: StaffingResult, width: int) -> list[str]:
+    # The agent columns that fit beside the start, the demand and the targets (the CSV file
+    # and the report have them all).
+    from reports.staffing import columns
+
+    wanted = columns(result)
+    used = (
+        _cell_width("agent-hours", 9)
+        + _cell_width("chats/h", 6)
+        + sum(_cell_width(_SHORT.get(t.kpi, t.kpi), 7) for t in result.targets)
+    )
+    kept: set[str] = set()
+    for column in _PRIORITY:
+        needed = _cell_width(_HEADINGS[column].replace(" ", "\n"), 5)
+        if column in wanted and used + needed <= width:
+            kept.add(column)
+            used += needed
+    return [column for column in wanted if column in kept]
+
+
+def _staffing_table(result: StaffingResult, group: str, width: int) -> Table:
+    # One group's open intervals (and closed ones where it works as written), compact
+    # enough for an 80-column terminal: KPIs as means (the report and the CSV file have
+    # their confidence intervals). The footer is each column's sum in agent-hours: the rows
+    # left out are 0 in every column, so it is the group's total over the horizon.
     from reports.tables import format_value
 
     targets = result.targets
     hours = result.scenario.kpis.interval_minutes / 60.0
     title = f"{result.scenario.name}: {'; '.join(t.label for t in targets)}"
+    if len(result.planned) > 1:
+        title = f"{group}: {title}"
     table = Table(
         title=escape(title),
         title_justify="left",
@@ -176,21 +231,18 @@ def _staffing_table(result: StaffingResult) -> Table:
         pad_edge=False,
         show_footer=True,
     )
-    shown = [row for row in result.rows if row.open or row.as_written > 0.0]
-    totals = {
-        "as written": sum(row.as_written for row in shown) * hours,
-        "Erlang C": sum(row.erlang_c or 0 for row in shown) * hours,
-        "Erlang A": sum(row.erlang_a or 0 for row in shown) * hours,
-        "plan": sum(row.agents for row in shown) * hours,
-    }
-    for heading in ("start", "chats/h", "as written", "Erlang C", "Erlang A", "plan"):
-        justify: Literal["left", "right"] = "left" if heading == "start" else "right"
-        footer = "agent-hours" if heading == "start" else ""
-        if heading in totals:
-            footer = f"{totals[heading]:,.1f}"
-        table.add_column(heading.replace(" ", "\n"), footer, justify=justify, no_wrap=True)
+    rows = [row for row in result.rows if row.group == group]
+    shown = [row for row in rows if row.open or row.as_written > 0.0]
+    agent_columns = _fitting(result, width)
+    table.add_column("start", "agent-hours", justify="left", no_wrap=True)
+    table.add_column("chats/h", justify="right", no_wrap=True)
+    for column in agent_columns:
+        total = sum(float(getattr(row, column) or 0.0) for row in shown) * hours
+        heading = _HEADINGS[column].replace(" ", "\n")
+        table.add_column(heading, f"{total:,.1f}", justify="right", no_wrap=True)
     for target in targets:
-        table.add_column(target.kpi.replace("_", "\n"), justify="right", no_wrap=True)
+        heading = _SHORT.get(target.kpi, target.kpi.replace("_", "\n"))
+        table.add_column(heading, justify="right", no_wrap=True)
     rule = result.options.rule
     for row in shown:
         cells = []
@@ -202,14 +254,54 @@ def _staffing_table(result: StaffingResult) -> Table:
             elif not target.meets_estimate(estimate, rule):
                 text = f"[bold red]{text}[/]"
             cells.append(text)
+        figures = []
+        for column in agent_columns:
+            value = getattr(row, column)
+            if column in ("as_written", "roster"):
+                figures.append(f"{value:.1f}")
+            elif column == "agents":
+                figures.append(f"[bold]{value}[/]")
+            else:
+                figures.append("–" if value is None else str(value))
         table.add_row(
-            row.slot.label if row.open else f"{row.slot.label} (closed)",
+            row.slot.label,
             f"{row.chats_per_hour:.1f}",
-            f"{row.as_written:.1f}",
-            "–" if row.erlang_c is None else str(row.erlang_c),
-            "–" if row.erlang_a is None else str(row.erlang_a),
-            f"[bold]{row.agents}[/]",
+            *figures,
             *cells,
+        )
+    return table
+
+
+def _roster_table(result: StaffingResult) -> Table:
+    from reports.staffing import roster_table
+
+    frame = roster_table(result)
+    roster = result.roster
+    assert roster is not None
+    table = Table(
+        title=escape(
+            f"Roster: {roster.agents} agents on the floor, {roster.paid_hours():,.1f} paid "
+            f"hours ({roster.paid_hours(with_shrinkage=True):,.1f} to schedule with "
+            f"{100.0 * result.options.shrinkage_used:g}% shrinkage)"
+        ),
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    for heading in ("group", "shift", "day", "from", "to", "breaks", "on floor", "schedule"):
+        counts = heading in ("on floor", "schedule")
+        justify: Literal["left", "right"] = "right" if counts else "left"
+        table.add_column(heading, justify=justify)
+    for row in frame.itertuples(index=False):
+        table.add_row(
+            escape(str(row.group)),
+            escape(str(row.shift)),
+            str(row.weekday)[:3],
+            str(row.start),
+            str(row.end),
+            escape(str(row.breaks)) or "–",
+            str(row.on_the_floor),
+            str(row.to_schedule),
         )
     return table
 
@@ -267,11 +359,11 @@ def simulate(
     the replications, with a 95% confidence interval), a summary JSON and an HTML report
     with charts.
     """
+    began = time.perf_counter()
     from reports.simulation import write_simulation_outputs
     from reports.tables import FEW_NOTE, summary_rows
     from simulator.experiment import run_experiment
 
-    began = time.perf_counter()
     model = _with_days(_load(scenario), days, scenario)
     if not model.agent_ids:
         _fail(f"{scenario} has no agents: give it at least one agent group")
@@ -349,8 +441,39 @@ def staff(
         str | None,
         typer.Option(
             "--group",
-            help="The agent group whose agents the plan copies (capacity, speed) "
-            "(default: the largest).",
+            help="Plan one pool of copies of this agent group, with every skill and team "
+            "(default: a group per skill set, each staffed for its own queues).",
+            show_default=False,
+        ),
+    ] = None,
+    shifts: Annotated[
+        Path | None,
+        typer.Option(
+            "--shifts",
+            help="Shift templates (YAML: lengths, start times, days, breaks; shrinkage, "
+            "max_occupancy): build a roster of whole shifts that meets the targets.",
+            show_default=False,
+        ),
+    ] = None,
+    shrinkage: Annotated[
+        float | None,
+        typer.Option(
+            "--shrinkage",
+            min=0.0,
+            max=0.99,
+            help="Share of paid time not on chats (absence, meetings): agents to schedule "
+            "are on the floor / (1 - shrinkage) (default: the shift file's, else 0).",
+            show_default=False,
+        ),
+    ] = None,
+    max_occupancy: Annotated[
+        float | None,
+        typer.Option(
+            "--max-occupancy",
+            min=0.01,
+            max=1.0,
+            help="At most this share of the agents' chat slots in use (a target "
+            "occupancy<=X; default: the shift file's, else none).",
             show_default=False,
         ),
     ] = None,
@@ -401,18 +524,30 @@ def staff(
     Prints the staffing table with the Erlang C and Erlang A figures beside the simulated
     plan, and writes it with a chart, a report and the plan as a scenario.
     """
+    began = time.perf_counter()
+    import yaml
+
     from reports.staffing import write_staffing_outputs
     from simulator.parallel import PoolError
+    from simulator.scenario import InvalidData
     from simulator.staffing import (
         MeetRule,
         StaffingError,
         StaffingOptions,
+        load_roster_spec,
         parse_targets,
         run_staffing,
     )
 
-    began = time.perf_counter()
     model = _load(scenario)
+    spec = None
+    if shifts is not None:
+        try:
+            spec = load_roster_spec(shifts)
+        except InvalidData as error:
+            _fail(_field_errors(shifts, error, "shift file"))
+        except (OSError, yaml.YAMLError, UnicodeDecodeError) as error:
+            _fail(f"cannot read {shifts}: {error}")
     try:
         targets = parse_targets(target or ["service_level=0.8"])
         options = StaffingOptions(
@@ -427,6 +562,9 @@ def staff(
             max_rounds=max_rounds,
             all_hours=all_hours,
             cluster=cluster,
+            shrinkage=shrinkage,
+            max_occupancy=max_occupancy,
+            roster=spec,
         )
         with _progress() as (bar, task, advance):
 
@@ -441,19 +579,41 @@ def staff(
     outputs = write_staffing_outputs(result, directory)
 
     console = Console(soft_wrap=True)  # messages stay whole lines (tables wrap their cells)
-    console.print(_staffing_table(result))
+    for planned in result.planned:
+        console.print(_staffing_table(result, planned.id, console.width))
+    from reports.staffing import columns
+
+    left_out = [c for c in columns(result) if c not in _fitting(result, console.width)]
+    if left_out:
+        console.print(
+            f"Left out for the terminal's width: {', '.join(left_out)} (in staffing.csv and "
+            "staffing.html)."
+        )
+    kept = [group.id for group in result.groups if not group.planned]
+    if kept:
+        console.print(
+            f"Kept as written: {', '.join(kept)} (every queue they serve has a more "
+            "dedicated group, which the plan staffs)."
+        )
     closed = sum(1 for row in result.rows if not row.open)
     if closed:
         console.print(
             f"{closed} interval(s) closed (outside office hours, or nobody on shift as "
             "written): no demand and no agents in any column."
         )
-    console.print(
-        f"Agent-hours: plan {result.agent_hours():,.1f} · Erlang A "
-        f"{result.agent_hours('erlang_a'):,.1f} · Erlang C "
-        f"{result.agent_hours('erlang_c'):,.1f} · as written "
-        f"{result.agent_hours('as_written'):,.1f}"
+    hours = " · ".join(
+        f"{label} {result.agent_hours(column):,.1f}"
+        for column, label in (
+            ("agents", "plan"),
+            ("scheduled", "to schedule"),
+            ("chat_pool", "chat pool"),
+            ("erlang_a", "Erlang A"),
+            ("erlang_c", "Erlang C"),
+            ("as_written", "as written"),
+        )
+        if column != "scheduled" or result.options.shrinkage_used > 0
     )
+    console.print(f"Agent-hours on the floor: {hours}")
     misses = sum(1 for row in result.rows if row.open and not row.meets)
     if misses:
         console.print(
@@ -474,10 +634,140 @@ def staff(
             "wait message. Add a target such as --target 'launcher_hidden<=0.02' or "
             "--target 'saw_wait_message<=0.05' to keep them."
         )
+    if result.roster is not None:
+        console.print(_roster_table(result))
+        if not all(result.roster.meets.values()):
+            console.print(
+                "[bold red]The roster misses a target[/] in its last simulation (see "
+                "roster.csv and staffing.html): more --replications, or more start times."
+            )
     finished = time.perf_counter() - began
     console.print(
         f"Done in {finished:.1f} s: {result.simulations} simulations in "
         f"{result.elapsed_seconds:.1f} s, files and report "
         f"{finished - result.elapsed_seconds:.1f} s."
     )
+    _print_files(console, outputs.paths)
+
+
+def compare(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Scenario files (the first is the baseline), or one comparison file with "
+            "variants.",
+            show_default=False,
+        ),
+    ],
+    replications: Annotated[
+        int,
+        typer.Option("--replications", "-r", min=2, help="Replications per variant (paired)."),
+    ] = 10,
+    seed: Annotated[
+        int, typer.Option("--seed", "-s", help="The seed of every variant: the same visitors.")
+    ] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            "-w",
+            min=1,
+            help="Processes that run replications in parallel (default: one per CPU).",
+            show_default=False,
+        ),
+    ] = None,
+    cluster: Cluster = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Directory for comparison.csv, comparison.json and comparison.html "
+            "(default: out/<first file name>-comparison).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Compare configurations: the paired difference of every KPI, with its interval.
+
+    Every variant runs the same replications from the same seed (common random numbers:
+    the same visitors meet each configuration), so the differences are estimated pair by
+    pair, far more precisely than from independent runs.
+    """
+    began = time.perf_counter()
+    import yaml
+
+    from reports.comparison import difference_rows, write_comparison_outputs
+    from simulator.compare import (
+        Variant,
+        compare_variants,
+        is_comparison_file,
+        load_comparison,
+    )
+    from simulator.scenario import InvalidData
+
+    if len(files) == 1 and is_comparison_file(files[0]):
+        try:
+            title, variants = load_comparison(files[0])
+        except InvalidData as error:
+            _fail(_field_errors(files[0], error, "comparison"))
+        except (OSError, yaml.YAMLError, UnicodeDecodeError) as error:
+            _fail(f"cannot read {files[0]}: {error}")
+    else:
+        if len(files) < 2:
+            _fail("give two or more scenario files, or one comparison file with variants")
+        names = [path.stem for path in files]
+        if len(set(names)) < len(names):
+            names = [str(path) for path in files]
+        variants = tuple(
+            Variant(name, _load(path)) for name, path in zip(names, files, strict=True)
+        )
+        title = " vs ".join(names)
+    for variant in variants:
+        if not variant.scenario.agent_ids:
+            _fail(f"variant {variant.name!r} has no agents: give it at least one agent group")
+    directory = out if out is not None else _DEFAULT_OUT / f"{files[0].stem}-comparison"
+    with _open_pool(workers, cluster, replications) as pool, _progress() as (bar, task, advance):
+
+        def announce(name: str) -> None:
+            bar.reset(task, description=name, replications=f"0/{replications}")
+            bar.refresh()
+
+        comparison = compare_variants(
+            variants,
+            replications,
+            seed,
+            pool,
+            title=title,
+            progress=advance,
+            on_variant=announce,
+        )
+        where = pool.description
+    outputs = write_comparison_outputs(comparison, directory)
+
+    console = Console(soft_wrap=True)
+    baseline = comparison.baseline.name
+    for variant in comparison.variants[1:]:
+        table = Table(
+            title=escape(f"{variant.name} against {baseline} ({replications} paired replications)"),
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+        )
+        table.add_column("KPI", justify="left", min_width=18, ratio=1)
+        for heading in (baseline, variant.name, "difference", "95% interval", ""):
+            justify: Literal["left", "right"] = "left" if not heading else "right"
+            table.add_column(escape(heading), justify=justify, max_width=22)
+        for row in difference_rows(comparison, variant.name):
+            verdict = "" if row.verdict.startswith("no") else f"[bold]{row.verdict}[/]"
+            table.add_row(
+                escape(row.label), row.baseline, row.value, row.difference, row.interval, verdict
+            )
+        console.print(table)
+    console.print(
+        "Differences are variant minus baseline (shares in percentage points), estimated "
+        "from paired replications that met the same visitors; higher or lower where the "
+        "interval leaves out zero."
+    )
+    console.print(f"Done in {time.perf_counter() - began:.1f} s on {where}.")
     _print_files(console, outputs.paths)

@@ -34,7 +34,7 @@ import pandas as pd
 from reference_server.domain.chatflow import AssignmentSettings, RoutingStrategy
 
 from .distributions import Distribution, DistributionKind
-from .kpis import kpi_estimates, kpi_sums, kpis_by_interval, kpis_by_replication
+from .kpis import KpiSums, kpi_estimates, kpi_sums, kpis_by_interval, kpis_by_replication
 from .model import simulate
 from .parallel import Channel, Pool, open_pool
 from .records import ReplicationData, agent_time_frame, chat_frame, visitor_frame
@@ -92,7 +92,8 @@ class ExperimentResult:
     ``few`` (see :class:`~simulator.stats.Estimate`); ``start`` is the interval's start in
     the scenario's time zone. ``summary``: per KPI the whole-run estimate.
     ``elapsed_seconds``: wall time of the whole experiment (simulation, records and KPIs);
-    ``simulation_seconds``: of the replications alone.
+    ``simulation_seconds``: of the replications alone. ``sums``: what every KPI is made of,
+    per replication (for paired comparisons, :mod:`simulator.compare`).
     """
 
     scenario: Scenario
@@ -107,6 +108,7 @@ class ExperimentResult:
     summary: dict[str, Estimate]
     elapsed_seconds: float
     simulation_seconds: float = math.nan
+    sums: KpiSums | None = None
 
     def summary_table(self) -> pd.DataFrame:
         """The summary as a DataFrame, one row per KPI."""
@@ -237,6 +239,7 @@ def run_experiment(
         summary=summary,
         elapsed_seconds=time.perf_counter() - began,
         simulation_seconds=simulated - began,
+        sums=sums,
     )
 
 

@@ -16,6 +16,7 @@ __all__ = [
     "AssignIn",
     "ConsentAnswersIn",
     "ConsentGivenOut",
+    "ConsentStateOut",
     "ConversationDetailOut",
     "ConversationOut",
     "ConversationRowOut",
@@ -31,11 +32,15 @@ __all__ = [
     "EmailOut",
     "MessageIn",
     "MessageOut",
+    "PresentationOut",
     "ReadIn",
     "ReadOut",
+    "SendOut",
     "SenderOut",
     "StartIn",
     "StartOut",
+    "VisitorConsentIn",
+    "VisitorConsentOut",
     "VisitorConversationOut",
 ]
 
@@ -155,6 +160,49 @@ class NoteOut(Output):
     created_at: str
 
 
+class HeaderOut(Output):
+    people: list[SenderOut]
+    line: str = Field(description="availability text for this state; empty for none")
+
+
+class WelcomeOut(Output):
+    text: str
+    sender: SenderOut | None
+
+
+class PresentationConsentOut(Output):
+    """OP4, OP5: the chatflow's data-processing notice and communication checkbox."""
+
+    data_processing: str | None = Field(description="explicit, legitimate_interest or null")
+    data_processing_text: str
+    privacy_policy_url: str
+    communication_checkbox: bool
+    communication_text: str
+
+
+class PresentationOut(Output):
+    """How the widget presents a chatflow (a new conversation) or a conversation (its own
+    chatflow's identity; a header that follows its state)."""
+
+    chatflow_id: str
+    language: str
+    texts: dict[str, str] = Field(description="the widget's own texts in this language (OP1)")
+    accent_color: str
+    brand_alias: bool
+    header: HeaderOut
+    welcome: WelcomeOut
+    consent: PresentationConsentOut
+
+
+class SendOut(Output):
+    """Whether the visitor may write now; if not, why (the domain decides)."""
+
+    allowed: bool
+    reason: str | None = Field(description="consent_required or conversation_closed")
+    message: str = Field(description="the reason, localised, to show as it is")
+    missing: list[str] = Field(description="the consents still to give, e.g. data_processing")
+
+
 class VisitorConversationOut(Output):
     id: str
     chatflow_id: str | None
@@ -169,6 +217,9 @@ class VisitorConversationOut(Output):
     survey_answered: bool
     created_at: str
     closed_at: str | None
+    unread: int = Field(description="the agents' messages the visitor has not read")
+    presentation: PresentationOut | None
+    send: SendOut
 
 
 class StartOut(Output):
@@ -186,10 +237,27 @@ class EmailOut(Output):
     created: bool
 
 
-class ConsentGivenOut(Output):
+class ConsentStateOut(Output):
+    """What the visitor has agreed to (``cookies`` null: not answered)."""
+
     cookies: bool | None
     data_processing: bool
     communication: bool
+
+
+class ConsentGivenOut(ConsentStateOut):
+    send: SendOut = Field(description="may the visitor write now, and why not")
+
+
+class VisitorConsentIn(ConsentAnswersIn):
+    """The visitor's answers before any conversation, for a new one on ``chatflow_id``."""
+
+    chatflow_id: str = Field(min_length=1, max_length=40)
+
+
+class VisitorConsentOut(Output):
+    given: ConsentStateOut
+    send: SendOut
 
 
 class CsatAnswerOut(Output):

@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..domain.chatflow import AssignmentSettings, Chatflow, WorkspaceKind
+from ..domain.chatflow import AssignmentSettings, Chatflow, Language, WorkspaceKind
 from ..domain.consent import ConsentGiven
 from ..domain.conversation import (
     ConversationEvent,
@@ -40,18 +40,21 @@ from ..domain.routing import RoutingDecision, RoutingOutcome, has_free_capacity
 from ..secrets import new_id
 from ..state import Server
 from ..store import conversations as store
+from ..store import messages as message_store
 from ..store.contacts import get_contact
 from ..store.inbox import other_conversations
 from ..store.surveys import get_survey
 from ..store.teams import team_ids
 from ..store.tickets import create_ticket, ticket_for_conversation
 from ..store.users import agents_snapshot, set_idle_since
+from ..store.visitors import consent_record, save_consent_record
 from . import events
 from .announce import announce_assigned, announce_conversation, publish
 from .capacity import on_capacity_changed
 from .errors import Conflict, NotFound, ValidationFailed
 from .inbox import Actor, require_allowed, with_actions
-from .messages import NewMessage, check_consent, checked_text, store_message
+from .messages import NewMessage, check_consent, checked_text, consent_of, store_message
+from .presentation import conversation_presentation, surroundings
 from .routing_service import agent_in_snapshot, request_for, route_one, routing_transaction
 from .views import (
     agent_shown,
@@ -60,6 +63,7 @@ from .views import (
     message_view,
     visitor_conversation_view,
 )
+from .visitor_consent import answers_at_start, plan_for, send_json
 
 __all__ = [
     "Started",
@@ -67,12 +71,14 @@ __all__ = [
     "assign",
     "close",
     "conversation_detail",
+    "open_visitor_conversation",
     "reopen",
     "start_conversation",
     "survey_for",
     "transfer",
     "visitor_conversation",
     "visitor_views",
+    "visitor_views_in",
 ]
 
 TICKET_SUBJECT_LENGTH = 120
@@ -82,7 +88,7 @@ TICKET_SUBJECT_LENGTH = 120
 class Started:
     conversation: dict[str, Any]
     message: dict[str, Any] | None  # the first message, as stored (view)
-    decision: RoutingDecision
+    decision: RoutingDecision | None  # None: a resent start, answered with what it made
 
 
 def _refused(error: InvalidTransition) -> Conflict:
@@ -209,30 +215,67 @@ async def conversation_detail(
 async def visitor_views(
     server: Server, account_id: str, conversations: Sequence[Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
-    """The conversations as their visitor sees them: who answers (BD4), the survey to show
-    once closed (OP7)."""
-    result = []
+    """The conversations as their visitor sees them (see :func:`visitor_views_in`)."""
     async with server.engine.connect() as db:
-        people = await store.agent_people(db, account_id)
-        chatflows: dict[str | None, Chatflow | None] = {}
-        for conversation in conversations:
-            chatflow_id = conversation["chatflow_id"]
-            if chatflow_id not in chatflows:
-                chatflows[chatflow_id] = await store.load_chatflow(db, account_id, chatflow_id)
-            chatflow = chatflows[chatflow_id]
-            agent = None
-            if conversation["assignee_id"]:
-                agent = agent_shown(heading_of(chatflow), people, conversation["assignee_id"])
-            survey = None
-            answered = False
-            if conversation["status"] == ConversationStatus.CLOSED:
-                answered = await store.csat_answer(db, conversation["id"]) is not None
-                survey = await survey_for(db, account_id, chatflow)
-            result.append(
-                visitor_conversation_view(
-                    conversation, agent=agent, survey=survey, answered=answered
-                )
+        return await visitor_views_in(db, account_id, conversations, server.clock.now())
+
+
+async def open_visitor_conversation(
+    db: AsyncConnection, account_id: str, visitor_id: str
+) -> dict[str, Any] | None:
+    """The visitor's newest conversation that is not closed, if any."""
+    return await store.newest_open_visitor_conversation(db, account_id, visitor_id)
+
+
+async def visitor_views_in(
+    db: AsyncConnection,
+    account_id: str,
+    conversations: Sequence[Mapping[str, Any]],
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """The conversations as their visitor sees them: who answers (BD4), the survey to show
+    once closed (OP7), how many of the agents' messages the visitor has not read, whether
+    the visitor may write in it and why not (OP4), and its own presentation — its chatflow's
+    identity and a header that follows its state."""
+    result = []
+    people = await store.agent_people(db, account_id)
+    around = await surroundings(db, account_id)
+    owners = await store.contact_owners(db, account_id, [c["contact_id"] for c in conversations])
+    unread = await message_store.unread_counts(
+        db,
+        [c["id"] for c in conversations],
+        sender_kinds=(SenderKind.AGENT.value, SenderKind.SYSTEM.value),
+    )
+    chatflows: dict[str | None, Chatflow | None] = {}
+    for conversation in conversations:
+        chatflow_id = conversation["chatflow_id"]
+        if chatflow_id not in chatflows:
+            chatflows[chatflow_id] = await store.load_chatflow(db, account_id, chatflow_id)
+        chatflow = chatflows[chatflow_id]
+        agent = None
+        if conversation["assignee_id"]:
+            agent = agent_shown(heading_of(chatflow), people, conversation["assignee_id"])
+        survey = None
+        answered = False
+        status = ConversationStatus(conversation["status"])
+        if status is ConversationStatus.CLOSED:
+            answered = await store.csat_answer(db, conversation["id"]) is not None
+            survey = await survey_for(db, account_id, chatflow)
+        view = visitor_conversation_view(
+            conversation, agent=agent, survey=survey, answered=answered
+        )
+        view["unread"] = unread.get(conversation["id"], 0)
+        view["presentation"] = None
+        plan = None
+        if chatflow is not None:
+            owner = owners.get(conversation["contact_id"] or "")
+            view["presentation"] = conversation_presentation(
+                chatflow, conversation, around, owner, now
             )
+            plan = plan_for(chatflow, identified=False)
+        language = Language(conversation["language"])
+        view["send"] = send_json(plan, consent_of(conversation), status, language)
+        result.append(view)
     return result
 
 
@@ -252,7 +295,8 @@ async def start_conversation(
     conversation_id: str | None = None,
 ) -> Started:
     """Start, route and store a conversation (and its first message); ``conversation_id``
-    lets a WebSocket subscribe to the conversation before it exists."""
+    lets a WebSocket subscribe to the conversation before it exists. A start whose first
+    message is stored already (same client id) answers with the conversation it made."""
     now = server.clock.now()
     async with server.engine.connect() as db:
         stored = await store.load_chatflow(db, account_id, chatflow_id)
@@ -271,10 +315,16 @@ async def start_conversation(
     chatflow: Chatflow = stored
     if not chatflow.published:
         raise Conflict("this chatflow is switched off", code="chatflow_unpublished")
+    # OP4: the consent the visitor gave before (kept by the server) and in this start.
+    identified = bool(visitor["identified"])
+    record, consent = answers_at_start(visitor, plan_for(chatflow, identified=identified), consent)
     text = None
     if first_message is not None:
         text = checked_text(first_message.text, field="message.text")
-        check_consent(chatflow, consent, identified=bool(visitor["identified"]))
+        resent = await _resent_start(server, account_id, visitor_id, chatflow, first_message)
+        if resent is not None:
+            return resent
+        check_consent(chatflow, consent, identified=identified)
 
     conversation_id = conversation_id or new_id("cnv")
     row: dict[str, Any] = {
@@ -309,6 +359,8 @@ async def start_conversation(
         else:
             row["assignee_id"] = None
         await store.insert_conversation(db, row)
+        if record != consent_record(visitor):
+            await save_consent_record(db, visitor_id, record)
         if chatflow.workspace.kind is WorkspaceKind.HELPDESK:
             subject = (text or f"Chat from {page_url or 'the website'}")[:TICKET_SUBJECT_LENGTH]
             await create_ticket(
@@ -344,6 +396,20 @@ async def start_conversation(
             server, events.conversation_channel(conversation_id), events.message_event(view)
         )
     return Started(conversation=row, message=view, decision=decision)
+
+
+async def _resent_start(
+    server: Server, account_id: str, visitor_id: str, chatflow: Chatflow, first: NewMessage
+) -> Started | None:
+    """CV1: a start whose first message (its client id) is stored already is a resend —
+    the widget lost the answer to a start it sent — and gets the conversation it made."""
+    async with server.engine.connect() as db:
+        found = await store.visitor_first_message(db, account_id, visitor_id, first.client_id)
+        if found is None:
+            return None
+        people = await store.agent_people(db, account_id)
+    conversation, message = found
+    return Started(conversation, message_view(message, heading_of(chatflow), people), None)
 
 
 # ---------------------------------------------------------------- agents' actions (RT6)

@@ -37,6 +37,8 @@ __all__ = [
     "insert_csat_answer",
     "list_conversations",
     "list_visitor_conversations",
+    "newest_open_visitor_conversation",
+    "visitor_first_message",
     "load_chatflow",
     "lock_routing",
     "routing_cursor",
@@ -90,12 +92,12 @@ async def get_visitor_conversation(
 async def get_visitor(
     db: AsyncConnection, account_id: str, visitor_id: str
 ) -> dict[str, Any] | None:
-    """The visitor row (contact link, identified) without its token hash."""
+    """The visitor row (contact link, identified, consent answers) without its token hash."""
     v = t.visitors.c
     row = (
         (
             await db.execute(
-                sa.select(v.id, v.contact_id, v.identified, v.created_at).where(
+                sa.select(v.id, v.contact_id, v.identified, v.consent, v.created_at).where(
                     v.account_id == account_id, v.id == visitor_id
                 )
             )
@@ -154,6 +156,61 @@ async def list_visitor_conversations(
         .all()
     )
     return [dict(row) for row in rows]
+
+
+async def visitor_first_message(
+    db: AsyncConnection, account_id: str, visitor_id: str, client_id: str
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The visitor's conversation holding their message with ``client_id``, and that
+    message (a resent ``start`` finds the conversation it made)."""
+    m = t.messages
+    row = (
+        (
+            await db.execute(
+                sa.select(m.c.id.label("message_id"), _c.c.id.label("conversation_id"))
+                .join(_c, _c.c.id == m.c.conversation_id)
+                .where(
+                    _c.c.account_id == account_id,
+                    _c.c.visitor_id == visitor_id,
+                    m.c.sender_kind == "visitor",
+                    m.c.client_id == client_id,
+                )
+                .limit(1)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        return None
+    conversation = (
+        (await db.execute(sa.select(_c).where(_c.c.id == row["conversation_id"]))).mappings().one()
+    )
+    message = (await db.execute(sa.select(m).where(m.c.id == row["message_id"]))).mappings().one()
+    return dict(conversation), dict(message)
+
+
+async def newest_open_visitor_conversation(
+    db: AsyncConnection, account_id: str, visitor_id: str
+) -> dict[str, Any] | None:
+    """The visitor's newest conversation that is not closed (what the widget resumes)."""
+    row = (
+        (
+            await db.execute(
+                sa.select(_c)
+                .where(
+                    _c.c.account_id == account_id,
+                    _c.c.visitor_id == visitor_id,
+                    _c.c.status != "closed",
+                )
+                .order_by(_c.c.created_at.desc(), _c.c.id.desc())
+                .limit(1)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return dict(row) if row is not None else None
 
 
 async def update_conversation(

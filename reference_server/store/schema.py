@@ -175,6 +175,8 @@ visitors = sa.Table(  # a browser, known by its messagesUtk cookie or identifica
         nullable=True,
     ),
     sa.Column("identified", sa.Boolean(), nullable=False),  # CV7 / OP8
+    # The visitor's consent answers between conversations (domain ConsentRecord as a dict).
+    sa.Column("consent", sa.JSON(), nullable=True),
     _created(),
     sa.Column("last_seen_at", UtcDateTime(), nullable=False),
 )

@@ -252,7 +252,8 @@ def test_the_staffing_report_has_the_plan_the_erlang_figures_and_a_chart(
 ) -> None:
     html = staffing_report(plan)
     assert external_references(html) == []
-    assert 'id="staffing"' in html and "Erlang A" in html and "Erlang C" in html
+    assert 'id="staffing-a"' in html and "Erlang A" in html and "Erlang C" in html
+    assert "<th>chat pool</th>" in html  # the exact chain of agents holding several chats
     assert "service level ≥ 80% within 20 s; abandonment ≤ 10%" in html
     assert "meets every target in every open interval" in html
     (image,) = IMAGE.findall(html)

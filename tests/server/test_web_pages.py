@@ -68,7 +68,7 @@ def test_the_snippet_escapes_what_it_embeds() -> None:
     ("path", "kind"),
     [
         ("/static/loader.js", "javascript"),
-        ("/static/widget.js", "javascript"),
+        ("/static/widget/main.js", "javascript"),
         ("/static/sdk.js", None),
         ("/static/widget.css", "text/css"),
         ("/static/inbox.js", "javascript"),
@@ -153,7 +153,26 @@ def test_the_inbox_page_is_served(api: Api) -> None:
 
 OWN_SCRIPTS = [
     "loader.js",
-    "widget.js",
+    *(
+        f"widget/{name}.js"
+        for name in (
+            "main",
+            "widget",
+            "api",
+            "cards",
+            "connection",
+            "consent",
+            "dom",
+            "header",
+            "help",
+            "messages",
+            "outbox",
+            "texts",
+            "thread",
+            "threads",
+            "triggers",
+        )
+    ),
     "inbox.js",
     "inbox/canned.js",
     "inbox/notify.js",

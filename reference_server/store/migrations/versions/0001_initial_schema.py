@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-06 23:41:16.347416
+Create Date: 2026-12-07 00:31:02.430699
 """
 
 from __future__ import annotations
@@ -356,6 +356,7 @@ def upgrade() -> None:
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("contact_id", sa.String(length=40), nullable=True),
         sa.Column("identified", sa.Boolean(), nullable=False),
+        sa.Column("consent", sa.JSON(), nullable=True),
         sa.Column(
             "created_at", reference_server.store.types.UtcDateTime(timezone=True), nullable=False
         ),
