@@ -60,6 +60,8 @@ def demo(
     base = f"http://{host}:{port}"
     console.rule("[bold]Live chat lab demo")
     for label, path in [
+        ("Start page", "/"),
+        ("Admin console", "/admin"),
         ("Demo website", "/demo/"),
         ("Pricing page (sales chatflow)", "/demo/pricing"),
         ("Help centre", "/demo/help"),

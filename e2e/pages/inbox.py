@@ -6,6 +6,17 @@ from playwright.sync_api import Locator, Page, expect
 
 __all__ = ["InboxPage"]
 
+# The control that offers each action in an open conversation.
+ACTION_CONTROLS = {
+    "claim": "inbox-claim",
+    "assign": "inbox-assign",
+    "transfer": "inbox-transfer",
+    "close": "inbox-close",
+    "reopen": "inbox-reopen",
+    "reply": "inbox-mode-reply",
+    "note": "inbox-mode-note",
+}
+
 
 class InboxPage:
     def __init__(self, page: Page) -> None:
@@ -26,6 +37,13 @@ class InboxPage:
         self.send_button = find("inbox-send")
         self.claim_button = find("inbox-claim")
         self.close_button = find("inbox-close")
+        self.reopen_button = find("inbox-reopen")
+        self.assign_choice = find("inbox-assign")
+        self.transfer_choice = find("inbox-transfer")
+        self.reply_mode = find("inbox-mode-reply")
+        self.note_mode = find("inbox-mode-note")
+        self.notes = find("inbox-note")
+        self.suggestions = find("inbox-canned-option")
         self.error = find("inbox-error")
 
     def log_in(self, email: str, password: str = "demo-password") -> None:
@@ -78,3 +96,23 @@ class InboxPage:
     def set_status(self, status: str) -> None:
         self.status.select_option(status)
         expect(self.status).to_have_attribute("data-saved", status)
+
+    # ------------------------------------------------------------ what is offered
+
+    def offered_actions(self) -> set[str]:
+        """The actions the open conversation offers, read off the visible controls."""
+        return {
+            action
+            for action, testid in ACTION_CONTROLS.items()
+            if self.page.get_by_test_id(testid).is_visible()
+        }
+
+    def count(self, view: str) -> Locator:
+        return self.page.locator(f'[data-count="{view}"]')
+
+    def write_note(self, text: str) -> None:
+        before = self.notes.count()
+        self.note_mode.click()
+        self.reply_input.fill(text)
+        self.send_button.click()
+        expect(self.notes).to_have_count(before + 1)

@@ -394,10 +394,12 @@ class DraftPreviewIn(Input):
 
 
 class DraftPreviewOut(PreviewOut):
-    """What the widget shows for the draft: the same answer as the widget's config call,
-    with ``display.mode`` before any trigger and ``display.mode_when_triggered`` after."""
+    """What the widget shows for the draft: the same answer as the widget's config call for
+    a new visitor (the widget mounts with it as it is), with ``display.mode`` before any
+    trigger and ``display.mode_when_triggered`` after."""
 
-    display: dict[str, Any]
+    presentation: dict[str, Any]
+    send: dict[str, Any]
 
 
 @operation(
@@ -423,7 +425,8 @@ async def preview_draft(request: Request) -> Response:
             device=body.device,
             state=body.state,
         )
-    return JSONResponse(DraftPreviewOut.model_validate(decision).model_dump())
+    DraftPreviewOut.model_validate(decision)  # the documented shape holds
+    return JSONResponse(decision)
 
 
 def routes() -> list[BaseRoute]:

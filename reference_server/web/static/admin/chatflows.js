@@ -14,7 +14,9 @@ function ruleText(rule) {
       : rule.field === "page_url" ? "the page URL" : valueLabel(rule.field).toLowerCase();
   const valueless = ["all_pages", "is_known", "is_unknown"].includes(rule.operator);
   if (rule.operator === "all_pages") return "any page";
-  return `${field} ${valueLabel(rule.operator)}${valueless ? "" : ` ${valueLabel(rule.value) === rule.value ? `“${rule.value}”` : valueLabel(rule.value)}`}`;
+  const fixedChoice = ["visitor", "device"].includes(rule.field);
+  const value = fixedChoice ? valueLabel(rule.value) : `“${rule.value}”`;
+  return `${field} ${valueLabel(rule.operator)}${valueless ? "" : ` ${value}`}`;
 }
 
 /** "Where page URL contains “/pricing”; never where page URL contains “/privacy”". */

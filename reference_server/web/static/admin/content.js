@@ -73,6 +73,7 @@ export async function knowledgePage(app, kbId) {
     el("ul", { class: "plain-list" }, kbs.map((kb) => el("li", { testid: "kb-row" }, [
       el("a", { href: `#/knowledge/${kb.id}`, text: kb.name }), el("span", { class: "muted", text: ` ${kb.article_count} articles` }),
     ]))),
+    canEdit ? el("h2", { text: "New knowledge base" }) : null,
     canEdit ? form({ testid: "new-kb", submit: "Add knowledge base", fields: [{ name: "name", label: "Name" }],
       save: async (v) => { await api("POST", "/knowledge-bases", v); await app.loadData(); app.route(); } }) : null,
   ]);
@@ -104,6 +105,7 @@ export async function surveysPage(app, surveyId) {
     el("ul", { class: "plain-list" }, surveys.map((s) => el("li", { testid: "survey-row" }, [
       el("a", { href: `#/surveys/${s.id}`, text: s.name }), el("span", { class: "muted", text: ` · ${s.delivery} · ${s.question}` }),
     ]))),
+    canEdit ? el("h2", { text: "New survey" }) : null,
     canEdit ? form({ testid: "new-survey", submit: "Add survey", fields: [
       { name: "name", label: "Name" }, { name: "question", label: "Question" },
       { name: "delivery", label: "Delivery", options: [["chat", "Chat"], ["email", "Email"]] },
@@ -150,6 +152,7 @@ export async function keysPage(app) {
         await api("DELETE", `/account/api-keys/${key.id}`); app.route();
       } }),
     ]))),
+    el("h2", { text: "New API key" }),
     form({ testid: "new-key-form", submit: "Create key", fields: [{ name: "name", label: "Name (who uses it)" }],
       save: async (v) => {
         const made = await api("POST", "/account/api-keys", v);

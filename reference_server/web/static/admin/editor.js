@@ -26,7 +26,7 @@ function bodyOf(draft) {
 }
 
 export function chatflowEditor(app, chatflow, initialTab = "build") {
-  let draft = structuredClone(chatflow);
+  const draft = structuredClone(chatflow);
   let version = chatflow.version;
   let storedPublished = chatflow.published;
   let dirty = false;
@@ -129,7 +129,8 @@ export function chatflowEditor(app, chatflow, initialTab = "build") {
     try {
       const saved = await api("PUT", `/chatflows/${chatflow.id}`, bodyOf(draft),
         { headers: { "If-Match": String(version) } });
-      draft = saved;
+      // The form edits `draft` in place: keep the object, take the server's bookkeeping.
+      for (const name of READ_ONLY) draft[name] = saved[name];
       version = saved.version;
       dirty = false;
       conflict.hidden = true;

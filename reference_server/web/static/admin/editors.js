@@ -212,6 +212,22 @@ function timezone(ctx, node, holder, key, path) {
   return field(path, input);
 }
 
+/** A text whose empty value means the product's default text: "Reset to default" empties it. */
+function defaultableText(ctx, node, holder, key, path) {
+  if (!/^options\.(cookie|data_processing|communication)_consent\.text$|^build\.email_capture\.message$/.test(path)) {
+    return null; // any other text: the plain control
+  }
+  const input = el("textarea", { rows: 3, id: `text-${path}`, disabled: ctx.readOnly, testid: `field-${path.replace(/\./g, "-")}`,
+    placeholder: "The default text, in the chatflow's language" });
+  input.value = holder[key] || "";
+  input.addEventListener("input", () => { holder[key] = input.value; ctx.changed(path); });
+  const reset = el("button", { type: "button", class: "link", text: "Reset to default", disabled: ctx.readOnly,
+    testid: "reset-to-default", onclick: () => { input.value = ""; holder[key] = ""; ctx.changed(path); } });
+  return el("div", { class: "field", "data-path": path }, [
+    el("label", { class: "field-label", for: input.id, text: labelOf(path) }), input, el("div", {}, [reset]),
+  ]);
+}
+
 /** The custom editors by field name, for form.js. */
 export const EDITORS = {
   office_hours: officeHours,
@@ -223,4 +239,6 @@ export const EDITORS = {
   survey_id: choice((ctx) => ctx.data.surveys.filter((s) => s.delivery === "chat").map((s) => [s.id, s.name]), "— choose —"),
   accent_color: accentColor,
   timezone,
+  text: defaultableText,
+  message: defaultableText,
 };

@@ -1,12 +1,12 @@
 /*
  * Inside the preview frame (/admin/preview-frame): the widget mounted the way the loader
- * mounts it on a site — its public entry (/static/widget.js, which provides
- * window.__livechatWidget.mount(host, bridge, css)) with the configuration the console
- * sends — and a trigger applied the way the loader applies one that fires on a page. This
- * is the one place that knows how the widget is mounted.
+ * mounts it on a site — its public entry (/static/widget/main.js: mount(host, bridge)) with
+ * the configuration the console sends — and a trigger applied the way the loader applies
+ * one that fires on a page. This is the one place that knows how the widget is mounted.
  *
- * Messages from the console (same origin only): {type: "config", config} and
- * {type: "trigger", kind}. The preview never starts a conversation: it has no visitor.
+ * Messages from the console (same origin only): {type: "config", config, sequence} and
+ * {type: "trigger", kind}; the frame answers {type: "shown", sequence} once a configuration
+ * is on screen. The preview never starts a conversation: it has no visitor.
  */
 
 let code = null;
@@ -17,33 +17,29 @@ let config = null;
 function loadWidget() {
   if (code) return code;
   code = Promise.all([
-    new Promise((resolve, reject) => {
-      if (window.__livechatWidget) { resolve(window.__livechatWidget); return; }
-      const script = document.createElement("script");
-      script.src = "/static/widget.js";
-      script.onload = () => resolve(window.__livechatWidget);
-      script.onerror = () => reject(new Error("widget.js did not load"));
-      document.head.append(script);
-    }),
+    import("/static/widget/main.js"),
     fetch("/static/widget.css").then((response) => response.text()),
   ]).then(([entry, css]) => ({ entry, css }));
   return code;
 }
 
-function bridgeFor(current) {
+function bridgeFor(current, css) {
   return {
     origin: location.origin,
     accountId: "preview",
     config: current,
     inline: false,
     openToNewThread: true, // no visitor: no history to load
+    settings: {},
+    css,
+    storage: null,
     preview: true,
     visitorToken: () => null,
     action: () => Promise.resolve(),
-    cookieAnswer: () => null,
     emit: () => {},
     interacted: () => {},
     consentCookies: () => Promise.resolve(current),
+    refreshConfig: () => Promise.resolve(current),
   };
 }
 
@@ -54,7 +50,7 @@ function unmount() {
   host = null;
 }
 
-async function show(next) {
+async function show(next, sequence) {
   const { entry, css } = await loadWidget();
   unmount();
   config = next;
@@ -62,9 +58,13 @@ async function show(next) {
   host.id = "livechat-widget";
   host.className = "preview-host";
   document.body.append(host);
-  widget = entry.mount(host, bridgeFor(config), css);
+  widget = entry.mount(host, bridgeFor(config, css));
   widget.setMode(config.display.mode);
   document.body.dataset.mode = config.display.mode;
+  document.body.dataset.device = config.display.device;
+  document.body.dataset.state = config.availability.state;
+  delete document.body.dataset.fired;
+  window.parent.postMessage({ type: "shown", sequence }, location.origin);
 }
 
 function fire(kind) {
@@ -78,6 +78,6 @@ function fire(kind) {
 
 window.addEventListener("message", (event) => {
   if (event.origin !== location.origin || !event.data) return;
-  if (event.data.type === "config") show(event.data.config);
+  if (event.data.type === "config") show(event.data.config, event.data.sequence);
   if (event.data.type === "trigger") fire(event.data.kind);
 });

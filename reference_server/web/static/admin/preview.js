@@ -86,9 +86,11 @@ export function previewPanel(draftOf) {
   }
 
   async function refresh() {
+    clearTimeout(timer);
     const draft = draftOf();
     if (!draft) return;
     const mine = ++sequence;
+    panel.dataset.pending = "true";
     const triggers = (draft.display && draft.display.triggers) || {};
     triggerButtons.forEach((button, i) => {
       const on = TRIGGERS[i][2](triggers);
@@ -102,16 +104,24 @@ export function previewPanel(draftOf) {
       if (mine !== sequence) return;
       message.hidden = true;
       panel.setAttribute("data-state", config.availability.state);
-      post({ type: "config", config });
+      post({ type: "config", config, sequence: mine });
     } catch (error) {
       if (mine !== sequence) return;
       message.hidden = false;
       message.textContent = error.status === 422
         ? "The preview shows once the highlighted fields are fixed."
         : `No preview: ${error.message}`;
+      delete panel.dataset.pending;
     }
   }
 
+  // The frame says when it shows a configuration; the latest one ends the wait.
+  window.addEventListener("message", (event) => {
+    if (event.origin !== location.origin || event.source !== frame.contentWindow) return;
+    if (event.data && event.data.type === "shown" && event.data.sequence === sequence) {
+      delete panel.dataset.pending;
+    }
+  });
   window.addEventListener("resize", layout);
   return {
     element: panel,

@@ -29,16 +29,6 @@ export function clear(node) {
   return node;
 }
 
-/** A short relative time ("now", "4 min", "2 h", "3 d") from an ISO time and now (ms). */
-export function ago(iso, now = Date.now()) {
-  if (!iso) return "";
-  const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
-  if (seconds < 60) return seconds < 10 ? "now" : `${seconds} s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
-  if (seconds < 86400) return `${Math.floor(seconds / 3600)} h`;
-  return `${Math.floor(seconds / 86400)} d`;
-}
-
 /** "mm:ss" or "h:mm:ss" for a waiting timer. */
 export function clock(iso, now = Date.now()) {
   const total = Math.max(0, Math.floor((now - Date.parse(iso)) / 1000));
