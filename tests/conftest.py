@@ -8,6 +8,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests assert rules, not speed: a loaded machine (CI shares its cores) must not fail
+# them for generating inputs slowly or for one slow example.
+settings.register_profile("livechat", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("livechat")
 
 FEATURES_FILE = Path(__file__).resolve().parent.parent / "docs" / "FEATURES.md"
 FEATURE_ID = re.compile(r"^- ([A-Z]{2,3}\d+) ", re.MULTILINE)
