@@ -13,7 +13,6 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
@@ -38,6 +37,7 @@ from .api import (
 )
 from .api.errors import exception_handlers
 from .api.openapi import openapi_document
+from .api.web_security import RefuseUnstorableText, SecurityHeaders, cors_by_path
 from .clock import Clock, ControllableClock, SystemClock
 from .realtime.agent_ws import agent_socket
 from .realtime.broadcast import Broadcast, LocalBroadcast
@@ -118,12 +118,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     app = Starlette(
         routes=routes,
         middleware=[
-            Middleware(
-                CORSMiddleware,
-                allow_origins=list(settings.cors_origins),
-                allow_methods=["*"],
-                allow_headers=["*"],
-            ),
+            Middleware(SecurityHeaders),
+            Middleware(cors_by_path, api_origins=settings.cors_origins),
+            Middleware(RefuseUnstorableText),
         ],
         exception_handlers=exception_handlers(),
         lifespan=lifespan,

@@ -9,7 +9,9 @@ Exception hierarchy::
     ├── NotFound            404  not_found
     ├── Conflict            409  conflict
     ├── PayloadTooLarge     413  payload_too_large
-    └── ValidationFailed    422  validation_failed (fields: {path: message})
+    ├── UnsupportedMediaType 415 unsupported_media_type
+    ├── ValidationFailed    422  validation_failed (fields: {path: message})
+    └── TooManyRequests     429  rate_limited (with Retry-After)
 
 Handlers also turn Starlette's HTTP exceptions (unknown route, wrong method) and any
 unexpected exception into the same shape, so a client never sees an HTML page or a stack.
@@ -33,8 +35,11 @@ __all__ = [
     "Forbidden",
     "NotFound",
     "PayloadTooLarge",
+    "TooManyRequests",
     "Unauthorized",
+    "UnsupportedMediaType",
     "ValidationFailed",
+    "api_error_response",
     "error_response",
     "exception_handlers",
     "pydantic_fields",
@@ -81,16 +86,43 @@ class PayloadTooLarge(ApiError):
     status, code = 413, "payload_too_large"
 
 
+class UnsupportedMediaType(ApiError):
+    status, code = 415, "unsupported_media_type"
+
+
 class ValidationFailed(ApiError):
     status, code = 422, "validation_failed"
 
 
+class TooManyRequests(ApiError):
+    """A rate limit: try again after ``retry_after`` seconds (the ``Retry-After`` header)."""
+
+    status, code = 429, "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)
+
+
 def error_response(
-    status: int, code: str, message: str, fields: Mapping[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    fields: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     body = {"error": {"code": code, "message": message, "fields": dict(fields or {})}}
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, headers=headers)
+    sent = dict(headers or {})
+    if status == 401:
+        sent["WWW-Authenticate"] = "Bearer"
+    return JSONResponse(body, status_code=status, headers=sent or None)
+
+
+def api_error_response(error: ApiError) -> JSONResponse:
+    headers = None
+    if isinstance(error, TooManyRequests):
+        headers = {"Retry-After": str(error.retry_after)}
+    return error_response(error.status, error.code, error.message, error.fields, headers)
 
 
 def pydantic_fields(error: ValidationError) -> dict[str, str]:
@@ -110,7 +142,7 @@ def pydantic_fields(error: ValidationError) -> dict[str, str]:
 
 async def _api_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    return error_response(exc.status, exc.code, exc.message, exc.fields)
+    return api_error_response(exc)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> Response:
@@ -126,7 +158,8 @@ _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_la
 async def _http_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
-    return error_response(exc.status_code, code, str(exc.detail))
+    # the headers Starlette attaches (``Allow`` on a 405) belong to the answer
+    return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:

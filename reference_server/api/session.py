@@ -1,9 +1,12 @@
 """Log in and out: a session token, returned in the body (bearer use) and as an HttpOnly
-cookie (pages and WebSockets)."""
+cookie (pages; ``Secure`` when the server's public URL is https), and socket tickets.
+
+Log-in takes as long for an unknown e-mail address as for a known one, and repeated wrong
+passwords are slowed down (429 with Retry-After, :mod:`reference_server.services.limits`).
+A password stored with older parameters is re-hashed on a successful log-in.
+"""
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 import sqlalchemy as sa
 from pydantic import Field
@@ -11,9 +14,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ..services.secrets import hash_secret, new_secret, verify_password
+from ..passwords import hash_password, needs_rehash, unknown_user_check, verify_password
+from ..services.secrets import hash_secret, new_secret
 from ..state import server_of
 from ..store import schema as t
+from ..store.socket_tickets import issue_ticket
 from .auth import SESSION_COOKIE, require_user
 from .body import read_model
 from .errors import Unauthorized
@@ -21,9 +26,6 @@ from .openapi import operation
 from .schemas import Input, Output
 
 __all__ = ["routes"]
-
-SESSION_LIFETIME = timedelta(days=7)
-
 
 class LoginIn(Input):
     email: str = Field(min_length=3, max_length=254)
@@ -34,6 +36,11 @@ class SessionOut(Output):
     token: str
     user_id: str
     account_id: str
+    expires_at: str
+
+
+class TicketOut(Output):
+    ticket: str
     expires_at: str
 
 
@@ -63,11 +70,14 @@ async def login(request: Request) -> Response:
                 )
             )
         ).first()
-    if user is None or not verify_password(body.password, user.password_hash):
+    if user is None:
+        unknown_user_check(body.password)  # the same work: timing must not tell
+        raise Unauthorized("wrong email or password")
+    if not verify_password(body.password, user.password_hash):
         raise Unauthorized("wrong email or password")
     token = new_secret("lcs")
     now = server.clock.now()
-    expires = now + SESSION_LIFETIME
+    expires = now + min(server.settings.session_idle, server.settings.session_max)
     async with server.engine.begin() as db:
         await db.execute(
             t.sessions.insert().values(
@@ -77,6 +87,12 @@ async def login(request: Request) -> Response:
                 created_at=now,
             )
         )
+        if needs_rehash(user.password_hash):
+            await db.execute(
+                t.users.update()
+                .where(t.users.c.id == user.id)
+                .values(password_hash=hash_password(body.password))
+            )
     out = SessionOut(
         token=token, user_id=user.id, account_id=user.account_id, expires_at=expires.isoformat()
     )
@@ -84,8 +100,9 @@ async def login(request: Request) -> Response:
     response.set_cookie(
         SESSION_COOKIE,
         token,
-        max_age=int(SESSION_LIFETIME.total_seconds()),
+        max_age=int(server.settings.session_max.total_seconds()),
         httponly=True,
+        secure=server.settings.public_url.startswith("https://"),
         samesite="lax",
         path="/",
     )
@@ -94,15 +111,32 @@ async def login(request: Request) -> Response:
 
 @operation("Log out (ends this session)", tags=("auth",), status=204, errors=(401,))
 async def logout(request: Request) -> Response:
-    await require_user(request)
-    token = request.headers.get("authorization", "")[7:].strip() or request.cookies.get(
-        SESSION_COOKIE, ""
-    )
+    principal = await require_user(request)
     async with server_of(request).engine.begin() as db:
-        await db.execute(t.sessions.delete().where(t.sessions.c.token_hash == hash_secret(token)))
+        await db.execute(
+            t.sessions.delete().where(t.sessions.c.token_hash == principal.session_hash)
+        )
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+@operation(
+    "A single-use ticket to open /ws/agent (valid for a minute)",
+    tags=("auth",),
+    response=TicketOut,
+    status=201,
+    errors=(401, 403),
+)
+async def socket_ticket(request: Request) -> Response:
+    principal = await require_user(request, "inbox")
+    server = server_of(request)
+    async with server.engine.begin() as db:
+        ticket, expires_at = await issue_ticket(
+            db, server.clock.now(), session_hash=principal.session_hash
+        )
+    out = TicketOut(ticket=ticket, expires_at=expires_at.isoformat())
+    return JSONResponse(out.model_dump(), status_code=201)
 
 
 @operation("Who am I", tags=("auth",), response=MeOut, errors=(401,))
@@ -123,4 +157,5 @@ def routes() -> list[BaseRoute]:
         Route("/auth/login", login, methods=["POST"]),
         Route("/auth/logout", logout, methods=["POST"]),
         Route("/auth/me", me, methods=["GET"]),
+        Route("/auth/socket-ticket", socket_ticket, methods=["POST"]),
     ]

@@ -69,7 +69,9 @@ def demo_articles() -> dict[str, tuple[str, str, str]]:
 
 
 def _origin(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+    """The server's own origin, from ``LIVECHAT_PUBLIC_URL`` — never from the ``Host``
+    header, which a client chooses (a cache in front would keep what one client sent)."""
+    return server_of(request).settings.public_url
 
 
 def _script_json(value: object) -> str:

@@ -1,4 +1,6 @@
-"""The agent's WebSocket: ``/ws/agent?token=…`` (or the session cookie) (CV1, CV2).
+"""The agent's WebSocket: ``/ws/agent?ticket=…`` (a single-use ticket from
+``POST /api/v1/auth/socket-ticket``), or the session cookie, or a bearer header (CV1, CV2).
+``Origin``, when a browser sends it, must be the server's own.
 
 After ``ready`` the agent receives every event of the account's inbox channel —
 ``{"type": "conversation", "event": "new" | "assigned" | "queued" | "transferred" |
@@ -27,7 +29,7 @@ from typing import Annotated, Any
 from pydantic import Field, StrictBool, StrictInt
 from starlette.websockets import WebSocket
 
-from ..api.auth import Principal, require_user
+from ..api.auth import Principal, socket_user
 from ..api.conversation_schemas import MessageIn
 from ..api.errors import ApiError
 from ..domain.conversation import ConversationStatus, SenderKind
@@ -38,7 +40,7 @@ from ..store.conversations import list_conversations
 from .broadcast import Subscription
 from .events import ack_frame, agent_channel, inbox_channel
 from .feeds import ConversationFeeds
-from .socket import ClientGone, FrameIn, SocketSession, refuse
+from .socket import AUTH_FAILED, ORIGIN_REFUSED, ClientGone, FrameIn, SocketSession, refuse
 
 __all__ = ["agent_socket"]
 
@@ -191,9 +193,10 @@ class AgentSession(SocketSession):
 
 async def agent_socket(websocket: WebSocket) -> None:
     try:
-        principal = await require_user(websocket, "inbox")
+        principal = await socket_user(websocket)
     except ApiError as error:
-        await refuse(websocket, error.message)
+        refused = ORIGIN_REFUSED if error.code == "cross_origin" else AUTH_FAILED
+        await refuse(websocket, error.message, code=refused)
         return
     await websocket.accept()
     session = AgentSession(websocket, principal)

@@ -1,9 +1,11 @@
 """What the visitor and agent WebSockets share.
 
-- Authentication failure: the socket is accepted, then closed with code 4401 (a close
-  before ``accept()`` reaches browsers as an HTTP 403 without the code).
+- Authentication failure: the socket is accepted, then closed with code 4401 (4403 when the
+  page's origin is refused); a close before ``accept()`` reaches browsers as an HTTP 403
+  without the code.
 - Frames are JSON text objects with a ``type``; each type has a pydantic model. A frame that
-  is not JSON, too big, of an unknown type, or missing or mistyping a field is answered with
+  is not JSON (:mod:`reference_server.json_input`: also too deep, a huge number, a NUL
+  character), too big, of an unknown type, or missing or mistyping a field is answered with
   an ``error`` frame (``malformed_json``, ``payload_too_large``, ``unknown_type``,
   ``validation_failed``) and nothing is stored; the connection stays up. A refused action
   (404, 409, …) is an ``error`` frame with the REST API's code.
@@ -23,11 +25,13 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from ..api.errors import ApiError, pydantic_fields
 from ..api.schemas import Input
+from ..json_input import BadJson, parse_json
 from ..state import Server, server_of
 from .events import error_frame
 
 __all__ = [
     "AUTH_FAILED",
+    "ORIGIN_REFUSED",
     "ClientGone",
     "MAX_FRAME_CHARS",
     "FrameIn",
@@ -38,6 +42,7 @@ __all__ = [
 log = logging.getLogger("livechat.realtime")
 
 AUTH_FAILED = 4401
+ORIGIN_REFUSED = 4403
 MAX_FRAME_CHARS = 64 * 1024
 
 
@@ -55,10 +60,10 @@ class ClientGone(Exception):
     """The client is gone (a send failed or found the socket closed)."""
 
 
-async def refuse(websocket: WebSocket, reason: str) -> None:
-    """Accept, then close with 4401, so that browsers see the code."""
+async def refuse(websocket: WebSocket, reason: str, *, code: int = AUTH_FAILED) -> None:
+    """Accept, then close with ``code`` (4401), so that browsers see the code."""
     await websocket.accept()
-    await websocket.close(code=AUTH_FAILED, reason=reason[:120])
+    await websocket.close(code=code, reason=reason.encode("utf-8")[:120].decode("utf-8", "ignore"))
 
 
 class SocketSession:
@@ -118,9 +123,11 @@ class SocketSession:
             )
             return
         try:
-            data = json.loads(raw)
-        except json.JSONDecodeError as error:
-            await self.send(error_frame("malformed_json", f"the frame is not JSON: {error}"))
+            data = parse_json(raw)
+        except BadJson as error:
+            fields = {error.field: error.message} if error.field else None
+            message = "the frame is not valid" if fields else f"the frame is not JSON: {error}"
+            await self.send(error_frame(error.code, message, fields))
             return
         if not isinstance(data, dict):
             await self.send(error_frame("malformed_json", "a frame is a JSON object"))

@@ -1,4 +1,6 @@
-"""The visitor's WebSocket: ``/ws/visitor?account_id=…&visitor_token=…`` (CV1).
+"""The visitor's WebSocket: ``/ws/visitor?account_id=…&ticket=…`` (CV1); the ticket, good
+for one connection within a minute, comes from ``POST /widget/v1/{account_id}/socket-ticket``
+with the visitor token.
 
 Frames from the visitor (every one may carry ``ref``, echoed in the reply or error):
 
@@ -29,7 +31,7 @@ from starlette.websockets import WebSocket
 
 from ..api.conversation_schemas import ConsentAnswersIn, CsatIn, EmailIn, MessageIn, StartIn
 from ..api.errors import ApiError, ValidationFailed
-from ..api.visitor_auth import VisitorIdentity, require_visitor
+from ..api.visitor_auth import VisitorIdentity, socket_visitor
 from ..domain.consent import ConsentGiven
 from ..domain.conversation import SenderKind
 from ..services import conversations as service
@@ -268,7 +270,7 @@ class VisitorSession(SocketSession):
 async def visitor_socket(websocket: WebSocket) -> None:
     account_id = websocket.query_params.get("account_id", "")
     try:
-        visitor = await require_visitor(websocket, account_id)
+        visitor = await socket_visitor(websocket, account_id)
     except ApiError as error:
         await refuse(websocket, error.message)
         return

@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.conversation import ConversationStatus
 from ..domain.routing import Agent, AgentStatus
-from ..services.secrets import hash_password, new_id
+from ..passwords import hash_password
+from ..services.secrets import new_id
 from . import schema as t
 
 __all__ = [

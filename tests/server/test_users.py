@@ -14,7 +14,7 @@ from reference_server.realtime.broadcast import LocalBroadcast
 from reference_server.settings import Settings
 from reference_server.store.users import agents_snapshot, set_idle_since
 
-from .conftest import START, Api
+from .conftest import JSON, START, Api
 from .people import PASSWORD, add_conversation, add_user, in_db, other_account
 from .test_basics import assert_error
 
@@ -157,7 +157,7 @@ def test_bad_new_users_are_refused_and_nothing_is_created(
 def test_malformed_and_unauthorised_user_creation_is_refused(api: Api) -> None:
     _, agent = add_user(api, "agent@acme.test", permissions=["chatflows"])
     assert_error(
-        api.client.post("/api/v1/users", headers=api.admin_headers, content=b"{"),
+        api.client.post("/api/v1/users", headers={**api.admin_headers, **JSON}, content=b"{"),
         400,
         "malformed_json",
     )
@@ -332,7 +332,7 @@ def test_bad_user_changes_are_refused_and_change_nothing(
     code = "conflict" if status == 409 else "validation_failed"
     assert field in assert_error(response, status, code)["fields"]
     assert_error(
-        api.client.patch(f"/api/v1/users/{agent_id}", headers=api.admin_headers, content=b"nope"),
+        api.client.patch(f"/api/v1/users/{agent_id}", headers={**api.admin_headers, **JSON}, content=b"nope"),
         400,
         "malformed_json",
     )
@@ -458,7 +458,7 @@ def test_only_the_user_or_a_user_manager_sets_a_status(api: Api) -> None:
             api.client.put(url, headers=api.admin_headers, json=body), 422, "validation_failed"
         )
     assert_error(
-        api.client.put(url, headers=api.admin_headers, content=b"["), 400, "malformed_json"
+        api.client.put(url, headers={**api.admin_headers, **JSON}, content=b"["), 400, "malformed_json"
     )
     assert_error(
         api.client.put(

@@ -5,7 +5,8 @@
  * the views unassigned / mine / all / closed (GET /api/v1/conversations?view=), a
  * conversation with its visitor context and messages, reply (POST .../messages with a client
  * id), claim (POST .../assign to oneself), close, reopen, and one's own status
- * (PUT /api/v1/users/{id}/status). Live updates and typing go over /ws/agent?token=.
+ * (PUT /api/v1/users/{id}/status). Live updates and typing go over /ws/agent, opened with a
+ * single-use ticket (POST /api/v1/auth/socket-ticket).
  *
  * Every text from visitors, agents or settings is shown with textContent, never as HTML.
  */
@@ -22,6 +23,7 @@
     rendered: {}, // sequence -> element, for the open conversation
     lastSequence: 0,
     socket: null,
+    opening: false, // asking for a socket ticket
     connected: false,
     attempts: 0,
     typingSentAt: 0,
@@ -340,8 +342,20 @@
   }
 
   function connect() {
-    if (state.socket || !state.token) return;
-    var url = location.origin.replace(/^http/, "ws") + "/ws/agent?token=" + encodeURIComponent(state.token);
+    if (state.socket || state.opening || !state.token) return;
+    // A single-use ticket opens the socket: the session token never goes into a URL.
+    state.opening = true;
+    api("POST", "/auth/socket-ticket").then(function (pass) {
+      state.opening = false;
+      if (state.token && !state.socket) openSocket(pass.ticket);
+    }, function () {
+      state.opening = false;
+      if (state.token) state.timers.reconnect = setTimeout(connect, Math.min(5000, 250 * Math.pow(2, state.attempts++)));
+    });
+  }
+
+  function openSocket(ticket) {
+    var url = location.origin.replace(/^http/, "ws") + "/ws/agent?ticket=" + encodeURIComponent(ticket);
     var socket = new WebSocket(url);
     state.socket = socket;
     socket.onopen = function () {

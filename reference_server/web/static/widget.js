@@ -556,18 +556,31 @@
 
   // ------------------------------------------------------------------ the socket
 
-  Widget.prototype.socketUrl = function () {
+  /** The socket opens with a single-use ticket, so the visitor token never goes into a URL. */
+  Widget.prototype.socketUrl = function (ticket) {
     var base = this.bridge.origin.replace(/^http/i, "ws");
     return base + "/ws/visitor?account_id=" + encodeURIComponent(this.bridge.accountId) +
-      "&visitor_token=" + encodeURIComponent(this.bridge.visitorToken() || "");
+      "&ticket=" + encodeURIComponent(ticket);
   };
 
   Widget.prototype.connect = function () {
-    if (this.destroyed || this.socket) return;
+    if (this.destroyed || this.socket || this.opening) return;
+    var self = this;
+    this.opening = true;
+    this.request("POST", "/socket-ticket").then(function (pass) {
+      self.opening = false;
+      if (!self.destroyed && !self.socket) self.openSocket(pass.ticket);
+    }, function () {
+      self.opening = false;
+      self.scheduleReconnect();
+    });
+  };
+
+  Widget.prototype.openSocket = function (ticket) {
     var self = this;
     var socket;
     try {
-      socket = new WebSocket(this.socketUrl());
+      socket = new WebSocket(this.socketUrl(ticket));
     } catch (error) {
       this.scheduleReconnect();
       return;
