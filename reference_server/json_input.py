@@ -16,7 +16,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = ["MAX_DEPTH", "MAX_NUMBER_CHARS", "BadJson", "parse_json", "unstorable_text"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_NUMBER_CHARS",
+    "BadJson",
+    "check_json",
+    "parse_json",
+    "unstorable_text",
+]
 
 MAX_DEPTH = 32
 MAX_NUMBER_CHARS = 40
@@ -63,6 +70,12 @@ def _path(path: str, key: str | int) -> str:
     return f"{path}.{key}" if path else key
 
 
+def check_json(value: Any) -> None:
+    """:class:`BadJson` when parsed JSON nests too deep or holds text that cannot be stored
+    (done by :func:`parse_json` unless told not to)."""
+    _check(value, "", 0)
+
+
 def _check(value: Any, path: str, depth: int) -> None:
     if depth > MAX_DEPTH:
         raise BadJson(f"the JSON is nested more than {MAX_DEPTH} levels deep")
@@ -81,20 +94,21 @@ def _check(value: Any, path: str, depth: int) -> None:
             _check(item, _path(path, key), depth + 1)
 
 
-def parse_json(raw: str | bytes) -> Any:
-    """The JSON value of ``raw``, or :class:`BadJson` saying what is wrong with it."""
+def parse_json(raw: str | bytes, *, check: bool = True) -> Any:
+    """The JSON value of ``raw``, or :class:`BadJson` saying what is wrong with it;
+    ``check=False`` leaves :func:`check_json` to the caller (who may want to read a field
+    first)."""
     if isinstance(raw, bytes):
         try:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise BadJson("the body is not UTF-8 text") from None
     try:
-        value = json.loads(
-            raw, parse_int=_number, parse_float=_number, parse_constant=_constant
-        )
+        value = json.loads(raw, parse_int=_number, parse_float=_number, parse_constant=_constant)
     except json.JSONDecodeError as error:
         raise BadJson(f"not valid JSON: {error}") from None
     except RecursionError:  # the C parser gives up on very deep nesting
         raise BadJson(f"the JSON is nested more than {MAX_DEPTH} levels deep") from None
-    _check(value, "", 0)
+    if check:
+        check_json(value)
     return value

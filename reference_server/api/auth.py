@@ -112,8 +112,9 @@ async def _api_key(connection: HTTPConnection, server: Server, digest: str) -> P
     async with server.engine.connect() as db:
         row = (
             await db.execute(
-                sa.select(t.api_keys.c.account_id, t.api_keys.c.scopes, t.api_keys.c.expires_at)
-                .where(t.api_keys.c.key_hash == digest)
+                sa.select(
+                    t.api_keys.c.account_id, t.api_keys.c.scopes, t.api_keys.c.expires_at
+                ).where(t.api_keys.c.key_hash == digest)
             )
         ).first()
     if row is None:
@@ -149,16 +150,17 @@ async def _session(server: Server, digest: str) -> Principal:
                 .where(t.sessions.c.token_hash == digest)
             )
         ).first()
-    ends = None if row is None else session_end(row.created_at, now, settings.session_idle,
-                                                settings.session_max)
+    ends = (
+        None
+        if row is None
+        else session_end(row.created_at, now, settings.session_idle, settings.session_max)
+    )
     if row is None or ends is None or row.expires_at <= now:
         raise Unauthorized("the session is unknown or has expired; log in again")
     if ends - row.expires_at >= RENEW_AFTER:
         async with server.engine.begin() as db:
             await db.execute(
-                t.sessions.update()
-                .where(t.sessions.c.token_hash == digest)
-                .values(expires_at=ends)
+                t.sessions.update().where(t.sessions.c.token_hash == digest).values(expires_at=ends)
             )
     return Principal(
         kind="user",

@@ -27,6 +27,7 @@ from .schemas import Input, Output
 
 __all__ = ["routes"]
 
+
 class LoginIn(Input):
     email: str = Field(min_length=3, max_length=254)
     password: str = Field(min_length=1, max_length=200)

@@ -25,7 +25,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from ..api.errors import ApiError, pydantic_fields
 from ..api.schemas import Input
-from ..json_input import BadJson, parse_json
+from ..json_input import BadJson, check_json, parse_json
 from ..state import Server, server_of
 from .events import error_frame
 
@@ -123,16 +123,20 @@ class SocketSession:
             )
             return
         try:
-            data = parse_json(raw)
+            data = parse_json(raw, check=False)
         except BadJson as error:
-            fields = {error.field: error.message} if error.field else None
-            message = "the frame is not valid" if fields else f"the frame is not JSON: {error}"
-            await self.send(error_frame(error.code, message, fields))
+            await self.send(error_frame(error.code, f"the frame is not JSON: {error}"))
             return
         if not isinstance(data, dict):
             await self.send(error_frame("malformed_json", "a frame is a JSON object"))
             return
         ref = data.get("ref") if isinstance(data.get("ref"), str) else None
+        try:
+            check_json(data)
+        except BadJson as error:
+            fields = {error.field: error.message} if error.field else None
+            await self.send(error_frame(error.code, "the frame is not valid", fields, ref))
+            return
         kind = data.get("type")
         if not isinstance(kind, str) or kind not in self.handlers:
             known = ", ".join(sorted(self.handlers))

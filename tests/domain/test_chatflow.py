@@ -30,6 +30,7 @@ from reference_server.domain.chatflow import (
     chatflow_from_dict,
     chatflow_to_dict,
     check_references,
+    link_problem,
     new_chatflow,
     parse_hhmm,
 )
@@ -108,6 +109,33 @@ def test_validation_names_every_bad_field_at_once() -> None:
             minimal(build={"heading": {"brand_alias": True}}),
             "build.heading.brand_alias",
             "needs the branding heading",
+        ),
+        (
+            minimal(build={"heading": {"brand_avatar_url": "//evil.example/a.png"}}),
+            "build.heading.brand_avatar_url",
+            "must be an http(s) address or a path on this server (/...)",
+        ),
+        (
+            minimal(build={"heading": {"brand_avatar_url": "/\\evil.example/a.png"}}),
+            "build.heading.brand_avatar_url",
+            "must be an http(s) address or a path on this server (/...)",
+        ),
+        (
+            minimal(
+                options={"data_processing_consent": {"privacy_policy_url": "javascript:alert(1)"}}
+            ),
+            "options.data_processing_consent.privacy_policy_url",
+            "must be an http(s) address",
+        ),
+        (
+            minimal(options={"data_processing_consent": {"privacy_policy_url": "https://"}}),
+            "options.data_processing_consent.privacy_policy_url",
+            "must be an http(s) address",
+        ),
+        (
+            minimal(options={"data_processing_consent": {"privacy_policy_url": "/privacy"}}),
+            "options.data_processing_consent.privacy_policy_url",
+            "must be an http(s) address",
         ),
         (
             minimal(build={"knowledge_base": {"enabled": True}}),
@@ -452,3 +480,18 @@ def test_a_chatflow_naming_only_what_exists_has_no_reference_errors() -> None:
         options={"csat": {"enabled": True, "survey_id": "s1"}},
     )
     assert check_references(chatflow_from_dict(data), _context()) == []
+
+
+@pytest.mark.feature("BD3", "OP4")
+@pytest.mark.parametrize(
+    "url", ["", "https://acme.test/privacy", "http://acme.test/p", " HTTPS://ACME.TEST/"]
+)
+def test_links_to_web_addresses_are_allowed(url: str) -> None:
+    assert link_problem(url, path_allowed=False) is None
+    assert link_problem(url, path_allowed=True) is None
+
+
+@pytest.mark.feature("BD3")
+def test_an_avatar_may_be_a_path_on_the_chat_server() -> None:
+    assert link_problem("/avatars/ann.png", path_allowed=True) is None
+    assert link_problem("/avatars/ann.png", path_allowed=False) is not None
