@@ -50,7 +50,8 @@ async def read_json(request: Request, *, limit: int = MAX_BODY_BYTES) -> Any:
         return parse_json(body)
     except BadJson as error:
         if error.code == "validation_failed":
-            raise ValidationFailed("the request is not valid", fields={error.field: error.message})
+            fields = {error.field: error.message}
+            raise ValidationFailed("the request is not valid", fields=fields) from None
         raise BadRequest(f"the body is not valid JSON: {error.message}", code=error.code) from None
 
 

@@ -25,8 +25,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ..domain.conversation import InvalidEmail, normalise_email
 from ..domain.chatflow import link_problem
+from ..domain.conversation import InvalidEmail, normalise_email
 from ..domain.routing import AgentStatus
 from ..passwords import MIN_LENGTH, password_problem
 from ..services.capacity import on_capacity_changed
@@ -62,7 +62,7 @@ def _email_in_use() -> Conflict:
 
 
 def _url(value: str) -> str:
-    problem = link_problem(value, path_allowed=True)  # no javascript:, no //other.site
+    problem = link_problem(value)  # no javascript:, no //other.site
     if problem:
         raise ValueError(problem)
     return value

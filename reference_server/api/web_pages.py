@@ -180,6 +180,15 @@ async def demo_css(request: Request) -> Response:
     )
 
 
+async def demo_js(request: Request) -> Response:
+    """The demo single-page app's script (a file: the pages' CSP allows no inline script)."""
+    return Response(
+        (DEMO / "app.js").read_text(encoding="utf-8"),
+        media_type="application/javascript; charset=utf-8",
+        headers=_JS_HEADERS,
+    )
+
+
 async def inbox(request: Request) -> Response:
     return HTMLResponse((WEB / "inbox.html").read_text(encoding="utf-8"))
 
@@ -192,6 +201,7 @@ def routes() -> list[BaseRoute]:
         Route("/demo", demo_root, methods=["GET"]),
         Route("/demo/", demo_page, methods=["GET"]),
         Route("/demo/demo.css", demo_css, methods=["GET"]),
+        Route("/demo/app.js", demo_js, methods=["GET"]),
         Route("/demo/help", help_index, methods=["GET"]),
         Route("/demo/help/", help_index, methods=["GET"]),
         Route("/demo/help/{slug}", help_article, methods=["GET"]),

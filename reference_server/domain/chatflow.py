@@ -275,20 +275,18 @@ class HeadingKind(StrEnum):
     BRANDING = "branding"
 
 
-def link_problem(url: str, *, path_allowed: bool) -> str | None:
+def link_problem(url: str) -> str | None:
     """Why ``url`` may not be a link or image the widget shows (None when it may): an
-    absolute http(s) address, or — when ``path_allowed`` — a path on the chat server. Never
-    ``javascript:``/``data:`` links, nor ``//host`` (another site, by the page's scheme)."""
+    absolute http(s) address or a path (``/privacy``). Never a ``javascript:`` or
+    ``data:`` link, nor ``//host/...`` (another site, whatever the page's scheme)."""
     if not url:
         return None
     lowered = url.strip().lower()
-    if lowered.startswith(("https://", "http://")) and len(lowered.split("/")[2]) > 0:
+    if lowered.startswith(("https://", "http://")) and lowered.split("/")[2]:
         return None
-    if path_allowed and url.startswith("/") and not url.startswith(("//", "/\\")):
+    if url.startswith("/") and not url.startswith(("//", "/\\")):
         return None
-    if path_allowed:
-        return "must be an http(s) address or a path on this server (/...)"
-    return "must be an http(s) address"
+    return "must be an http(s) address or a path (/...)"
 
 
 @dataclass(frozen=True)
@@ -306,7 +304,7 @@ class HeadingSettings:
             errors.append(FieldError("brand_name", "must not be empty for a branding heading"))
         if self.brand_alias and self.kind is not HeadingKind.BRANDING:
             errors.append(FieldError("brand_alias", "needs the branding heading"))
-        avatar = link_problem(self.brand_avatar_url, path_allowed=True)
+        avatar = link_problem(self.brand_avatar_url)
         if avatar:
             errors.append(FieldError("brand_avatar_url", avatar))
         return errors
@@ -517,7 +515,7 @@ class DataProcessingConsent:
     privacy_policy_url: str = ""
 
     def _check(self) -> list[FieldError]:
-        problem = link_problem(self.privacy_policy_url, path_allowed=False)
+        problem = link_problem(self.privacy_policy_url)
         return [FieldError("privacy_policy_url", problem)] if problem else []
 
 

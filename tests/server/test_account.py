@@ -318,10 +318,14 @@ def test_bad_api_key_requests_are_refused_and_change_nothing(
         {"name": "k", "scopes": ["contacts:read"], "expires_in_days": 0},
         {"name": "k", "scopes": ["contacts:read"], "expires_in_days": 731},
     ):
-        assert_error(api.client.post(url, headers=api.admin_headers, json=bad), 422, "validation_failed")
+        assert_error(
+            api.client.post(url, headers=api.admin_headers, json=bad), 422, "validation_failed"
+        )
     assert_error(api.client.post(url, headers=api.admin_headers, json={}), 422, "validation_failed")
     assert_error(
-        api.client.post(url, headers={**api.admin_headers, **JSON}, content=b"[1,"), 400, "malformed_json"
+        api.client.post(url, headers={**api.admin_headers, **JSON}, content=b"[1,"),
+        400,
+        "malformed_json",
     )
     assert_error(
         api.client.post(url, headers=agent, json={"name": "mine", "scopes": ["contacts:read"]}),

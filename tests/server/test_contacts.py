@@ -246,7 +246,11 @@ def test_malformed_and_unauthenticated_contact_requests_are_refused(api: Api) ->
         400,
         "malformed_json",
     )
-    assert_error(api.client.patch(url, headers={**api.key_headers, **JSON}, content=b""), 400, "malformed_json")
+    assert_error(
+        api.client.patch(url, headers={**api.key_headers, **JSON}, content=b""),
+        400,
+        "malformed_json",
+    )
     for method in ("get", "patch", "delete"):
         kwargs = {"json": {"name": "x"}} if method == "patch" else {}
         assert_error(getattr(api.client, method)(url, **kwargs), 401, "unauthorized")

@@ -5,10 +5,10 @@ carries events between workers (run against the local Redis; in CI it must be th
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 import os
 import secrets
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 

@@ -332,7 +332,9 @@ def test_bad_user_changes_are_refused_and_change_nothing(
     code = "conflict" if status == 409 else "validation_failed"
     assert field in assert_error(response, status, code)["fields"]
     assert_error(
-        api.client.patch(f"/api/v1/users/{agent_id}", headers={**api.admin_headers, **JSON}, content=b"nope"),
+        api.client.patch(
+            f"/api/v1/users/{agent_id}", headers={**api.admin_headers, **JSON}, content=b"nope"
+        ),
         400,
         "malformed_json",
     )
@@ -458,7 +460,9 @@ def test_only_the_user_or_a_user_manager_sets_a_status(api: Api) -> None:
             api.client.put(url, headers=api.admin_headers, json=body), 422, "validation_failed"
         )
     assert_error(
-        api.client.put(url, headers={**api.admin_headers, **JSON}, content=b"["), 400, "malformed_json"
+        api.client.put(url, headers={**api.admin_headers, **JSON}, content=b"["),
+        400,
+        "malformed_json",
     )
     assert_error(
         api.client.put(
