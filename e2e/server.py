@@ -1,17 +1,10 @@
-"""The live server the browser tests drive: uvicorn in a subprocess on a free port, with the
-test controls and the demo data on, a fresh SQLite file, and a small JSON client for the
-REST API (to set scenes up and to play the agent's side)."""
+"""The live server the browser tests drive: uvicorn in a subprocess on a free port
+(:func:`tests.live_server.server_process`, the launcher every test that needs a real server
+shares), with the test controls and the demo data on and a fresh SQLite file, and short-hands
+over its REST API (to set scenes up and to play the agent's side)."""
 
 from __future__ import annotations
 
-import json
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -20,6 +13,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from tests.live_server import ApiClient, ApiError, ServerProcess, server_process
+
 __all__ = ["ApiClient", "ApiError", "LiveServer", "running_server"]
 
 DEMO_ACCOUNT = "acc_demo"
@@ -27,72 +22,19 @@ DEMO_ADMIN = ("admin@demo.test", "demo-password")
 AGENT_PASSWORD = "demo-password"
 
 
-class ApiError(AssertionError):
-    def __init__(self, status: int, body: Any) -> None:
-        super().__init__(f"HTTP {status}: {body}")
-        self.status = status
-        self.body = body
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class ApiClient:
-    """JSON over HTTP to the live server, with an optional bearer token or visitor token."""
-
-    base: str
-    token: str | None = None
-    visitor_token: str | None = None
-
-    def call(self, method: str, path: str, body: Any = None, *, ok: bool = True) -> Any:
-        headers = {"Accept": "application/json"}
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        if self.visitor_token:
-            headers["X-Visitor-Token"] = self.visitor_token
-        request = urllib.request.Request(
-            self.base + path, data=data, headers=headers, method=method
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=15) as response:
-                raw = response.read()
-                status = response.status
-        except urllib.error.HTTPError as error:
-            raw = error.read()
-            status = error.code
-        payload = json.loads(raw) if raw.strip() else None
-        if ok and status >= 400:
-            raise ApiError(status, payload)
-        return payload
-
-    def get(self, path: str) -> Any:
-        return self.call("GET", path)
-
-    def post(self, path: str, body: Any = None) -> Any:
-        return self.call("POST", path, body if body is not None else {})
-
-    def put(self, path: str, body: Any) -> Any:
-        return self.call("PUT", path, body)
-
-    def patch(self, path: str, body: Any) -> Any:
-        return self.call("PATCH", path, body)
-
-
 @dataclass
 class LiveServer:
-    url: str
-    process: subprocess.Popen[bytes]
-    log_path: Path
+    server: ServerProcess
     last_chatflow_id: str = ""
     _users: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def log_path(self) -> Path:
+        return self.server.log_path
 
     # ------------------------------------------------------------ test controls
 
@@ -211,57 +153,13 @@ class LiveServer:
         return dict(started["conversation"])
 
 
-def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited early:\n{log.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.1)  # waiting for a process to start, not for the system under test
-    raise RuntimeError(f"the server did not answer /healthz:\n{log.read_text(errors='replace')}")
-
-
 @contextmanager
 def running_server(workdir: Path) -> Iterator[LiveServer]:
     """Start the reference server in a subprocess; stop it afterwards."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = workdir / "server.log"
-    env = {
-        **os.environ,
-        "LIVECHAT_TEST_CONTROLS": "1",
-        "LIVECHAT_DEMO_DATA": "1",
-        "LIVECHAT_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'livechat.db'}",
-        "LIVECHAT_PUBLIC_URL": url,
-    }
-    env.pop("LIVECHAT_REDIS_URL", None)
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "reference_server.asgi:app_from_env",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ]
-    with log.open("wb") as sink:
-        process = subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT)
-    try:
-        _wait_until_healthy(url, process, log)
-        yield LiveServer(url=url, process=process, log_path=log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with server_process(
+        workdir,
+        database_url=f"sqlite+aiosqlite:///{workdir / 'livechat.db'}",
+        test_controls=True,
+        demo_data=True,
+    ) as server:
+        yield LiveServer(server)

@@ -14,8 +14,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright.sync_api import BrowserContext, expect
 
+from tests.live_server import free_port
+
 from .pages import InboxPage
-from .server import LiveServer, _free_port
+from .server import LiveServer
 
 pytestmark = pytest.mark.feature("QA3")
 
@@ -64,7 +66,7 @@ def attacker_site(live_server: LiveServer) -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", _free_port()), Handler)
+    httpd = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:

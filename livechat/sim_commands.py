@@ -123,29 +123,50 @@ def _progress(total: int) -> Iterator[tuple[Progress, Callable[[int, int], None]
 
 
 def _staffing_table(result: StaffingResult) -> Table:
-    # The open intervals, compact enough for an 80-column terminal: KPIs as means (the
-    # report and the CSV file have their confidence intervals).
+    # The open intervals (and closed ones where agents work as written), compact enough for
+    # an 80-column terminal: KPIs as means (the report and the CSV file have their
+    # confidence intervals). The footer is each column's sum in agent-hours: the rows left
+    # out are 0 in every column, so it is the total over the horizon.
     from reports.tables import format_value
 
     targets = result.targets
+    hours = result.scenario.kpis.interval_minutes / 60.0
     title = f"{result.scenario.name}: {'; '.join(t.label for t in targets)}"
-    table = Table(title=escape(title), title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(
+        title=escape(title),
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        show_footer=True,
+    )
+    shown = [row for row in result.rows if row.open or row.as_written > 0.0]
+    totals = {
+        "as written": sum(row.as_written for row in shown) * hours,
+        "Erlang C": sum(row.erlang_c or 0 for row in shown) * hours,
+        "Erlang A": sum(row.erlang_a or 0 for row in shown) * hours,
+        "plan": sum(row.agents for row in shown) * hours,
+    }
     for heading in ("start", "chats/h", "as written", "Erlang C", "Erlang A", "plan"):
         justify: Literal["left", "right"] = "left" if heading == "start" else "right"
-        table.add_column(heading.replace(" ", "\n"), justify=justify, no_wrap=True)
+        footer = "agent-hours" if heading == "start" else ""
+        if heading in totals:
+            footer = f"{totals[heading]:,.1f}"
+        table.add_column(heading.replace(" ", "\n"), footer, justify=justify, no_wrap=True)
     for target in targets:
         table.add_column(target.kpi.replace("_", "\n"), justify="right", no_wrap=True)
     rule = result.options.rule
-    for row in result.rows:
-        if not row.open:
-            continue
+    for row in shown:
         cells = []
         for target in targets:  # a value that misses its target in red
             estimate = row.kpis[target.kpi]
             text = format_value(target.kpi, estimate.mean)
-            cells.append(text if target.meets_estimate(estimate, rule) else f"[bold red]{text}[/]")
+            if not row.open:
+                text = "closed"
+            elif not target.meets_estimate(estimate, rule):
+                text = f"[bold red]{text}[/]"
+            cells.append(text)
         table.add_row(
-            row.slot.label,
+            row.slot.label if row.open else f"{row.slot.label} (closed)",
             f"{row.chats_per_hour:.1f}",
             f"{row.as_written:.1f}",
             "–" if row.erlang_c is None else str(row.erlang_c),
@@ -265,8 +286,8 @@ def staff(
         float | None,
         typer.Option(
             "--days",
-            help="Days to plan, after the warm-up; at most 7 for a weekly plan "
-            "(default: the scenario's length, at most 1).",
+            help="Days to plan, after the warm-up; at most 7 (a weekly plan) "
+            "(default: the scenario's length, at most 7).",
             show_default=False,
         ),
     ] = None,
@@ -380,11 +401,15 @@ def staff(
     console.print(_staffing_table(result))
     closed = sum(1 for row in result.rows if not row.open)
     if closed:
-        console.print(f"{closed} interval(s) closed (nobody on shift as written): no agents.")
+        console.print(
+            f"{closed} interval(s) closed (outside office hours, or nobody on shift as "
+            "written): no demand and no agents in any column."
+        )
     console.print(
-        f"Agent-hours: plan {result.agent_hours():.1f} · Erlang A "
-        f"{result.agent_hours('erlang_a'):.1f} · Erlang C {result.agent_hours('erlang_c'):.1f} · "
-        f"as written {result.agent_hours('as_written'):.1f}"
+        f"Agent-hours: plan {result.agent_hours():,.1f} · Erlang A "
+        f"{result.agent_hours('erlang_a'):,.1f} · Erlang C "
+        f"{result.agent_hours('erlang_c'):,.1f} · as written "
+        f"{result.agent_hours('as_written'):,.1f}"
     )
     misses = sum(1 for row in result.rows if row.open and not row.meets)
     if misses:

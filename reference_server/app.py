@@ -40,10 +40,10 @@ from .api.openapi import openapi_document
 from .api.web_security import RefuseUnstorableText, SecurityHeaders, cors_by_path
 from .clock import Clock, ControllableClock, SystemClock
 from .realtime.agent_ws import agent_socket
-from .realtime.broadcast import Broadcast, LocalBroadcast
+from .realtime.broadcast import LocalBroadcast
 from .realtime.visitor_ws import visitor_socket
 from .settings import Settings
-from .state import Server
+from .state import Broadcast, Server
 from .store.database import migrate, open_engine
 from .store.demo import seed_demo
 

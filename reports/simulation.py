@@ -7,9 +7,10 @@
                            keeps visitor records) of every replication; columns as in
                            :mod:`simulator.records`, times in minutes from the start
 ``kpis_by_interval.csv``   per interval and KPI (long format): ``interval``, local ``start``,
-                           ``kpi``, ``mean`` over replications, ``ci_low``, ``ci_high``,
-                           ``half_width`` (95% Student t) and ``n`` (replications where the
-                           KPI is defined)
+                           ``kpi``, ``mean`` (the pooled estimate), ``ci_low``, ``ci_high``
+                           (95%, inside the KPI's range), ``n`` (replications where the KPI
+                           is defined), ``observations`` and ``few`` (see
+                           :mod:`simulator.stats`)
 ``summary.json``           the run's facts and, per KPI over the whole run after the warm-up,
                            ``mean``, ``ci_low``, ``ci_high``, ``n`` (undefined: ``null``)
 ``report.html``            the report: run facts, the KPI table, charts, KPIs per interval,

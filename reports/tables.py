@@ -135,8 +135,8 @@ def json_number(value: float) -> float | None:
 
 
 def summary_table(result: ExperimentResult) -> pd.DataFrame:
-    """One row per KPI: ``label``, ``unit``, ``mean``, ``ci_low``, ``ci_high``,
-    ``half_width``, ``n`` (whole run after the warm-up, over replications)."""
+    """One row per KPI: ``label``, ``unit``, ``mean``, ``ci_low``, ``ci_high``, ``n``,
+    ``observations``, ``few`` (whole run after the warm-up, pooled over replications)."""
     threshold = result.scenario.kpis.service_level_seconds
     rows = [
         {
@@ -154,7 +154,8 @@ def summary_table(result: ExperimentResult) -> pd.DataFrame:
 
 def summary_dict(result: ExperimentResult) -> dict[str, Any]:
     """The summary JSON: the run's facts and, per KPI, ``mean``, ``ci_low``, ``ci_high``,
-    ``n`` (and the confidence level); undefined values are ``null``."""
+    ``n`` (replications with data), ``observations``, ``few`` (and the confidence level);
+    undefined values are ``null``."""
     scenario = result.scenario
     return {
         "scenario": scenario.name,
@@ -174,6 +175,8 @@ def summary_dict(result: ExperimentResult) -> dict[str, Any]:
                 "ci_low": json_number(estimate.ci_low),
                 "ci_high": json_number(estimate.ci_high),
                 "n": estimate.n,
+                "observations": json_number(estimate.observations),
+                "few": estimate.few,
                 "confidence": estimate.confidence,
             }
             for name, estimate in result.summary.items()

@@ -11,8 +11,8 @@ so a script that may run them must guard its entry point with ``if __name__ == "
 
 The result (:class:`ExperimentResult`) holds the flat records as DataFrames, the KPIs of
 every replication per interval and for the whole run (after the warm-up, see
-:mod:`simulator.kpis`), and each KPI's mean with a 95% Student t confidence interval across
-replications (:mod:`simulator.stats`).
+:mod:`simulator.kpis`), and each KPI pooled over the replications with a 95% confidence
+interval that respects its range (:mod:`simulator.stats`).
 
 :func:`simulate_pool` is the plain M/M/c(+M) case in the units of :mod:`simulator.analytic`
 (rates per minute, times in minutes), for validation against Erlang C / Erlang A and for
@@ -38,7 +38,7 @@ import pandas as pd
 from reference_server.domain.chatflow import AssignmentSettings, RoutingStrategy
 
 from .distributions import Distribution, DistributionKind
-from .kpis import kpi_names, kpis_by_interval, kpis_by_replication
+from .kpis import kpi_estimates, kpi_sums, kpis_by_interval, kpis_by_replication
 from .model import simulate
 from .records import ReplicationData, agent_time_frame, chat_frame, visitor_frame
 from .scenario import (
@@ -50,7 +50,7 @@ from .scenario import (
     Traffic,
     checked,
 )
-from .stats import Estimate, estimate, estimate_frame
+from .stats import Estimate
 
 __all__ = [
     "ExperimentResult",
@@ -75,9 +75,10 @@ class ExperimentResult:
     ``agent_time``: minutes per replication, agent and interval. ``visitors``: visitor counts
     per replication and interval. ``interval_replications`` / ``replication_kpis``: every
     KPI per (replication, interval) and per replication for the whole run, after the warm-up.
-    ``interval_kpis``: per interval and KPI (long format) the mean over replications with
-    ``ci_low``, ``ci_high``, ``half_width`` and ``n``; ``start`` is the interval's start in
-    the scenario's time zone. ``summary``: per KPI the whole-run mean and its interval.
+    ``interval_kpis``: per interval and KPI (long format) the pooled estimate (``mean``)
+    with ``ci_low``, ``ci_high``, ``n`` (replications with data), ``observations`` and
+    ``few`` (see :class:`~simulator.stats.Estimate`); ``start`` is the interval's start in
+    the scenario's time zone. ``summary``: per KPI the whole-run estimate.
     """
 
     scenario: Scenario
@@ -167,14 +168,13 @@ def run_experiment(
     agent_time = agent_time_frame(data)
     visitors = visitor_frame(data)
     numbers = list(range(replications))
-    names = list(kpi_names(scenario.kpis.wait_percentile))
-    by_interval = kpis_by_interval(scenario, records, agent_time, visitors, numbers)
-    by_replication = kpis_by_replication(scenario, records, agent_time, visitors, numbers)
-    interval_kpis = estimate_frame(by_interval, "interval", names)
+    sums = kpi_sums(scenario, records, agent_time, visitors, numbers)
+    by_interval = kpis_by_interval(scenario, records, agent_time, visitors, numbers, sums)
+    by_replication = kpis_by_replication(scenario, records, agent_time, visitors, numbers, sums)
+    interval_kpis, summary = kpi_estimates(scenario, sums)
     start = pd.Timestamp(scenario.start_utc).tz_convert(scenario.timezone)
     width = timedelta(minutes=scenario.kpis.interval_minutes)
     interval_kpis.insert(1, "start", [start + width * int(i) for i in interval_kpis["interval"]])
-    summary = {name: estimate(by_replication[name]) for name in names}
     return ExperimentResult(
         scenario=scenario,
         seed=seed,

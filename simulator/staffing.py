@@ -45,10 +45,13 @@ of the interval's KPI meets the bound; ``ci`` — the whole 95% confidence inter
 (its pessimistic end; the mean when there is only one replication). A KPI that is undefined
 in an interval (no chat was offered in any replication) meets every target.
 
-**Which intervals get agents.** The intervals in which the scenario as written has an agent
-on shift (a group without shifts: always) are *open*; they get at least ``min_agents``
-(default 1). The others get none: the scenario's chat is closed then, and the plan keeps it
-so (with ``all_hours`` every interval with chats is open). Warm-up intervals that no horizon
+**Which intervals get agents.** The intervals in which the chat is open are *open* (see
+:func:`_open_intervals`: office hours decide; a chatflow open around the clock is always
+open; one that follows the agents, and a plain pool, are open while the scenario as written
+has somebody on shift); they get at least ``min_agents`` (default 1). The others are closed
+for every method — no demand, no Erlang figure, no agents — and the plan keeps them so
+(with ``all_hours`` every interval with chats is open). Chats started while the chat is
+closed (messages left offline) are not staffable demand. Warm-up intervals that no horizon
 interval shares a slot with keep the Erlang A figure.
 
 Targets (:func:`parse_targets`) are KPIs of :mod:`simulator.kpis` that improve with more
@@ -67,7 +70,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
-from reference_server.domain.chatflow import AssignmentSettings, Weekday
+from reference_server.domain.availability import within_office_hours
+from reference_server.domain.chatflow import AssignmentSettings, AvailabilityMode, Weekday
 from reference_server.domain.routing import AgentStatus
 
 from .agents import shift_changes
@@ -446,7 +450,7 @@ def plan_agents(
 @dataclass(frozen=True)
 class StaffingOptions:
     """How to staff: ``days`` of horizon after the warm-up (at most 7, past the scenario's
-    end if need be; ``None``: the scenario's length, at most one day), ``replications`` per
+    end if need be; ``None``: the scenario's length, at most a week), ``replications`` per
     simulation from ``seed``, ``workers`` processes (``None``: one per CPU), the template
     agent ``group`` (``None``: the largest), at least ``min_agents`` (1 or more: an open
     interval needs someone) and at most ``max_agents`` per open interval, the
@@ -469,13 +473,15 @@ class StaffingOptions:
 class StaffingRow:
     """One interval of the horizon.
 
-    ``chats_per_hour``: the demand Erlang was given. ``as_written``: agents at work on
-    average in the scenario as written (the pilot). ``erlang_c`` / ``erlang_a``: their agent
-    counts (``None``: no figure for these targets). ``agents``: the plan, checked by
-    simulation. ``kpis``: the target KPIs (and ``offered``, ``occupancy``) under the plan;
-    ``as_written_kpis``: the target KPIs in the pilot. ``meets``: the plan meets every
-    target here; ``minimal``: one agent fewer was seen to miss it (or it is at
-    ``min_agents``); ``open``: the scenario has agents on shift here.
+    ``chats_per_hour``: the demand Erlang was given (0 when closed). ``as_written``:
+    agents at work on average in the scenario as written (the pilot). ``erlang_c`` /
+    ``erlang_a``: their agent counts (``None``: no figure for these targets).
+    ``agents``: the plan, checked by simulation. ``kpis``: the target KPIs (and
+    ``offered``, ``occupancy``) under the plan; ``as_written_kpis``: the target KPIs in
+    the pilot. ``meets``: the plan meets every target here; ``minimal``: one agent fewer
+    was seen to miss it (or it is at ``min_agents``); ``open``: the chat is open here
+    (see :func:`_open_intervals`); a closed interval has 0 agents, 0 chats per hour and 0
+    in both Erlang columns.
     """
 
     interval: int
@@ -535,7 +541,8 @@ class StaffingResult:
 
     def agent_hours(self, column: str = "agents") -> float:
         """Agent-hours over the horizon of ``agents``, ``erlang_c``, ``erlang_a`` or
-        ``as_written`` (intervals without a figure count 0)."""
+        ``as_written``: the column's sum times the interval's length (intervals without a
+        figure count 0; closed intervals are 0 in every column but ``as_written``)."""
         hours = self.scenario.kpis.interval_minutes / 60.0
         return sum(float(getattr(row, column) or 0.0) * hours for row in self.rows)
 
@@ -551,7 +558,7 @@ def horizon_scenario(scenario: Scenario, days: float | None, targets: Sequence[T
     """``scenario`` run for its warm-up plus ``days`` (see :class:`StaffingOptions`), with
     its KPI settings set to the targets' service-level threshold and wait percentile."""
     available = (scenario.duration - scenario.warmup_minutes) / _DAY
-    horizon = min(available, 1.0) if days is None else days
+    horizon = min(available, _WEEK_DAYS) if days is None else days
     if not 0.0 < horizon <= _WEEK_DAYS:
         raise StaffingError(f"days must be more than 0 and at most 7 (a week); got {days}")
     kpis = scenario.kpis
@@ -629,8 +636,8 @@ def _template(scenario: Scenario, group: str | None) -> AgentGroup:
     return replace(base, skills=skills, team_ids=teams, shifts=())
 
 
-def _open_intervals(scenario: Scenario, width: float, count: int) -> list[bool]:
-    # An interval is open when any agent of the scenario is on shift for part of it.
+def _on_shift_intervals(scenario: Scenario, width: float, count: int) -> list[bool]:
+    # Intervals in which any agent of the scenario is on shift for part of it.
     is_open = [False] * count
     duration = scenario.duration
     for group in scenario.agents:
@@ -643,6 +650,38 @@ def _open_intervals(scenario: Scenario, width: float, count: int) -> list[bool]:
                 continue
             for index in range(int(begin // width), min(math.ceil(end / width), count)):
                 is_open[index] = True
+    return is_open
+
+
+def _open_intervals(scenario: Scenario, width: float, count: int) -> list[bool]:
+    """Which intervals need staff: those in which the chat is open for part of it.
+
+    In a funnel each chatflow says when (AV1, AV2): with office hours, while the office is
+    open (:func:`availability.within_office_hours`, minute by minute); open around the
+    clock (``always``), always; following the agents (``user_availability``), while the
+    scenario as written has somebody on shift. A plain pool has no chatflow: it is open
+    while somebody is on shift as written."""
+    on_shift: list[bool] | None = None
+    if scenario.kind is ScenarioKind.PLAIN_POOL:
+        return _on_shift_intervals(scenario, width, count)
+    is_open = [False] * count
+    start = scenario.start_utc
+    for flow in scenario.chatflows:
+        settings = flow.build.availability
+        if settings.mode is AvailabilityMode.ALWAYS:
+            return [True] * count
+        if settings.mode is AvailabilityMode.USER_AVAILABILITY:
+            on_shift = on_shift or _on_shift_intervals(scenario, width, count)
+            is_open = [a or b for a, b in zip(is_open, on_shift, strict=True)]
+            continue
+        for index in range(count):
+            if is_open[index]:
+                continue
+            minutes = range(int(index * width), int(min((index + 1) * width, scenario.duration)))
+            is_open[index] = any(
+                within_office_hours(settings, start + timedelta(minutes=minute))
+                for minute in minutes
+            )
     return is_open
 
 
@@ -679,16 +718,20 @@ def _estimates(result: ExperimentResult, kpis: Sequence[str]) -> dict[str, dict[
     frame = result.interval_kpis
     table: dict[str, dict[int, Estimate]] = {kpi: {} for kpi in kpis}
     rows = frame[frame["kpi"].isin(list(kpis))]
-    for kpi, interval, mean, low, high, n in zip(
+    for kpi, interval, mean, low, high, n, observations, few in zip(
         rows["kpi"],
         rows["interval"],
         rows["mean"],
         rows["ci_low"],
         rows["ci_high"],
         rows["n"],
+        rows["observations"],
+        rows["few"],
         strict=True,
     ):
-        table[kpi][int(interval)] = Estimate(float(mean), float(low), float(high), int(n))
+        table[kpi][int(interval)] = Estimate(
+            float(mean), float(low), float(high), int(n), 0.95, float(observations), bool(few)
+        )
     return table
 
 
@@ -917,15 +960,17 @@ def run_staffing(
     erlang: dict[Slot, tuple[int | None, int | None]] = {}
     plan: dict[Slot, int] = {}
     for slot, rate in slot_rate.items():
+        slot_open[slot] = slot_open[slot] or (options.all_hours and rate > 0.0)
+        if not slot_open[slot]:  # closed for every method: no demand to staff, no agents
+            slot_rate[slot] = 0.0
+            erlang[slot] = (0, 0)
+            plan[slot] = 0
+            continue
         figures = (
             erlang_agents(ErlangModel.C, rate, handling, patience, targets, capacity),
             erlang_agents(ErlangModel.A, rate, handling, patience, targets, capacity),
         )
         erlang[slot] = figures
-        slot_open[slot] = slot_open[slot] or (options.all_hours and rate > 0.0)
-        if not slot_open[slot]:
-            plan[slot] = 0
-            continue
         start = figures[1] if figures[1] is not None else figures[0]
         if start is None:  # no formula for these targets: start from the offered load
             start = math.ceil(rate * handling / capacity)
@@ -933,8 +978,8 @@ def run_staffing(
 
     if not any(slot_open.values()):
         raise StaffingError(
-            "nothing to staff: nobody is on shift in the scenario during the horizon "
-            "(all_hours staffs every interval with chats)"
+            "nothing to staff: the chat is closed throughout the horizon (outside office "
+            "hours, or nobody on shift as written; all_hours staffs every interval with chats)"
         )
     searched = [slot for slot in search.evaluated if slot_open[slot]]
     final, meets, minimal, converged = search.run(plan, searched)
@@ -953,7 +998,7 @@ def run_staffing(
                 ),
                 slot=slot,
                 open=slot_open[slot],
-                chats_per_hour=rates[index] * 60.0,
+                chats_per_hour=rates[index] * 60.0 if slot_open[slot] else 0.0,
                 as_written=before["staffed_agents"][index].mean,
                 erlang_c=erlang[slot][0],
                 erlang_a=erlang[slot][1],

@@ -33,7 +33,7 @@ from ..store import chatflows as store
 from ..store.chatflows import StoredChatflow
 from .auth import Principal, require_user_or_api_key
 from .body import PAGE_QUERY, page_of, parse_model, read_json
-from .errors import BadRequest, Conflict, NotFound, ValidationFailed
+from .errors import BadRequest, NotFound, ValidationFailed
 from .openapi import operation
 from .partial import merge_patch
 from .schemas import Input, Output
@@ -155,26 +155,16 @@ async def _save(
 ) -> Response:
     if_match = _if_match(request)
     server = server_of(request)
-    try:
-        async with server.engine.begin() as db:
-            stored = await service.edit_chatflow(
-                db,
-                principal.account_id,
-                _chatflow_id(request),
-                server.clock.now(),
-                edit,
-                if_match=if_match,
-                references=references,
-            )
-    except LookupError:
-        raise NotFound("no such chatflow") from None
-    except service.InvalidChatflow as error:
-        raise ValidationFailed("the chatflow is not valid", fields=error.fields) from None
-    except service.VersionConflict as error:
-        raise Conflict(
-            f"the chatflow was changed by someone else (it is at version {error.current}); "
-            "load it again and reapply your change"
-        ) from None
+    async with server.engine.begin() as db:
+        stored = await service.edit_chatflow(
+            db,
+            principal.account_id,
+            _chatflow_id(request),
+            server.clock.now(),
+            edit,
+            if_match=if_match,
+            references=references,
+        )
     return _response(stored)
 
 
@@ -228,18 +218,15 @@ async def create_chatflow(request: Request) -> Response:
     changes = body.model_dump(exclude={"name", "workspace"}, exclude_none=True)
     server = server_of(request)
     workspace = Workspace(WorkspaceKind(body.workspace.kind), body.workspace.id)
-    try:
-        async with server.engine.begin() as db:
-            stored = await service.create_chatflow(
-                db,
-                principal.account_id,
-                server.clock.now(),
-                name=body.name,
-                workspace=workspace,
-                edit=lambda start: merge_patch(start, changes),
-            )
-    except service.InvalidChatflow as error:
-        raise ValidationFailed("the chatflow is not valid", fields=error.fields) from None
+    async with server.engine.begin() as db:
+        stored = await service.create_chatflow(
+            db,
+            principal.account_id,
+            server.clock.now(),
+            name=body.name,
+            workspace=workspace,
+            edit=lambda start: merge_patch(start, changes),
+        )
     return _response(stored, 201)
 
 

@@ -1,13 +1,14 @@
-"""Request and response models of conversations and messages, shared by the agents' REST
-API, the widget's REST API and the WebSocket frames (which add ``type``, ``ref`` and
-``conversation_id`` to the same bodies)."""
+"""Request and response models of conversations and messages for the agents' REST API and
+the widget's REST API. The inputs the WebSocket frames share with them (start, message,
+consent, email, CSAT) live in :mod:`reference_server.services.inputs`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, StrictBool, StrictInt, field_validator
+from pydantic import Field, StrictInt
 
+from ..services.inputs import ConsentAnswersIn, CsatIn, EmailIn, MessageIn, StartIn
 from .schemas import Input, Output
 
 __all__ = [
@@ -30,54 +31,6 @@ __all__ = [
     "VisitorConversationOut",
 ]
 
-MAX_PROPERTIES = 30
-MAX_PROPERTY_NAME = 64
-MAX_PROPERTY_VALUE = 500
-
-
-class MessageIn(Input):
-    client_id: str = Field(
-        min_length=1,
-        max_length=64,
-        description="the sender's own id for this message; a resend with "
-        "the same id returns the stored message",
-    )
-    text: str = Field(description="1 to 5000 characters after trimming")
-
-
-class ConsentAnswersIn(Input):
-    """What the visitor agreed to; a field left out keeps its stored value."""
-
-    data_processing: StrictBool | None = None  # OP4 "I agree"
-    cookies: StrictBool | None = None  # OP3 banner answer
-    communication: StrictBool | None = None  # OP5 checkbox
-
-
-def _check_properties(value: dict[str, str]) -> dict[str, str]:
-    if len(value) > MAX_PROPERTIES:
-        raise ValueError(f"at most {MAX_PROPERTIES} properties")
-    for name, item in value.items():
-        if not name.strip() or len(name) > MAX_PROPERTY_NAME:
-            raise ValueError(f"property names are 1 to {MAX_PROPERTY_NAME} characters")
-        if len(item) > MAX_PROPERTY_VALUE:
-            raise ValueError(f"property {name!r} is longer than {MAX_PROPERTY_VALUE} characters")
-    return value
-
-
-class StartIn(Input):
-    chatflow_id: str = Field(min_length=1, max_length=40)
-    page_url: str = Field(default="", max_length=2000)
-    properties: dict[str, str] = Field(
-        default_factory=dict, description="RT3 routing properties: language, page, topic, …"
-    )
-    consent: ConsentAnswersIn | None = None
-    message: MessageIn | None = None
-
-    @field_validator("properties")
-    @classmethod
-    def _properties(cls, value: dict[str, str]) -> dict[str, str]:
-        return _check_properties(value)
-
 
 class AssignIn(Input):
     user_id: str = Field(min_length=1, max_length=40)
@@ -85,15 +38,6 @@ class AssignIn(Input):
 
 class ReadIn(Input):
     up_to_sequence: StrictInt = Field(ge=0)
-
-
-class EmailIn(Input):
-    email: str = Field(min_length=1, max_length=320)
-
-
-class CsatIn(Input):
-    rating: StrictInt
-    comment: str = Field(default="", max_length=10_000)
 
 
 class SenderOut(Output):

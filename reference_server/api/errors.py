@@ -1,20 +1,25 @@
-"""The JSON error contract and the exceptions that produce it.
+"""The JSON error contract, and the one table that maps errors to HTTP.
 
-Exception hierarchy::
+Services raise their own errors (:mod:`reference_server.services.errors`); endpoints raise
+the same ones, plus the three only HTTP has (a body that is not JSON, too big, or not sent
+as JSON).
+:data:`HTTP_ERRORS` gives each class its status and general code; an error's own ``code``
+(``invalid_transition``, ``at_capacity``, …) says more where it has one::
 
-    ApiError (status, code, message, fields)
-    ├── BadRequest          400  malformed_json, bad_request
-    ├── Unauthorized        401  unauthorized
-    ├── Forbidden           403  forbidden
-    ├── NotFound            404  not_found
-    ├── Conflict            409  conflict
-    ├── PayloadTooLarge     413  payload_too_large
-    ├── UnsupportedMediaType 415 unsupported_media_type
-    ├── ValidationFailed    422  validation_failed (fields: {path: message})
-    └── TooManyRequests     429  rate_limited (with Retry-After)
+    ServiceError                         status  code
+    ├── BadRequest (HTTP only)           400     bad_request, malformed_json
+    ├── Unauthorized                     401     unauthorized
+    ├── Forbidden                        403     forbidden
+    ├── NotFound                         404     not_found
+    ├── Conflict                         409     conflict (or the error's code)
+    ├── PayloadTooLarge (HTTP only)      413     payload_too_large
+    ├── UnsupportedMediaType (HTTP only) 415     unsupported_media_type
+    ├── ValidationFailed                 422     validation_failed (fields: {path: message})
+    └── TooManyRequests                  429     rate_limited (and a Retry-After header)
 
-Handlers also turn Starlette's HTTP exceptions (unknown route, wrong method) and any
-unexpected exception into the same shape, so a client never sees an HTML page or a stack.
+Handlers also turn pydantic's validation errors, Starlette's HTTP exceptions (unknown route,
+wrong method) and any unexpected exception into the same shape, so a client never sees an
+HTML page or a stack.
 """
 
 from __future__ import annotations
@@ -28,80 +33,71 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ..services.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    ServiceError,
+    TooManyRequests,
+    Unauthorized,
+    ValidationFailed,
+)
+from ..services.inputs import pydantic_fields
+
 __all__ = [
-    "ApiError",
+    "HTTP_ERRORS",
     "BadRequest",
     "Conflict",
     "Forbidden",
     "NotFound",
     "PayloadTooLarge",
+    "ServiceError",
     "TooManyRequests",
     "Unauthorized",
     "UnsupportedMediaType",
     "ValidationFailed",
-    "api_error_response",
     "error_response",
     "exception_handlers",
+    "http_status",
+    "service_error_response",
     "pydantic_fields",
 ]
 
 log = logging.getLogger("livechat.api")
 
 
-class ApiError(Exception):
-    status = 400
-    code = "bad_request"
-
-    def __init__(
-        self, message: str, *, fields: Mapping[str, str] | None = None, code: str | None = None
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.fields = dict(fields or {})
-        if code is not None:
-            self.code = code
+class BadRequest(ServiceError):
+    """The request itself is unreadable (e.g. its body is not JSON)."""
 
 
-class BadRequest(ApiError):
-    status, code = 400, "bad_request"
+class PayloadTooLarge(ServiceError):
+    """The request body is bigger than the endpoint takes."""
 
 
-class Unauthorized(ApiError):
-    status, code = 401, "unauthorized"
+class UnsupportedMediaType(ServiceError):
+    """The body is not sent as JSON (as an HTML form or a "simple" cross-site request is)."""
 
 
-class Forbidden(ApiError):
-    status, code = 403, "forbidden"
+HTTP_ERRORS: Mapping[type[ServiceError], tuple[int, str]] = {
+    ServiceError: (400, "bad_request"),
+    BadRequest: (400, "bad_request"),
+    Unauthorized: (401, "unauthorized"),
+    Forbidden: (403, "forbidden"),
+    NotFound: (404, "not_found"),
+    Conflict: (409, "conflict"),
+    PayloadTooLarge: (413, "payload_too_large"),
+    UnsupportedMediaType: (415, "unsupported_media_type"),
+    ValidationFailed: (422, "validation_failed"),
+    TooManyRequests: (429, "rate_limited"),
+}
+"""Each error class's HTTP status and general code (a subclass takes its parent's)."""
 
 
-class NotFound(ApiError):
-    status, code = 404, "not_found"
-
-
-class Conflict(ApiError):
-    status, code = 409, "conflict"
-
-
-class PayloadTooLarge(ApiError):
-    status, code = 413, "payload_too_large"
-
-
-class UnsupportedMediaType(ApiError):
-    status, code = 415, "unsupported_media_type"
-
-
-class ValidationFailed(ApiError):
-    status, code = 422, "validation_failed"
-
-
-class TooManyRequests(ApiError):
-    """A rate limit: try again after ``retry_after`` seconds (the ``Retry-After`` header)."""
-
-    status, code = 429, "rate_limited"
-
-    def __init__(self, message: str, *, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = max(1, retry_after)
+def http_status(error: ServiceError) -> tuple[int, str]:
+    """The status and code of ``error``: its own code when it has one."""
+    cls = next(c for c in type(error).__mro__ if c in HTTP_ERRORS)
+    status, code = HTTP_ERRORS[cls]
+    return status, error.code or code
 
 
 def error_response(
@@ -118,31 +114,17 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=sent or None)
 
 
-def api_error_response(error: ApiError) -> JSONResponse:
+def service_error_response(error: ServiceError) -> JSONResponse:
+    status, code = http_status(error)
     headers = None
     if isinstance(error, TooManyRequests):
         headers = {"Retry-After": str(error.retry_after)}
-    return error_response(error.status, error.code, error.message, error.fields, headers)
+    return error_response(status, code, error.message, error.fields, headers)
 
 
-def pydantic_fields(error: ValidationError) -> dict[str, str]:
-    """pydantic's errors as ``{dotted.path: message}`` (list indexes as ``[i]``)."""
-    fields: dict[str, str] = {}
-    for item in error.errors(include_url=False):
-        path = ""
-        for part in item["loc"]:
-            path = (
-                f"{path}[{part}]"
-                if isinstance(part, int)
-                else (f"{path}.{part}" if path else str(part))
-            )
-        fields.setdefault(path or "(body)", item["msg"])
-    return fields
-
-
-async def _api_error(_request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ApiError)
-    return api_error_response(exc)
+async def _service_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ServiceError)
+    return service_error_response(exc)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> Response:
@@ -169,7 +151,7 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 def exception_handlers() -> dict[Any, Any]:
     return {
-        ApiError: _api_error,
+        ServiceError: _service_error,
         ValidationError: _validation_error,
         HTTPException: _http_error,
         Exception: _unexpected,

@@ -5,14 +5,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from ..services.inputs import Input
+
 __all__ = ["Input", "Output"]
-
-
-class Input(BaseModel):
-    """Request bodies: unknown fields are errors (a typo must not be silently ignored),
-    strings are stripped."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class Output(BaseModel):

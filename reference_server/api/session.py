@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ..passwords import hash_password, needs_rehash, unknown_user_check, verify_password
-from ..services.secrets import hash_secret, new_secret
+from ..secrets import hash_secret, new_secret
 from ..state import server_of
 from ..store import schema as t
 from ..store.socket_tickets import issue_ticket

@@ -16,10 +16,10 @@ from starlette.routing import BaseRoute, Route
 
 from ..domain.consent import ConsentGiven
 from ..domain.conversation import SenderKind
-from ..realtime.events import for_visitor, message_event
 from ..services import conversations as service
 from ..services import messages as message_service
 from ..services import visitor_answers
+from ..services.events import for_visitor, message_event
 from ..services.messages import NewMessage
 from ..state import server_of
 from ..store.conversations import list_visitor_conversations

@@ -29,16 +29,23 @@ from typing import Annotated, Any
 from pydantic import Field, StrictBool, StrictInt
 from starlette.websockets import WebSocket
 
-from ..api.auth import Principal, socket_user
-from ..api.conversation_schemas import MessageIn
-from ..api.errors import ApiError
 from ..domain.conversation import ConversationStatus, SenderKind
 from ..services import conversations as service
 from ..services import messages as message_service
+from ..services.auth import (
+    SESSION_COOKIE,
+    Principal,
+    agent_by_ticket,
+    authenticate,
+    origin_problem,
+    require_user,
+)
+from ..services.errors import Forbidden, ServiceError
+from ..services.events import ack_frame, agent_channel, inbox_channel
+from ..services.inputs import MessageIn
 from ..services.views import conversation_view
+from ..state import Subscription, server_of
 from ..store.conversations import list_conversations
-from .broadcast import Subscription
-from .events import ack_frame, agent_channel, inbox_channel
 from .feeds import ConversationFeeds
 from .socket import AUTH_FAILED, ORIGIN_REFUSED, ClientGone, FrameIn, SocketSession, refuse
 
@@ -130,7 +137,7 @@ class AgentSession(SocketSession):
 
                 try:  # a conversation new to this agent: its messages so far, then live
                     await self.feeds.follow(conversation["id"], 0, after_replay=following)
-                except ApiError:
+                except ServiceError:
                     continue  # gone meanwhile
 
     async def on_follow(self, frame: FollowFrame) -> None:
@@ -191,10 +198,34 @@ class AgentSession(SocketSession):
         )
 
 
+async def _agent(websocket: WebSocket) -> Principal:
+    """Who opens the socket: a single-use ``ticket`` (what the inbox does: browsers cannot
+    set headers on a WebSocket, and a session token in a URL ends up in logs), a bearer
+    header (other clients), or the session cookie. ``Origin``, when a browser sends one, must
+    be the server's own (or a listed CORS origin); with the cookie it must be the server's."""
+    server = server_of(websocket)
+    origin = websocket.headers.get("origin")
+    header = websocket.headers.get("authorization", "")
+    ticket = websocket.query_params.get("ticket")
+    cookie = websocket.cookies.get(SESSION_COOKIE)
+    if origin is not None or (cookie and ticket is None and not header):
+        listed = ticket is not None or bool(header)
+        problem = origin_problem(server.settings, origin, listed=listed)
+        if problem:
+            raise Forbidden(problem, code="cross_origin")
+    if ticket is not None:
+        principal = await agent_by_ticket(server, ticket)
+    elif header.lower().startswith("bearer "):
+        principal = await authenticate(server, header[7:].strip() or None)
+    else:
+        principal = await authenticate(server, cookie)
+    return require_user(principal, "inbox")
+
+
 async def agent_socket(websocket: WebSocket) -> None:
     try:
-        principal = await socket_user(websocket)
-    except ApiError as error:
+        principal = await _agent(websocket)
+    except ServiceError as error:
         refused = ORIGIN_REFUSED if error.code == "cross_origin" else AUTH_FAILED
         await refuse(websocket, error.message, code=refused)
         return

@@ -1,4 +1,4 @@
-"""Publish/subscribe of JSON events by channel name.
+"""The in-process broadcast backend (the protocol is :class:`~reference_server.state.Broadcast`).
 
 Channels: ``conversation:{id}`` (everyone in a conversation), ``agent:{user_id}`` (one
 agent's sessions), ``account:{id}:inbox`` (inbox views and availability of an account).
@@ -13,21 +13,9 @@ import asyncio
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, Protocol
+from typing import Any
 
-__all__ = ["Broadcast", "LocalBroadcast", "Subscription"]
-
-
-class Subscription(Protocol):
-    async def get(self) -> dict[str, Any]: ...
-
-
-class Broadcast(Protocol):
-    async def start(self) -> None: ...
-    async def stop(self) -> None: ...
-    async def publish(self, channel: str, event: dict[str, Any]) -> None: ...
-    def subscribe(self, *channels: str) -> Any:  # an async context manager → Subscription
-        ...
+__all__ = ["LocalBroadcast"]
 
 
 class _Queue:

@@ -21,8 +21,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .broadcast import Broadcast
-from .events import conversation_channel, message_event
+from ..services.events import conversation_channel, message_event
+from ..state import Broadcast
 
 __all__ = ["ConversationFeeds", "Delivered", "cancel_and_wait"]
 

@@ -7,8 +7,9 @@
   is not JSON (:mod:`reference_server.json_input`: also too deep, a huge number, a NUL
   character), too big, of an unknown type, or missing or mistyping a field is answered with
   an ``error`` frame (``malformed_json``, ``payload_too_large``, ``unknown_type``,
-  ``validation_failed``) and nothing is stored; the connection stays up. A refused action
-  (404, 409, …) is an ``error`` frame with the REST API's code.
+  ``validation_failed``) and nothing is stored; the connection stays up. A use case that
+  refuses raises a service error (:mod:`reference_server.services.errors`);
+  :data:`FRAME_ERRORS` turns it into an ``error`` frame with the same code the REST API uses.
 - One writer: frames from the handlers and from the broadcast go out one at a time.
 """
 
@@ -23,19 +24,29 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from ..api.errors import ApiError, pydantic_fields
-from ..api.schemas import Input
 from ..json_input import BadJson, check_json, parse_json
+from ..services.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    ServiceError,
+    TooManyRequests,
+    Unauthorized,
+    ValidationFailed,
+)
+from ..services.inputs import Input, pydantic_fields
 from ..state import Server, server_of
-from .events import error_frame
 
 __all__ = [
     "AUTH_FAILED",
     "ORIGIN_REFUSED",
+    "FRAME_ERRORS",
     "ClientGone",
     "MAX_FRAME_CHARS",
     "FrameIn",
     "SocketSession",
+    "error_frame",
+    "frame_code",
     "refuse",
 ]
 
@@ -44,6 +55,39 @@ log = logging.getLogger("livechat.realtime")
 AUTH_FAILED = 4401
 ORIGIN_REFUSED = 4403
 MAX_FRAME_CHARS = 64 * 1024
+
+
+FRAME_ERRORS: Mapping[type[ServiceError], str] = {
+    ServiceError: "bad_request",
+    Unauthorized: "unauthorized",
+    Forbidden: "forbidden",
+    NotFound: "not_found",
+    Conflict: "conflict",
+    ValidationFailed: "validation_failed",
+    TooManyRequests: "rate_limited",
+}
+"""Each service error class's general code in an ``error`` frame (a subclass takes its
+parent's); an error's own code (``invalid_transition``, …) says more where it has one."""
+
+
+def frame_code(error: ServiceError) -> str:
+    cls = next(c for c in type(error).__mro__ if c in FRAME_ERRORS)
+    return error.code or FRAME_ERRORS[cls]
+
+
+def error_frame(
+    code: str, message: str, fields: Mapping[str, str] | None = None, ref: str | None = None
+) -> dict[str, Any]:
+    """A refused frame: nothing was stored."""
+    frame: dict[str, Any] = {
+        "type": "error",
+        "code": code,
+        "message": message,
+        "fields": dict(fields or {}),
+    }
+    if ref is not None:
+        frame["ref"] = ref
+    return frame
 
 
 class FrameIn(Input):
@@ -63,7 +107,8 @@ class ClientGone(Exception):
 async def refuse(websocket: WebSocket, reason: str, *, code: int = AUTH_FAILED) -> None:
     """Accept, then close with ``code`` (4401), so that browsers see the code."""
     await websocket.accept()
-    await websocket.close(code=code, reason=reason.encode("utf-8")[:120].decode("utf-8", "ignore"))
+    short = reason.encode("utf-8")[:120].decode("utf-8", "ignore")  # a close reason's limit
+    await websocket.close(code=code, reason=short)
 
 
 class SocketSession:
@@ -163,8 +208,8 @@ class SocketSession:
             # shielded: a frame that arrived is handled to the end (its message stored)
             # even when the socket goes away meanwhile
             await asyncio.shield(handler(frame))
-        except ApiError as error:
-            await self.send(error_frame(error.code, error.message, error.fields, ref))
+        except ServiceError as error:
+            await self.send(error_frame(frame_code(error), error.message, error.fields, ref))
         except ClientGone:
             raise
         except Exception:

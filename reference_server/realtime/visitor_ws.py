@@ -1,6 +1,6 @@
 """The visitor's WebSocket: ``/ws/visitor?account_id=…&ticket=…`` (CV1); the ticket, good
 for one connection within a minute, comes from ``POST /widget/v1/{account_id}/socket-ticket``
-with the visitor token.
+with the visitor token (which itself never goes into a URL).
 
 Frames from the visitor (every one may carry ``ref``, echoed in the reply or error):
 
@@ -29,17 +29,18 @@ from typing import Annotated, Any
 from pydantic import Field, StrictBool, StrictInt
 from starlette.websockets import WebSocket
 
-from ..api.conversation_schemas import ConsentAnswersIn, CsatIn, EmailIn, MessageIn, StartIn
-from ..api.errors import ApiError, ValidationFailed
-from ..api.visitor_auth import VisitorIdentity, socket_visitor
 from ..domain.consent import ConsentGiven
 from ..domain.conversation import SenderKind
+from ..secrets import new_id
 from ..services import conversations as service
 from ..services import messages as message_service
 from ..services import visitor_answers
+from ..services.auth import VisitorIdentity, visitor_by_ticket
+from ..services.errors import ServiceError, ValidationFailed
+from ..services.events import ack_frame, for_visitor
+from ..services.inputs import ConsentAnswersIn, CsatIn, EmailIn, MessageIn, StartIn
 from ..services.messages import NewMessage
-from ..services.secrets import new_id
-from .events import ack_frame, for_visitor
+from ..state import server_of
 from .feeds import ConversationFeeds
 from .socket import ClientGone, FrameIn, SocketSession, refuse
 
@@ -269,9 +270,10 @@ class VisitorSession(SocketSession):
 
 async def visitor_socket(websocket: WebSocket) -> None:
     account_id = websocket.query_params.get("account_id", "")
+    ticket = websocket.query_params.get("ticket")
     try:
-        visitor = await socket_visitor(websocket, account_id)
-    except ApiError as error:
+        visitor = await visitor_by_ticket(server_of(websocket), account_id, ticket)
+    except ServiceError as error:
         await refuse(websocket, error.message)
         return
     await websocket.accept()

@@ -12,9 +12,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..domain.conversation import Person
-from ..realtime import events
 from ..state import Server
 from ..store import conversations as store
+from . import events
 from .views import agent_shown, conversation_view, heading_of
 
 __all__ = [

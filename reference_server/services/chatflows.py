@@ -25,6 +25,7 @@ from ..domain.chatflow import (
     new_chatflow,
 )
 from ..domain.codec import InvalidData
+from ..secrets import new_id
 from ..store import chatflows as store
 from ..store.accounts import account_defaults
 from ..store.chatflows import StoredChatflow, VersionConflict
@@ -33,12 +34,11 @@ from ..store.knowledge import knowledge_base_ids
 from ..store.surveys import chat_survey_ids
 from ..store.teams import team_ids
 from ..store.users import user_ids
-from .secrets import new_id
+from .errors import Conflict, InvalidChatflow, NotFound
 
 __all__ = [
     "SECTIONS",
     "InvalidChatflow",
-    "VersionConflict",
     "create_chatflow",
     "edit_chatflow",
     "reference_context",
@@ -48,14 +48,6 @@ __all__ = [
 SECTIONS = ("build", "target", "display", "options")
 
 Edit = Callable[[dict[str, Any]], Any]
-
-
-class InvalidChatflow(ValueError):
-    """The chatflow is not valid; ``fields`` maps each bad field's dotted path to why."""
-
-    def __init__(self, fields: Mapping[str, str]) -> None:
-        super().__init__("the chatflow is not valid")
-        self.fields = dict(fields)
 
 
 async def reference_context(db: AsyncConnection, account_id: str) -> ReferenceContext:
@@ -119,19 +111,29 @@ async def edit_chatflow(
 ) -> StoredChatflow:
     """Apply ``edit`` to the stored chatflow's plain-dict form and save the result.
 
-    ``LookupError`` for an unknown chatflow; :class:`VersionConflict` when ``if_match`` is
+    ``NotFound`` for an unknown chatflow; ``Conflict`` when ``if_match`` is
     not the stored version, or another save came in between; :class:`InvalidChatflow` when
     the result is not valid (``references=False`` skips the account checks, for switching a
     chatflow off, which must always be possible). The id never changes.
     """
     stored = await store.get_chatflow(db, account_id, chatflow_id)
     if stored is None:
-        raise LookupError(f"no chatflow {chatflow_id!r}")
+        raise NotFound("no such chatflow")
     if if_match is not None and if_match != stored.version:
-        raise VersionConflict(stored.version)
+        raise _changed_meanwhile(stored.version)
     data = _keep_id(edit(chatflow_to_dict(stored.chatflow)), chatflow_id)
     chatflow = await validate(db, account_id, data, references=references)
-    return await store.update_chatflow(db, account_id, chatflow, now, version=stored.version)
+    try:
+        return await store.update_chatflow(db, account_id, chatflow, now, version=stored.version)
+    except VersionConflict as error:
+        raise _changed_meanwhile(error.current) from None
+
+
+def _changed_meanwhile(current: int) -> Conflict:
+    return Conflict(
+        f"the chatflow was changed by someone else (it is at version {current}); "
+        "load it again and reapply your change"
+    )
 
 
 def _keep_id(data: Any, chatflow_id: str) -> Any:

@@ -23,7 +23,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..api.errors import Conflict, NotFound, ValidationFailed
 from ..domain.chatflow import AssignmentSettings, Chatflow, WorkspaceKind
 from ..domain.consent import ConsentGiven
 from ..domain.conversation import (
@@ -37,18 +36,19 @@ from ..domain.conversation import (
     transition,
 )
 from ..domain.routing import RoutingDecision, RoutingOutcome, has_free_capacity
-from ..realtime import events
+from ..secrets import new_id
 from ..state import Server
 from ..store import conversations as store
 from ..store.contacts import get_contact
 from ..store.surveys import get_survey
 from ..store.tickets import create_ticket, ticket_for_conversation
 from ..store.users import set_idle_since
+from . import events
 from .announce import announce_assigned, announce_conversation, publish
 from .capacity import on_capacity_changed
+from .errors import Conflict, NotFound, ValidationFailed
 from .messages import NewMessage, check_consent, checked_text, store_message
 from .routing_service import agent_in_snapshot, request_for, route_one, routing_transaction
-from .secrets import new_id
 from .views import (
     agent_shown,
     conversation_view,

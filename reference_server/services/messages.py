@@ -18,7 +18,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..api.errors import Conflict, ValidationFailed
 from ..domain.chatflow import Chatflow
 from ..domain.consent import CompanyNames, ConsentGiven, consent_plan, may_send_message
 from ..domain.conversation import (
@@ -29,11 +28,12 @@ from ..domain.conversation import (
     is_resend,
     validate_message_text,
 )
-from ..realtime import events
 from ..state import Server
 from ..store import conversations as store
 from ..store import messages as message_store
+from . import events
 from .announce import publish
+from .errors import Conflict, ValidationFailed
 from .views import agent_shown, heading_of, message_view
 
 log = logging.getLogger("livechat.messages")

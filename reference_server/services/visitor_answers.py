@@ -19,7 +19,6 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from ..api.errors import Conflict, ValidationFailed
 from ..domain.consent import ConsentGiven
 from ..domain.conversation import (
     ConversationStatus,
@@ -30,13 +29,14 @@ from ..domain.conversation import (
     normalise_email,
     validate_csat_answer,
 )
+from ..secrets import new_id
 from ..state import Server
 from ..store import conversations as store
 from ..store.contacts import ContactExists, add_subscription, create_contact, find_contact_by_email
 from ..store.visitors import link_contact
 from .announce import announce_conversation
 from .conversations import survey_for
-from .secrets import new_id
+from .errors import Conflict, ValidationFailed
 
 __all__ = ["answer_csat", "capture_email", "give_consent"]
 

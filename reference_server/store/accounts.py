@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.chatflow import AccountDefaults
 from ..domain.codec import from_dict, to_dict
-from ..services.secrets import hash_secret, new_id, new_secret
+from ..secrets import hash_secret, new_id, new_secret
 from . import schema as t
 
 __all__ = [

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from ..domain.chatflow import AccountDefaults, AvailabilitySettings
 from ..domain.codec import to_dict
 from ..passwords import hash_password
-from ..services.secrets import hash_secret, new_id, new_secret
+from ..secrets import hash_secret, new_id, new_secret
 from . import schema as t
 from .accounts import API_KEY_SCOPES
 

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.conversation import email_key, normalise_email
-from ..services.secrets import new_id
+from ..secrets import new_id
 from . import schema as t
 
 __all__ = [

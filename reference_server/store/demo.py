@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ..domain.chatflow import chatflow_from_dict, chatflow_to_dict
 from ..passwords import hash_password
-from ..services.secrets import new_id
+from ..secrets import new_id
 from . import schema as t
 from .bootstrap import create_account
 

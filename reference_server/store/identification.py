@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.conversation import email_key, token_expires_at, token_valid
-from ..services.secrets import hash_secret, new_secret
+from ..secrets import hash_secret, new_secret
 from . import contacts
 from . import schema as t
 

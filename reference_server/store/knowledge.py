@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.knowledge import Article, SearchHit, search
-from ..services.secrets import new_id
+from ..secrets import new_id
 from . import schema as t
 
 __all__ = [

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..services.secrets import hash_secret, new_secret
+from ..secrets import hash_secret, new_secret
 from . import schema as t
 
 __all__ = ["TICKET_LIFETIME", "issue_ticket", "redeem_ticket"]

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..services.secrets import new_id
+from ..secrets import new_id
 from . import schema as t
 
 __all__ = [

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..domain.conversation import ConversationStatus
 from ..domain.routing import Agent, AgentStatus
 from ..passwords import hash_password
-from ..services.secrets import new_id
+from ..secrets import new_id
 from . import schema as t
 
 __all__ = [

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..services.secrets import hash_secret, new_id, new_secret
+from ..secrets import hash_secret, new_id, new_secret
 from . import schema as t
 
 __all__ = ["create_visitor", "find_visitor", "link_contact", "touch_visitor"]

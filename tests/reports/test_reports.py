@@ -145,10 +145,11 @@ def test_records_kpis_per_interval_and_the_summary_are_written_beside_the_report
         "start",
         "kpi",
         "mean",
-        "n",
         "ci_low",
         "ci_high",
-        "half_width",
+        "n",
+        "observations",
+        "few",
     ]
     assert sorted(intervals["interval"].unique()) == [1, 2, 3]  # the warm-up hour is left out
     summary = json.loads(outputs.summary.read_text(encoding="utf-8"))
@@ -249,7 +250,9 @@ def test_a_plan_held_back_by_its_limits_says_so(rough_plan: StaffingResult) -> N
     assert "whole 95% confidence interval" in html and "none (nobody gives up)" in html
     shown = staffing_display_table(rough_plan)
     assert shown["result"].tolist()[0] == "closed" and "MISSES" in shown["result"].tolist()
-    assert set(shown["Erlang C"]) == {"–"}
+    opened = [row.open for row in rough_plan.rows]
+    assert {c for c, o in zip(shown["Erlang C"], opened, strict=True) if o} == {"–"}
+    assert {c for c, o in zip(shown["Erlang C"], opened, strict=True) if not o} == {0}
     assert staffing_summary(rough_plan)["erlang_patience_minutes"] is None
 
 

@@ -11,12 +11,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +22,10 @@ import pytest
 import redis
 import websockets
 
-from e2e.server import ApiClient, _free_port, _wait_until_healthy
 from reference_server.settings import Settings
 
 from ..databases import fresh_postgres_database
+from ..live_server import ApiClient, server_process
 from ..server.conftest import bootstrap
 
 REDIS_URL = os.environ.get("LIVECHAT_TEST_REDIS", "redis://127.0.0.1:6379/0")
@@ -43,47 +41,17 @@ def require_redis() -> None:
         pytest.skip(message)
 
 
-@contextmanager
-def server_process(workdir: Path, name: str, database_url: str) -> Iterator[str]:
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = workdir / f"{name}.log"
-    env = {
-        **os.environ,
-        "LIVECHAT_DATABASE_URL": database_url,
-        "LIVECHAT_REDIS_URL": REDIS_URL,
-        "LIVECHAT_PUBLIC_URL": url,
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "reference_server.asgi:app_from_env",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ]
-    with log.open("wb") as sink:
-        process = subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT)
-    try:
-        _wait_until_healthy(url, process, log)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-
-
 @pytest.fixture
 def two_servers(tmp_path: Path) -> Iterator[tuple[str, str, Any]]:
     require_redis()
     with fresh_postgres_database() as database_url, ExitStack() as stack:
         account = bootstrap(Settings(database_url=database_url))
-        first = stack.enter_context(server_process(tmp_path, "first", database_url))
-        second = stack.enter_context(server_process(tmp_path, "second", database_url))
+        first, second = (
+            stack.enter_context(
+                server_process(tmp_path, name=name, database_url=database_url, redis_url=REDIS_URL)
+            ).url
+            for name in ("first", "second")
+        )
         yield first, second, account
 
 
@@ -182,13 +150,13 @@ def test_an_agent_on_one_server_chats_with_a_visitor_on_the_other(
         f"/widget/v1/{account.account_id}/config",
         {"url": "https://acme.test/", "device": "desktop"},
     )
-    visitor_token = config["visitor"]["token"]
+    ticket = ApiClient(first, visitor_token=config["visitor"]["token"]).post(
+        f"/widget/v1/{account.account_id}/socket-ticket"
+    )["ticket"]
 
     async def chat() -> list[dict[str, Any]]:
         ws_first = first.replace("http://", "ws://")
-        visitor_url = (
-            f"{ws_first}/ws/visitor?account_id={account.account_id}&visitor_token={visitor_token}"
-        )
+        visitor_url = f"{ws_first}/ws/visitor?account_id={account.account_id}&ticket={ticket}"
         async with websockets.connect(visitor_url) as visitor:
             await visitor.send(
                 json.dumps(

@@ -1,35 +1,84 @@
-"""Setting the scene for the chatflow, knowledge base, survey and widget tests: agents,
-teams, inboxes and conversations straight into the store (through the running app's own
-engine), and short-hands for the chatflow and widget calls."""
+"""Setting the scene for the server tests, in one place.
+
+- **The store**, through the running app's own engine and event loop: :func:`run_db`,
+  :func:`rows`, :func:`count`; agents with a session (:func:`add_agent`), teams, inboxes,
+  helpdesks, chatflows (:func:`add_chatflow`, in the stored plain-dict form), contacts,
+  visitors, conversations, a second account (:func:`other_account`).
+- **The API, as its users call it**: users created and logged in by the admin
+  (:func:`add_user`), status changes (:func:`set_status`), chatflows created and published
+  through ``/api/v1/chatflows``, surveys and knowledge bases, the loader's config call.
+- **The widget, as the shipped widget talks**: its REST calls (:func:`start`, :func:`say`)
+  and its WebSocket frames (:func:`widget_start`: the ``start`` frame exactly as
+  ``web/static/widget.js`` sends it), read with a timeout (:func:`frame`, :func:`no_frame`,
+  :func:`frames_until`: a missing frame fails the test instead of hanging it).
+- **The clock**, through the test controls (:func:`advance_clock`), so that whatever the
+  server does when its clock moves (queue timeouts) happens as it does on a live server.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any, TypeVar
 
+import anyio
 from sqlalchemy.ext.asyncio import AsyncConnection
+from starlette.testclient import WebSocketTestSession
+from starlette.websockets import WebSocketDisconnect
 
-from reference_server.domain.chatflow import Chatflow, Workspace, chatflow_to_dict
-from reference_server.services.secrets import hash_secret, new_id, new_secret
+from reference_server.domain.chatflow import (
+    AssignmentSettings,
+    BuildSettings,
+    Chatflow,
+    DataProcessingConsent,
+    DataProcessingKind,
+    OptionsSettings,
+    Workspace,
+    WorkspaceKind,
+    chatflow_to_dict,
+)
+from reference_server.secrets import hash_secret, new_id, new_secret
+from reference_server.state import Server
 from reference_server.store import schema as t
+from reference_server.store.bootstrap import NewAccount, create_account
+from reference_server.store.visitors import create_visitor
 
 from .conftest import START, Api
 
 T = TypeVar("T")
 
+PASSWORD = "agent password"
+LEGITIMATE = OptionsSettings(
+    data_processing_consent=DataProcessingConsent(kind=DataProcessingKind.LEGITIMATE_INTEREST)
+)
+"""Data processing by legitimate interest: a visitor may write without clicking "I agree"."""
+
+
+# ---------------------------------------------------------------- the store
+
+
+def server_of(api: Api) -> Server:
+    server: Server = api.client.app_state["server"]
+    return server
+
+
+def run_async(api: Api, work: Callable[[], Awaitable[T]]) -> T:
+    """Run ``work`` in the app's event loop."""
+    portal = api.client.portal
+    assert portal is not None
+    return portal.call(work)
+
 
 def run_db(api: Api, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
     """Run ``work`` in one transaction on the app's own engine (in the app's event loop)."""
-    engine = api.client.app_state["server"].engine
 
     async def run() -> T:
-        async with engine.begin() as db:
+        async with server_of(api).engine.begin() as db:
             return await work(db)
 
-    portal = api.client.portal
-    assert portal is not None
-    return portal.call(run)
+    return run_async(api, run)
 
 
 def rows(api: Api, table: Any, **where: Any) -> list[dict[str, Any]]:
@@ -44,6 +93,10 @@ def rows(api: Api, table: Any, **where: Any) -> list[dict[str, Any]]:
     return run_db(api, work)
 
 
+def count(api: Api, table: Any, **where: Any) -> int:
+    return len(rows(api, table, **where))
+
+
 def add_agent(
     api: Api,
     name: str,
@@ -51,13 +104,15 @@ def add_agent(
     status: str = "available",
     capacity: int | None = None,
     has_seat: bool = True,
-    permissions: tuple[str, ...] = (),
-    skills: tuple[str, ...] = (),
+    permissions: Sequence[str] = (),
+    skills: Sequence[str] = (),
+    team_ids: Sequence[str] = (),
     account_id: str | None = None,
 ) -> tuple[str, dict[str, str]]:
-    """An agent (with a session) straight into the store: their id and bearer headers."""
+    """An agent with a session, straight into the store: their id and bearer headers.
+    Agents sort in the order they are added (routing's stable order)."""
     user_id, token = new_id("usr"), new_secret("lcs")
-    count = len(rows(api, t.users))
+    created = START + timedelta(seconds=1 + count(api, t.users))
 
     async def work(db: AsyncConnection) -> None:
         await db.execute(
@@ -66,7 +121,7 @@ def add_agent(
                 account_id=account_id or api.account.account_id,
                 email=f"{user_id}@acme.test",
                 name=name,
-                avatar_url=f"/avatars/{name}.png",
+                avatar_url=f"https://img.test/{name}.png",
                 password_hash="none",
                 role="agent",
                 permissions=list(permissions),
@@ -75,7 +130,7 @@ def add_agent(
                 capacity=capacity,
                 skills=list(skills),
                 idle_since=START,
-                created_at=START + timedelta(seconds=count),
+                created_at=created,
             )
         )
         await db.execute(
@@ -86,20 +141,14 @@ def add_agent(
                 created_at=START,
             )
         )
+        for team_id in team_ids:
+            await db.execute(t.team_members.insert().values(team_id=team_id, user_id=user_id))
 
     run_db(api, work)
     return user_id, {"Authorization": f"Bearer {token}"}
 
 
-def set_status(api: Api, user_id: str, status: str) -> None:
-    """CV4 through the users API, as the admin."""
-    response = api.client.put(
-        f"/api/v1/users/{user_id}/status", json={"status": status}, headers=api.admin_headers
-    )
-    assert response.status_code == 200, response.text
-
-
-def add_team(api: Api, name: str, members: list[str]) -> str:
+def add_team(api: Api, name: str, members: Sequence[str] = ()) -> str:
     team_id = new_id("team")
 
     async def work(db: AsyncConnection) -> None:
@@ -116,6 +165,7 @@ def add_team(api: Api, name: str, members: list[str]) -> str:
 
 
 def add_inbox(api: Api, *, chat_channel: bool = True, kind: str = "inbox") -> str:
+    """An inbox (or, with ``kind="helpdesk"``, a helpdesk) of the test account."""
     inbox_id = new_id("inb")
 
     async def work(db: AsyncConnection) -> None:
@@ -134,16 +184,114 @@ def add_inbox(api: Api, *, chat_channel: bool = True, kind: str = "inbox") -> st
     return inbox_id
 
 
-def add_conversations(api: Api, assignee_id: str, count: int, status: str = "assigned") -> None:
-    """``count`` conversations held by ``assignee_id`` (each with its own visitor)."""
+def add_chatflow(
+    api: Api,
+    *,
+    name: str = "Support",
+    assignment: AssignmentSettings | None = None,
+    published: bool = True,
+    options: OptionsSettings = LEGITIMATE,
+    kind: WorkspaceKind = WorkspaceKind.INBOX,
+    workspace_id: str | None = None,
+    account_id: str | None = None,
+    **overrides: Any,
+) -> str:
+    """A chatflow straight into the store (published, on the account's chat inbox, data
+    processing by legitimate interest unless told otherwise); ``overrides`` are fields of
+    :class:`Chatflow` (``build=…``, ``language=…``, …)."""
+    chatflow_id = new_id("cfl")
+    build = overrides.pop("build", BuildSettings())
+    if assignment is not None:
+        build = replace(build, assignment=assignment)
+    chatflow = Chatflow(
+        id=chatflow_id,
+        name=name,
+        workspace=Workspace(kind=kind, id=workspace_id or api.account.inbox_id),
+        published=published,
+        build=build,
+        options=options,
+        **overrides,
+    )
 
     async def work(db: AsyncConnection) -> None:
-        for _ in range(count):
+        await db.execute(
+            t.chatflows.insert().values(
+                id=chatflow_id,
+                account_id=account_id or api.account.account_id,
+                name=chatflow.name,
+                published=published,
+                priority=chatflow.priority,
+                settings=chatflow_to_dict(chatflow),
+                version=1,
+                created_at=START,
+                updated_at=START,
+            )
+        )
+
+    run_db(api, work)
+    return chatflow_id
+
+
+def add_contact(api: Api, email: str, *, owner_id: str | None = None) -> str:
+    contact_id = new_id("con")
+
+    async def work(db: AsyncConnection) -> None:
+        await db.execute(
+            t.contacts.insert().values(
+                id=contact_id,
+                account_id=api.account.account_id,
+                email=email,
+                name="",
+                owner_id=owner_id,
+                properties={},
+                marketing=False,
+                subscriptions=[],
+                created_at=START,
+            )
+        )
+
+    run_db(api, work)
+    return contact_id
+
+
+def add_visitor(
+    api: Api,
+    *,
+    contact_id: str | None = None,
+    identified: bool = False,
+    account_id: str | None = None,
+) -> dict[str, str]:
+    """A visitor; returns the widget headers carrying its token."""
+    account = account_id or api.account.account_id
+
+    async def work(db: AsyncConnection) -> str:
+        _, token = await create_visitor(
+            db, account, START, contact_id=contact_id, identified=identified
+        )
+        return token
+
+    return {"X-Visitor-Token": run_db(api, work)}
+
+
+def add_conversations(
+    api: Api,
+    assignee_id: str | None,
+    number: int = 1,
+    *,
+    status: str = "assigned",
+    account_id: str | None = None,
+) -> list[str]:
+    """``number`` conversations (each with its own visitor) straight into the store."""
+    account = account_id or api.account.account_id
+    ids = [new_id("cnv") for _ in range(number)]
+
+    async def work(db: AsyncConnection) -> None:
+        for conversation_id in ids:
             visitor_id = new_id("vis")
             await db.execute(
                 t.visitors.insert().values(
                     id=visitor_id,
-                    account_id=api.account.account_id,
+                    account_id=account,
                     token_hash=hash_secret(new_secret("lcv")),
                     contact_id=None,
                     identified=False,
@@ -153,8 +301,8 @@ def add_conversations(api: Api, assignee_id: str, count: int, status: str = "ass
             )
             await db.execute(
                 t.conversations.insert().values(
-                    id=new_id("cnv"),
-                    account_id=api.account.account_id,
+                    id=conversation_id,
+                    account_id=account,
                     visitor_id=visitor_id,
                     status=status,
                     assignee_id=assignee_id,
@@ -166,12 +314,59 @@ def add_conversations(api: Api, assignee_id: str, count: int, status: str = "ass
             )
 
     run_db(api, work)
+    return ids
 
 
-def add_survey(api: Api, *, delivery: str = "chat") -> str:
+def other_account(api: Api) -> NewAccount:
+    """A second account on the same server (with its admin, API key and chat inbox), for
+    the cross-account cases."""
+    email = f"boss.{new_id('x')}@other.test"
+
+    async def work() -> NewAccount:
+        return await create_account(
+            server_of(api).engine,
+            START,
+            name="Other",
+            admin_email=email,
+            admin_password="other password",
+        )
+
+    return run_async(api, work)
+
+
+# ---------------------------------------------------------------- the API
+
+
+def add_user(api: Api, email: str, **fields: Any) -> tuple[str, dict[str, str]]:
+    """Create a user as the admin (a second after the one before, so lists have a stable
+    order), log them in; their id and bearer headers."""
+    api.clock.advance(timedelta(seconds=1))
+    response = api.client.post(
+        "/api/v1/users",
+        headers=api.admin_headers,
+        json={"email": email, "name": email.split("@")[0], "password": PASSWORD, **fields},
+    )
+    assert response.status_code == 201, response.text
+    login = api.client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+    assert login.status_code == 200, login.text
+    api.client.cookies.clear()
+    return response.json()["id"], {"Authorization": f"Bearer {login.json()['token']}"}
+
+
+def set_status(api: Api, user_id: str, status: str, headers: dict[str, str] | None = None) -> None:
+    """CV4 through the users API: as the admin, or as the user with their own headers."""
+    response = api.client.put(
+        f"/api/v1/users/{user_id}/status",
+        json={"status": status},
+        headers=headers or api.admin_headers,
+    )
+    assert response.status_code == 200, response.text
+
+
+def add_survey(api: Api, question: str = "How did we do?", *, delivery: str = "chat") -> str:
     response = api.client.post(
         "/api/v1/surveys",
-        json={"name": "CSAT", "delivery": delivery, "question": "How did we do?"},
+        json={"name": "CSAT", "delivery": delivery, "question": question},
         headers=api.admin_headers,
     )
     assert response.status_code == 201, response.text
@@ -217,6 +412,29 @@ def pages(*paths: str) -> dict[str, Any]:
     }
 
 
+def chatflow_row(api: Api, chatflow_id: str) -> dict[str, Any]:
+    (row,) = rows(api, t.chatflows, id=chatflow_id)
+    return row
+
+
+def conversation(api: Api, conversation_id: str) -> dict[str, Any]:
+    """The conversation as the inbox reads it (``GET /api/v1/conversations/{id}``)."""
+    response = api.client.get(f"/api/v1/conversations/{conversation_id}", headers=api.admin_headers)
+    assert response.status_code == 200, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def advance_clock(api: Api, seconds: float) -> None:
+    """Move the server's clock on through the test controls (as scenario suites and browser
+    tests do): whatever falls due meanwhile (queue timeouts) happens."""
+    response = api.client.post("/test-controls/clock", json={"advance_seconds": seconds})
+    assert response.status_code == 200, response.text
+
+
+# ---------------------------------------------------------------- the widget
+
+
 def config(api: Api, url: str = "https://acme.test/", **fields: Any) -> Any:
     """The loader's config call for ``url``."""
     return api.client.post(
@@ -230,56 +448,103 @@ def config_json(api: Api, url: str = "https://acme.test/", **fields: Any) -> dic
     return dict(response.json())
 
 
-def chatflow_row(api: Api, chatflow_id: str) -> dict[str, Any]:
-    (row,) = rows(api, t.chatflows, id=chatflow_id)
-    return row
+def widget_url(api: Api, path: str = "", account_id: str | None = None) -> str:
+    return f"/widget/v1/{account_id or api.account.account_id}/conversations{path}"
 
 
-def foreign_account(api: Api) -> str:
-    """A second account on the same server (with an inbox), for the cross-account cases."""
-    account_id = new_id("acc")
-
-    async def work(db: AsyncConnection) -> None:
-        await db.execute(t.accounts.insert().values(id=account_id, name="Other", created_at=START))
-        await db.execute(
-            t.inboxes.insert().values(
-                id=f"inb_{account_id}",
-                account_id=account_id,
-                kind="inbox",
-                name="Other",
-                chat_channel=True,
-                created_at=START,
-            )
-        )
-
-    run_db(api, work)
-    return account_id
+def start(api: Api, visitor: dict[str, str], chatflow_id: str, **body: Any) -> dict[str, Any]:
+    """Start a conversation through the widget API; returns the answer's JSON."""
+    response = api.client.post(
+        widget_url(api), headers=visitor, json={"chatflow_id": chatflow_id, **body}
+    )
+    assert response.status_code == 201, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
 
 
-def foreign_chatflow(api: Api, account_id: str, **settings: Any) -> str:
-    """A published chatflow of another account, straight into the store."""
-    chatflow = Chatflow(
-        id=new_id("cfl"),
-        name="Theirs",
-        workspace=Workspace(id=f"inb_{account_id}"),
-        published=True,
-        **settings,
+def say(
+    api: Api, visitor: dict[str, str], conversation_id: str, text: str, client_id: str | None = None
+) -> dict[str, Any]:
+    response = api.client.post(
+        widget_url(api, f"/{conversation_id}/messages"),
+        headers=visitor,
+        json={"client_id": client_id or new_id("c"), "text": text},
+    )
+    assert response.status_code in (200, 201), response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def visitor_socket_url(api: Api, visitor_token: str) -> str:
+    """Where the widget opens its socket: with a single-use ticket it asks for first (the
+    visitor token itself never goes into a URL)."""
+    answer = api.client.post(
+        f"/widget/v1/{api.account.account_id}/socket-ticket",
+        headers={"X-Visitor-Token": visitor_token},
+    )
+    assert answer.status_code == 201, answer.text
+    return f"/ws/visitor?account_id={api.account.account_id}&ticket={answer.json()['ticket']}"
+
+
+def widget_start(
+    ws: WebSocketTestSession,
+    config: dict[str, Any],
+    page_url: str,
+    text: str = "Hello",
+    *,
+    consent: dict[str, bool] | None = None,
+    ref: str = "start-c1",
+) -> None:
+    """The ``start`` frame exactly as the shipped widget sends it (``widget.js``,
+    ``sendStart``): the chatflow from the config, the page, ``properties: {}``, the consent
+    given and the first message."""
+    ws.send_json(
+        {
+            "type": "start",
+            "ref": ref,
+            "chatflow_id": config["chatflow_id"],
+            "page_url": page_url,
+            "properties": {},
+            "consent": consent or {},
+            "message": {"client_id": ref.removeprefix("start-"), "text": text},
+        }
     )
 
-    async def work(db: AsyncConnection) -> None:
-        await db.execute(
-            t.chatflows.insert().values(
-                id=chatflow.id,
-                account_id=account_id,
-                name=chatflow.name,
-                published=True,
-                priority=chatflow.priority,
-                settings=chatflow_to_dict(chatflow),
-                version=1,
-                created_at=START,
-                updated_at=START,
-            )
-        )
 
-    run_db(api, work)
-    return chatflow.id
+def frame(ws: WebSocketTestSession, seconds: float = 5.0) -> dict[str, Any]:
+    """The next frame, or a failed test after ``seconds``."""
+
+    async def get() -> Any:
+        with anyio.fail_after(seconds):
+            return await ws._send_rx.receive()
+
+    message = ws.portal.call(get)
+    if message["type"] == "websocket.close":
+        raise WebSocketDisconnect(message.get("code", 1000), message.get("reason", ""))
+    result: dict[str, Any] = json.loads(message["text"])
+    return result
+
+
+def no_frame(ws: WebSocketTestSession, seconds: float = 0.2) -> None:
+    """Nothing arrives within ``seconds``."""
+
+    async def get() -> Any:
+        with anyio.move_on_after(seconds):
+            return await ws._send_rx.receive()
+        return None
+
+    message = ws.portal.call(get)
+    assert message is None, f"unexpected frame {message}"
+
+
+def frames_until(
+    ws: WebSocketTestSession, kind: str, seconds: float = 5.0, **match: Any
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Frames up to the first of type ``kind`` (and fields ``match``); returns it and the
+    ones before it."""
+    before = []
+    while True:
+        got = frame(ws, seconds)
+        if got["type"] == kind and all(got.get(k) == v for k, v in match.items()):
+            return got, before
+        before.append(got)

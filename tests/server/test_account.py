@@ -10,12 +10,11 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from reference_server.domain.chatflow import AccountDefaults
-from reference_server.settings import Settings
 from reference_server.store.accounts import account_defaults, get_account
 from reference_server.store.bootstrap import NewAccount
 
 from .conftest import JSON, Api
-from .people import add_user, in_db, other_account
+from .scene import add_user, other_account, run_db
 from .test_basics import assert_error
 
 
@@ -95,7 +94,7 @@ def test_the_widget_set_up_is_edited_a_piece_at_a_time(api: Api) -> None:
 
 
 @pytest.mark.feature("CF2")
-def test_new_chatflows_start_from_the_stored_set_up(api: Api, server_settings: Settings) -> None:
+def test_new_chatflows_start_from_the_stored_set_up(api: Api) -> None:
     api.client.patch(
         "/api/v1/account",
         headers=api.admin_headers,
@@ -113,7 +112,7 @@ def test_new_chatflows_start_from_the_stored_set_up(api: Api, server_settings: S
             await get_account(db, api.account.account_id),
         )
 
-    defaults, account = in_db(server_settings, work)
+    defaults, account = run_db(api, work)
     assert isinstance(defaults, AccountDefaults)
     assert defaults.welcome_message == "Hei! Hva kan vi hjelpe med?"
     assert defaults.heading.brand_name == "Acme"
@@ -125,7 +124,7 @@ def test_new_chatflows_start_from_the_stored_set_up(api: Api, server_settings: S
         with pytest.raises(LookupError):
             await get_account(db, "acc_nope")
 
-    in_db(server_settings, missing)
+    run_db(api, missing)
 
 
 @pytest.mark.feature("CF2", "CF7")
@@ -304,11 +303,9 @@ def test_api_keys_are_listed_a_page_at_a_time(api: Api) -> None:
     )
 
 
-def test_bad_api_key_requests_are_refused_and_change_nothing(
-    api: Api, server_settings: Settings
-) -> None:
+def test_bad_api_key_requests_are_refused_and_change_nothing(api: Api) -> None:
     _, agent = add_user(api, "agent@acme.test")
-    other = other_account(server_settings)
+    other = other_account(api)
     url = "/api/v1/account/api-keys"
     for bad in (
         {"name": "x" * 201, "scopes": ["contacts:read"]},

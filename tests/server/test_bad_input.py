@@ -9,9 +9,8 @@ import pytest
 
 from reference_server.store import schema as t
 
-from .chat_scene import add_agent, add_chatflow, add_visitor, frame, start
 from .conftest import JSON, Api
-from .scene import rows
+from .scene import add_agent, add_chatflow, add_visitor, frame, rows, start
 from .test_basics import assert_error
 from .test_realtime import agent_socket, ready, visitor_socket
 

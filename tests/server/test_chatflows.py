@@ -12,14 +12,14 @@ from reference_server.store import schema as t
 from .conftest import Api
 from .scene import (
     add_agent,
+    add_chatflow,
     add_inbox,
     add_knowledge_base,
     add_survey,
     add_team,
     chatflow_row,
     create_chatflow,
-    foreign_account,
-    foreign_chatflow,
+    other_account,
     rows,
 )
 from .test_basics import assert_error
@@ -465,7 +465,10 @@ def test_publishing_revalidates_references_but_switching_off_always_works(api: A
 
 
 def test_unknown_chatflows_are_404_including_another_accounts(api: Api) -> None:
-    theirs = foreign_chatflow(api, foreign_account(api))
+    other = other_account(api)
+    theirs = add_chatflow(
+        api, name="Theirs", account_id=other.account_id, workspace_id=other.inbox_id
+    )
     for cid in ("cfl_nope", theirs):
         for method, path in [
             ("GET", f"{URL}/{cid}"),

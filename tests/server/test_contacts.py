@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from reference_server.domain.conversation import InvalidEmail
-from reference_server.settings import Settings
 from reference_server.store.contacts import (
     ContactExists,
     add_subscription,
@@ -20,7 +19,7 @@ from reference_server.store.contacts import (
 )
 
 from .conftest import JSON, START, Api
-from .people import add_user, in_db, other_account
+from .scene import add_user, other_account, run_db
 from .test_basics import assert_error
 
 KARI = {
@@ -76,9 +75,7 @@ def test_a_contact_is_found_by_email_ignoring_case(api: Api) -> None:
 
 
 @pytest.mark.feature("BD2")
-def test_one_address_belongs_to_one_contact_of_an_account(
-    api: Api, server_settings: Settings
-) -> None:
+def test_one_address_belongs_to_one_contact_of_an_account(api: Api) -> None:
     kari = new_contact(api)
     duplicate = api.client.post(
         "/api/v1/contacts", headers=api.key_headers, json={"email": "kari.nordmann@EXAMPLE.no"}
@@ -91,7 +88,7 @@ def test_one_address_belongs_to_one_contact_of_an_account(
         json={"email": "KARI.nordmann@example.no"},
     )
     assert_error(taken, 409, "conflict")
-    other = other_account(server_settings)
+    other = other_account(api)
     theirs = api.client.post(
         "/api/v1/contacts",
         json={"email": kari["email"]},
@@ -113,9 +110,9 @@ def test_contacts_are_listed_a_page_at_a_time(api: Api) -> None:
 
 
 @pytest.mark.feature("RT4")
-def test_the_owner_is_a_user_of_the_account(api: Api, server_settings: Settings) -> None:
+def test_the_owner_is_a_user_of_the_account(api: Api) -> None:
     agent_id, agent = add_user(api, "agent@acme.test")
-    other = other_account(server_settings)
+    other = other_account(api)
     owned = api.client.post(
         "/api/v1/contacts", headers=agent, json={"email": "owned@example.no", "owner_id": agent_id}
     )
@@ -263,8 +260,8 @@ def test_malformed_and_unauthenticated_contact_requests_are_refused(api: Api) ->
     assert contacts(api) == [kari]
 
 
-def test_contacts_of_another_account_are_not_found(api: Api, server_settings: Settings) -> None:
-    other = other_account(server_settings)
+def test_contacts_of_another_account_are_not_found(api: Api) -> None:
+    other = other_account(api)
     theirs = api.client.post(
         "/api/v1/contacts",
         json={"email": "theirs@example.no"},
@@ -293,7 +290,7 @@ def test_a_contact_is_deleted(api: Api) -> None:
 
 
 @pytest.mark.feature("BD2", "OP5", "OP6")
-def test_the_store_functions_conversations_call(api: Api, server_settings: Settings) -> None:
+def test_the_store_functions_conversations_call(api: Api) -> None:
     account = api.account.account_id
 
     async def work(db: AsyncConnection) -> Any:
@@ -315,4 +312,4 @@ def test_the_store_functions_conversations_call(api: Api, server_settings: Setti
         with pytest.raises(LookupError):
             await add_subscription(db, account, "con_nope", "newsletter")
 
-    in_db(server_settings, work)
+    run_db(api, work)

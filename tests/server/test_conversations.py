@@ -16,19 +16,19 @@ from reference_server.domain.chatflow import (
 )
 from reference_server.store import schema as t
 
-from .chat_scene import (
+from .conftest import Api
+from .scene import (
     add_agent,
     add_chatflow,
     add_contact,
     add_visitor,
     conversation,
     count,
+    other_account,
     rows,
     say,
     start,
 )
-from .conftest import Api
-from .people import other_account
 from .test_basics import assert_error
 
 OFF = AssignmentSettings(enabled=False)
@@ -37,7 +37,7 @@ OFF = AssignmentSettings(enabled=False)
 @pytest.fixture
 def scene(api: Api) -> dict[str, Any]:
     ann_id, ann = add_agent(api, "Ann", capacity=2)
-    bob_id, bob = add_agent(api, "Bob", capacity=1, created_offset=1)
+    bob_id, bob = add_agent(api, "Bob", capacity=1)
     return {
         "ann_id": ann_id,
         "ann": ann,
@@ -168,7 +168,7 @@ def test_a_conversation_shows_the_visitors_context(api: Api, scene: dict) -> Non
 
 
 def test_unknown_and_foreign_conversations_are_404(api: Api, scene: dict) -> None:
-    other = other_account(api.client.app_state["server"].settings)
+    other = other_account(api)
     foreign_flow = add_chatflow(api, account_id=other.account_id, workspace_id=other.inbox_id)
     foreign_visitor = add_visitor(api, account_id=other.account_id)
     response = api.client.post(
@@ -308,7 +308,7 @@ def test_bad_assignments_are_refused(
 
 
 def test_a_user_without_a_seat_cannot_hold_conversations(api: Api, scene: dict) -> None:
-    seatless, _ = add_agent(api, "Sam", has_seat=False, created_offset=5)
+    seatless, _ = add_agent(api, "Sam", has_seat=False)
     chat = _new(api, scene["manual"])
     response = api.client.post(
         _url(chat, "/assign"), headers=scene["ann"], json={"user_id": seatless}
@@ -317,7 +317,7 @@ def test_a_user_without_a_seat_cannot_hold_conversations(api: Api, scene: dict) 
 
 
 def test_a_user_of_another_account_cannot_be_assigned(api: Api, scene: dict) -> None:
-    other = other_account(api.client.app_state["server"].settings)
+    other = other_account(api)
     chat = _new(api, scene["manual"])
     response = api.client.post(
         _url(chat, "/assign"), headers=scene["ann"], json={"user_id": other.admin_id}

@@ -7,16 +7,16 @@ from datetime import timedelta
 
 import pytest
 
-from reference_server.services.secrets import hash_secret
+from reference_server.secrets import hash_secret
 from reference_server.store import schema as t
 
 from .conftest import START, Api
 from .scene import (
     add_agent,
+    add_chatflow,
     config,
     config_json,
-    foreign_account,
-    foreign_chatflow,
+    other_account,
     published,
     rows,
 )
@@ -153,8 +153,9 @@ def test_a_token_works_only_for_its_email_and_its_account(api: Api) -> None:
         api, identification_email="kari@example.com", identification_token="lci_bogus"
     )
     assert bogus["visitor"]["identified"] is False
-    other = foreign_account(api)
-    foreign_chatflow(api, other)
+    theirs = other_account(api)
+    add_chatflow(api, name="Theirs", account_id=theirs.account_id, workspace_id=theirs.inbox_id)
+    other = theirs.account_id
     response = api.client.post(
         f"/widget/v1/{other}/config",
         json={

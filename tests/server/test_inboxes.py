@@ -8,14 +8,12 @@ import pytest
 
 from reference_server.domain.chatflow import (
     AssignmentSettings,
+    BuildSettings,
     HeadingSettings,
-    Workspace,
-    WorkspaceKind,
 )
-from reference_server.settings import Settings
 
 from .conftest import JSON, Api
-from .people import add_chatflow, add_user, other_account
+from .scene import add_chatflow, add_user, other_account
 from .test_basics import assert_error
 
 pytestmark = pytest.mark.feature("CF1")
@@ -112,8 +110,8 @@ def test_only_user_managers_change_inboxes(api: Api) -> None:
     assert inboxes(api) == before
 
 
-def test_inboxes_of_another_account_are_not_found(api: Api, server_settings: Settings) -> None:
-    other = other_account(server_settings)
+def test_inboxes_of_another_account_are_not_found(api: Api) -> None:
+    other = other_account(api)
     url = f"/api/v1/inboxes/{other.inbox_id}"
     h = api.admin_headers
     assert_error(api.client.get(url, headers=h), 404, "not_found")
@@ -137,15 +135,8 @@ def test_an_unused_inbox_is_deleted(api: Api) -> None:
     )
 
 
-def test_a_workspace_a_chatflow_uses_keeps_its_kind_chat_channel_and_existence(
-    api: Api, server_settings: Settings
-) -> None:
-    add_chatflow(
-        server_settings,
-        api.account.account_id,
-        "Sales",
-        Workspace(WorkspaceKind.INBOX, api.account.inbox_id),
-    )
+def test_a_workspace_a_chatflow_uses_keeps_its_kind_chat_channel_and_existence(api: Api) -> None:
+    add_chatflow(api, name="Sales", published=False)
     url = f"/api/v1/inboxes/{api.account.inbox_id}"
     before = inboxes(api)
     error = assert_error(api.client.delete(url, headers=api.admin_headers), 409, "conflict")
@@ -162,21 +153,20 @@ def test_a_workspace_a_chatflow_uses_keeps_its_kind_chat_channel_and_existence(
 
 
 @pytest.mark.feature("RT1", "BD3")
-def test_users_and_teams_a_chatflow_names_are_not_deleted(
-    api: Api, server_settings: Settings
-) -> None:
+def test_users_and_teams_a_chatflow_names_are_not_deleted(api: Api) -> None:
     routed, _ = add_user(api, "routed@acme.test")
     shown, _ = add_user(api, "shown@acme.test")
     team = api.client.post(
         "/api/v1/teams", headers=api.admin_headers, json={"name": "Sales"}
     ).json()
     add_chatflow(
-        server_settings,
-        api.account.account_id,
-        "Sales",
-        Workspace(WorkspaceKind.INBOX, api.account.inbox_id),
-        assignment=AssignmentSettings(user_ids=(routed,)),
-        heading=HeadingSettings(user_ids=(shown,), team_ids=(team["id"],)),
+        api,
+        name="Sales",
+        published=False,
+        build=BuildSettings(
+            assignment=AssignmentSettings(user_ids=(routed,)),
+            heading=HeadingSettings(user_ids=(shown,), team_ids=(team["id"],)),
+        ),
     )
     for url in (f"/api/v1/users/{routed}", f"/api/v1/users/{shown}", f"/api/v1/teams/{team['id']}"):
         error = assert_error(api.client.delete(url, headers=api.admin_headers), 409, "conflict")

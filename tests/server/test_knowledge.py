@@ -8,7 +8,7 @@ import pytest
 from reference_server.store import schema as t
 
 from .conftest import Api
-from .scene import add_agent, add_knowledge_base, create_chatflow, foreign_account, rows, run_db
+from .scene import add_agent, add_knowledge_base, create_chatflow, other_account, rows, run_db
 from .test_basics import assert_error
 
 URL = "/api/v1/knowledge-bases"
@@ -193,7 +193,7 @@ def test_an_oversize_article_body_is_413(api: Api) -> None:
 
 
 def test_unknown_and_foreign_knowledge_bases_and_articles_are_404(api: Api) -> None:
-    other = foreign_account(api)
+    other = other_account(api).account_id
 
     async def foreign_kb(db):  # type: ignore[no-untyped-def]
         from .conftest import START

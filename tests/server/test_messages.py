@@ -12,7 +12,8 @@ from reference_server.domain.conversation import SenderKind
 from reference_server.services.messages import post_message
 from reference_server.store import schema as t
 
-from .chat_scene import (
+from .conftest import Api
+from .scene import (
     add_agent,
     add_chatflow,
     add_visitor,
@@ -24,7 +25,6 @@ from .chat_scene import (
     start,
     widget_url,
 )
-from .conftest import Api
 
 
 @pytest.fixture

@@ -33,7 +33,8 @@ from reference_server.realtime.redis_broadcast import RedisBroadcast
 from reference_server.settings import Settings
 from reference_server.store import schema as t
 
-from .chat_scene import (
+from .conftest import START, Api, bootstrap
+from .scene import (
     add_agent,
     add_chatflow,
     add_survey,
@@ -46,7 +47,6 @@ from .chat_scene import (
     say,
     start,
 )
-from .conftest import START, Api, bootstrap
 
 REDIS_URL = os.environ.get("LIVECHAT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -609,9 +609,9 @@ def test_an_agent_follows_any_conversation_and_gets_its_history(api: Api, scene:
 
 
 def test_an_agent_hears_nothing_from_other_accounts(api: Api, scene: dict) -> None:
-    from .people import other_account
+    from .scene import other_account
 
-    other = other_account(api.client.app_state["server"].settings)
+    other = other_account(api)
     foreign_flow = add_chatflow(api, account_id=other.account_id, workspace_id=other.inbox_id)
     with agent_socket(api, scene["agent"]) as agent:
         ready(agent)

@@ -32,7 +32,8 @@ from reference_server.store.bootstrap import create_account
 from reference_server.store.database import migrate, open_engine
 from reference_server.store.visitors import create_visitor
 
-from .chat_scene import (
+from .conftest import START, Api
+from .scene import (
     add_agent,
     add_chatflow,
     add_contact,
@@ -45,7 +46,6 @@ from .chat_scene import (
     server_of,
     start,
 )
-from .conftest import START, Api
 from .test_basics import assert_error
 
 
@@ -73,8 +73,8 @@ def test_with_assignment_off_conversations_arrive_unassigned(api: Api) -> None:
 def test_only_the_named_users_and_teams_get_conversations(api: Api) -> None:
     add_agent(api, "Ann", capacity=5)
     team = add_team(api, "Sales")
-    bob, _ = add_agent(api, "Bob", capacity=5, team_ids=[team], created_offset=1)
-    cid, _ = add_agent(api, "Cid", capacity=5, created_offset=2)
+    bob, _ = add_agent(api, "Bob", capacity=5, team_ids=[team])
+    cid, _ = add_agent(api, "Cid", capacity=5)
     chatflow_id = add_chatflow(
         api,
         assignment=AssignmentSettings(
@@ -89,7 +89,7 @@ def test_only_the_named_users_and_teams_get_conversations(api: Api) -> None:
 @pytest.mark.feature("RT3")
 def test_skill_rules_route_by_the_conversations_properties(api: Api) -> None:
     add_agent(api, "Ann", capacity=5)
-    nora, _ = add_agent(api, "Nora", capacity=5, skills=["norwegian"], created_offset=1)
+    nora, _ = add_agent(api, "Nora", capacity=5, skills=["norwegian"])
     chatflow_id = add_chatflow(
         api,
         assignment=AssignmentSettings(skill_rules=(SkillRule("language", "nb", ("norwegian",)),)),
@@ -112,7 +112,7 @@ def test_a_conversation_nobody_has_the_skills_for_waits(api: Api) -> None:
 @pytest.mark.feature("RT4")
 def test_the_contacts_owner_gets_the_conversation(api: Api) -> None:
     add_agent(api, "Ann", capacity=5)
-    owner, _ = add_agent(api, "Olga", capacity=5, created_offset=1)
+    owner, _ = add_agent(api, "Olga", capacity=5)
     contact_id = add_contact(api, "kari@example.com", owner_id=owner)
     chatflow_id = add_chatflow(api, assignment=AssignmentSettings(contact_owner_first=True))
     plain = start(api, add_visitor(api), chatflow_id)["conversation"]["id"]
@@ -123,10 +123,7 @@ def test_the_contacts_owner_gets_the_conversation(api: Api) -> None:
 
 @pytest.mark.feature("RT5")
 def test_round_robin_takes_turns_and_remembers_its_place(api: Api) -> None:
-    agents = [
-        add_agent(api, name, capacity=10, created_offset=i)[0]
-        for i, name in enumerate(("Ann", "Bob", "Cid"))
-    ]
+    agents = [add_agent(api, name, capacity=10)[0] for i, name in enumerate(("Ann", "Bob", "Cid"))]
     chatflow_id = add_chatflow(
         api, assignment=AssignmentSettings(strategy=RoutingStrategy.ROUND_ROBIN)
     )
@@ -202,10 +199,7 @@ def test_raising_a_limit_through_the_users_api_serves_the_queue(api: Api) -> Non
 
 @pytest.mark.feature("RT5", "AV8")
 def test_a_burst_of_thirty_simultaneous_starts_never_exceeds_capacity(api: Api) -> None:
-    agents = [
-        add_agent(api, name, capacity=2, created_offset=i)[0]
-        for i, name in enumerate(("Ann", "Bob", "Cid"))
-    ]
+    agents = [add_agent(api, name, capacity=2)[0] for i, name in enumerate(("Ann", "Bob", "Cid"))]
     chatflow_id = add_chatflow(api)
     server = server_of(api)
     visitors = [_visitor_id(api) for _ in range(30)]
@@ -239,7 +233,7 @@ def test_threads_starting_at_once_over_http_never_exceed_capacity(api: Api) -> N
     from concurrent.futures import ThreadPoolExecutor
 
     add_agent(api, "Ann", capacity=3)
-    add_agent(api, "Bob", capacity=1, created_offset=1)
+    add_agent(api, "Bob", capacity=1)
     chatflow_id = add_chatflow(api)
     visitors = [add_visitor(api) for _ in range(12)]
 
@@ -304,9 +298,9 @@ async def _drop(name: str) -> None:
 
 async def _seed(engine: AsyncEngine) -> tuple[str, list[str], str, list[str]]:
     from reference_server.domain.chatflow import Chatflow, Workspace, chatflow_to_dict
-    from reference_server.services.secrets import new_id
+    from reference_server.secrets import new_id
 
-    from .chat_scene import LEGITIMATE
+    from .scene import LEGITIMATE
 
     account = await create_account(
         engine, START, name="Acme", admin_email="a@acme.test", admin_password="pw"

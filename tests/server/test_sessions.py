@@ -23,8 +23,7 @@ from reference_server.settings import Settings
 from reference_server.store import schema as t
 
 from .conftest import Api
-from .people import add_user
-from .scene import rows, run_db
+from .scene import add_user, rows, run_db
 from .test_basics import assert_error
 from .test_realtime import agent_ticket
 

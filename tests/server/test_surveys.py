@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from reference_server.services.secrets import new_id
+from reference_server.secrets import new_id
 from reference_server.store import schema as t
 
 from .conftest import JSON, START, Api
@@ -16,7 +16,7 @@ from .scene import (
     add_conversations,
     add_survey,
     create_chatflow,
-    foreign_account,
+    other_account,
     rows,
     run_db,
 )
@@ -180,7 +180,7 @@ def test_malformed_and_oversize_survey_bodies_are_refused(api: Api) -> None:
 
 
 def test_unknown_and_foreign_surveys_are_404(api: Api) -> None:
-    other = foreign_account(api)
+    other = other_account(api).account_id
 
     async def work(db):  # type: ignore[no-untyped-def]
         await db.execute(

@@ -8,10 +8,9 @@ from typing import Any
 import pytest
 
 from reference_server.api import teams as teams_api
-from reference_server.settings import Settings
 
 from .conftest import JSON, Api
-from .people import add_user, other_account
+from .scene import add_user, other_account
 from .test_basics import assert_error
 
 pytestmark = pytest.mark.feature("RT1")
@@ -90,11 +89,9 @@ def test_setting_members_replaces_them_and_serves_the_queue(
     assert emptied.json()["user_ids"] == []
 
 
-def test_unknown_members_are_named_by_index_and_nothing_changes(
-    api: Api, server_settings: Settings
-) -> None:
+def test_unknown_members_are_named_by_index_and_nothing_changes(api: Api) -> None:
     first, _ = add_user(api, "first@acme.test")
-    other = other_account(server_settings)
+    other = other_account(api)
     team = new_team(api, user_ids=[first])
     response = api.client.put(
         f"/api/v1/teams/{team['id']}/members",
@@ -179,8 +176,8 @@ def test_only_user_managers_change_teams(api: Api) -> None:
     assert teams(api) == [team]
 
 
-def test_teams_of_another_account_are_not_found(api: Api, server_settings: Settings) -> None:
-    other = other_account(server_settings)
+def test_teams_of_another_account_are_not_found(api: Api) -> None:
+    other = other_account(api)
     login = api.client.post(
         "/api/v1/auth/login", json={"email": other.admin_email, "password": other.admin_password}
     )

@@ -15,17 +15,17 @@ from reference_server.domain.chatflow import (
 )
 from reference_server.store import schema as t
 
-from .chat_scene import (
+from .conftest import Api
+from .scene import (
     add_agent,
     add_chatflow,
-    add_helpdesk,
+    add_inbox,
     add_visitor,
     conversation,
+    other_account,
     rows,
     start,
 )
-from .conftest import Api
-from .people import other_account
 from .test_basics import assert_error
 
 
@@ -35,7 +35,7 @@ def helpdesk_flow(api: Api) -> str:
     return add_chatflow(
         api,
         kind=WorkspaceKind.HELPDESK,
-        workspace_id=add_helpdesk(api),
+        workspace_id=add_inbox(api, kind="helpdesk"),
         options=OptionsSettings(
             ticket_defaults={"priority": "high", "pipeline": "chat-support"},
             data_processing_consent=DataProcessingConsent(
@@ -144,9 +144,9 @@ def test_bad_ticket_changes_are_refused_and_change_nothing(
 
 def test_unknown_and_foreign_tickets_are_404(api: Api, helpdesk_flow: str) -> None:
     ticket = _ticket_of(api, helpdesk_flow)
-    other = other_account(api.client.app_state["server"].settings)
+    other = other_account(api)
     login = api.client.post(
-        "/api/v1/auth/login", json={"email": "boss@other.test", "password": "other password"}
+        "/api/v1/auth/login", json={"email": other.admin_email, "password": other.admin_password}
     )
     api.client.cookies.clear()
     foreign = {"Authorization": f"Bearer {login.json()['token']}"}

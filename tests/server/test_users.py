@@ -11,11 +11,10 @@ import pytest
 from reference_server.api import users as users_api
 from reference_server.domain.routing import Agent, AgentStatus
 from reference_server.realtime.broadcast import LocalBroadcast
-from reference_server.settings import Settings
 from reference_server.store.users import agents_snapshot, set_idle_since
 
 from .conftest import JSON, START, Api
-from .people import PASSWORD, add_conversation, add_user, in_db, other_account
+from .scene import PASSWORD, add_conversations, add_user, other_account, run_db
 from .test_basics import assert_error
 
 NEW = {"email": "Kari@Acme.test", "name": "Kari", "password": "long enough"}
@@ -100,8 +99,8 @@ def test_any_user_of_the_account_lists_and_reads_users(api: Api) -> None:
     assert_error(api.client.get("/api/v1/users", headers=api.key_headers), 403, "forbidden")
 
 
-def test_users_of_another_account_are_not_found(api: Api, server_settings: Settings) -> None:
-    other = other_account(server_settings)
+def test_users_of_another_account_are_not_found(api: Api) -> None:
+    other = other_account(api)
     for method in ("get", "patch", "delete"):
         kwargs = {"json": {"name": "x"}} if method == "patch" else {}
         response = getattr(api.client, method)(
@@ -169,11 +168,9 @@ def test_malformed_and_unauthorised_user_creation_is_refused(api: Api) -> None:
     assert len(users(api)) == 2
 
 
-def test_an_email_address_belongs_to_one_user_in_any_account(
-    api: Api, server_settings: Settings
-) -> None:
+def test_an_email_address_belongs_to_one_user_in_any_account(api: Api) -> None:
     add_user(api, "taken@acme.test")
-    other = other_account(server_settings)
+    other = other_account(api)
     for email in ("TAKEN@acme.test", other.admin_email):
         response = api.client.post(
             "/api/v1/users", headers=api.admin_headers, json={**NEW, "email": email}
@@ -373,9 +370,9 @@ def test_deleting_yourself_or_the_last_admin_is_refused(api: Api) -> None:
     assert len(users(api)) == 2
 
 
-def test_a_user_holding_conversations_is_not_deleted(api: Api, server_settings: Settings) -> None:
+def test_a_user_holding_conversations_is_not_deleted(api: Api) -> None:
     agent_id, _ = add_user(api, "agent@acme.test")
-    add_conversation(server_settings, api.account.account_id, assignee_id=agent_id)
+    add_conversations(api, agent_id, account_id=api.account.account_id)
     error = assert_error(
         api.client.delete(f"/api/v1/users/{agent_id}", headers=api.admin_headers), 409, "conflict"
     )
@@ -479,9 +476,7 @@ def test_only_the_user_or_a_user_manager_sets_a_status(api: Api) -> None:
 
 
 @pytest.mark.feature("AV8", "RT1", "RT3", "RT5", "CF6")
-def test_the_routing_snapshot_shows_each_user_as_routing_sees_them(
-    api: Api, server_settings: Settings
-) -> None:
+def test_the_routing_snapshot_shows_each_user_as_routing_sees_them(api: Api) -> None:
     agent_id, agent = add_user(api, "agent@acme.test", capacity=2, skills=["nb"])
     spare_id, _ = add_user(api, "spare@acme.test", has_seat=False)
     team = api.client.post(
@@ -490,13 +485,13 @@ def test_the_routing_snapshot_shows_each_user_as_routing_sees_them(
     api.clock.advance(timedelta(minutes=1))
     api.client.put(f"/api/v1/users/{agent_id}/status", headers=agent, json={"status": "available"})
     account = api.account.account_id
-    add_conversation(server_settings, account, assignee_id=agent_id)
-    add_conversation(server_settings, account, assignee_id=agent_id, status="closed")
-    add_conversation(server_settings, account, assignee_id=None, status="waiting")
-    other = other_account(server_settings)
-    add_conversation(server_settings, other.account_id, assignee_id=other.admin_id)
+    add_conversations(api, agent_id, account_id=account)
+    add_conversations(api, agent_id, account_id=account, status="closed")
+    add_conversations(api, None, account_id=account, status="waiting")
+    other = other_account(api)
+    add_conversations(api, other.admin_id, account_id=other.account_id)
 
-    snapshot = in_db(server_settings, lambda db: agents_snapshot(db, account))
+    snapshot = run_db(api, lambda db: agents_snapshot(db, account))
     assert [a.id for a in snapshot] == [api.account.admin_id, agent_id, spare_id]
     assert snapshot[0] == Agent(
         id=api.account.admin_id,
@@ -522,10 +517,10 @@ def test_the_routing_snapshot_shows_each_user_as_routing_sees_them(
     assert user(api, agent_id)["active_chats"] == 1
 
 
-def test_a_user_is_idle_again_when_their_chats_end(api: Api, server_settings: Settings) -> None:
+def test_a_user_is_idle_again_when_their_chats_end(api: Api) -> None:
     agent_id, _ = add_user(api, "agent@acme.test")
     later = START + timedelta(hours=2)
-    in_db(server_settings, lambda db: set_idle_since(db, api.account.account_id, agent_id, later))
+    run_db(api, lambda db: set_idle_since(db, api.account.account_id, agent_id, later))
     assert user(api, agent_id)["idle_since"] == later.isoformat()
 
 

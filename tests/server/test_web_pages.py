@@ -120,8 +120,11 @@ def test_the_demo_root_redirects_to_its_home_page(api: Api) -> None:
 
 def test_the_single_page_app_loads_the_chat_through_the_sdk(api: Api) -> None:
     page = api.client.get("/demo/app").text
-    assert page.index("hsConversationsSettings") < page.index("/embed/acc_demo.js")
-    assert "loadImmediately: false" in page and 'inlineEmbedSelector: "#chat-inline"' in page
+    assert page.index('src="/demo/app.js"') < page.index("/embed/acc_demo.js")  # settings first
+    script = api.client.get("/demo/app.js")
+    assert script.headers["content-type"].startswith("application/javascript")
+    assert "loadImmediately: false" in script.text
+    assert 'inlineEmbedSelector: "#chat-inline"' in script.text
 
 
 @pytest.mark.parametrize("path", ["/demo/nope", "/demo/help/no-such-article"])

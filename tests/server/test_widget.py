@@ -16,20 +16,20 @@ from reference_server.domain.display import (
     MESSAGES_UTK,
     MESSAGES_UTK_MAX_AGE,
 )
-from reference_server.services.secrets import hash_secret
+from reference_server.secrets import hash_secret
 from reference_server.store import schema as t
 
 from .conftest import Api
 from .scene import (
     add_agent,
+    add_chatflow,
     add_conversations,
     add_knowledge_base,
     add_team,
     config,
     config_json,
     create_chatflow,
-    foreign_account,
-    foreign_chatflow,
+    other_account,
     pages,
     published,
     rows,
@@ -356,7 +356,10 @@ def test_bad_events_are_refused(api: Api, body: dict[str, Any], status: int, cod
 
 
 def test_events_for_another_accounts_chatflow_or_an_unknown_account_are_404(api: Api) -> None:
-    theirs = foreign_chatflow(api, foreign_account(api))
+    other = other_account(api)
+    theirs = add_chatflow(
+        api, name="Theirs", account_id=other.account_id, workspace_id=other.inbox_id
+    )
     mine = published(api)
     body = {"chatflow_id": theirs, "action": "open"}
     response = api.client.post(f"/widget/v1/{api.account.account_id}/events", json=body)
@@ -493,7 +496,7 @@ def test_heading_welcome_colour_and_texts_come_from_the_chatflow(api: Api) -> No
     assert answer["welcome_message"] == "Hei!"
     assert answer["accent_color"] == "#123456"
     assert [p["name"] for p in answer["heading"]["people"]] == ["Ada", "Bo"]
-    assert answer["heading"]["people"][0]["avatar_url"] == "/avatars/Ada.png"
+    assert answer["heading"]["people"][0]["avatar_url"] == "https://img.test/Ada.png"
 
 
 @pytest.mark.feature("BD3", "BD4")
@@ -685,7 +688,8 @@ def test_a_knowledge_base_no_published_chatflow_shows_is_404_to_visitors(api: Ap
         assert_error(api.client.get(f"{base}/search?q=ship"), 404, "not_found")
         assert_error(api.client.get(f"{base}/articles"), 404, "not_found")
         assert_error(api.client.get(f"{base}/articles/{article['id']}"), 404, "not_found")
-    other = foreign_account(api)
-    foreign_chatflow(api, other)
+    theirs = other_account(api)
+    add_chatflow(api, name="Theirs", account_id=theirs.account_id, workspace_id=theirs.inbox_id)
+    other = theirs.account_id
     base = f"/widget/v1/{other}/knowledge-base/{kb}"
     assert_error(api.client.get(f"{base}/search?q=ship"), 404, "not_found")

@@ -15,7 +15,8 @@ from reference_server.domain.chatflow import (
 )
 from reference_server.store import schema as t
 
-from .chat_scene import (
+from .conftest import Api
+from .scene import (
     add_agent,
     add_chatflow,
     add_contact,
@@ -23,13 +24,12 @@ from .chat_scene import (
     add_visitor,
     conversation,
     count,
+    other_account,
     rows,
     say,
     start,
     widget_url,
 )
-from .conftest import Api
-from .people import other_account
 from .test_basics import assert_error
 
 EXPLICIT = OptionsSettings(
@@ -168,7 +168,7 @@ def test_the_widget_api_needs_a_valid_visitor_token(api: Api, scene: dict) -> No
         401,
         "unauthorized",
     )
-    other = other_account(api.client.app_state["server"].settings)
+    other = other_account(api)
     assert_error(
         api.client.post(
             widget_url(api, account_id=other.account_id), json=body, headers=scene["visitor"]
@@ -181,7 +181,7 @@ def test_the_widget_api_needs_a_valid_visitor_token(api: Api, scene: dict) -> No
 
 
 def test_a_chatflow_of_another_account_cannot_be_used(api: Api, scene: dict) -> None:
-    other = other_account(api.client.app_state["server"].settings)
+    other = other_account(api)
     foreign = add_chatflow(api, account_id=other.account_id, workspace_id=other.inbox_id)
     response = api.client.post(
         widget_url(api), headers=scene["visitor"], json={"chatflow_id": foreign}

@@ -120,10 +120,11 @@ def test_every_kpi_has_a_whole_run_estimate_and_per_interval_estimates() -> None
         "start",
         "kpi",
         "mean",
-        "n",
         "ci_low",
         "ci_high",
-        "half_width",
+        "n",
+        "observations",
+        "few",
     ]
     assert set(intervals["kpi"]) == set(KPI_NAMES)
     assert intervals["interval"].min() == 1  # interval 0 is the warm-up

@@ -8,9 +8,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from scipy import stats as scipy_stats
 
-from simulator.kpis import KPI_NAMES, kpi_names, kpis_by_interval, kpis_by_replication
+from simulator.kpis import (
+    KPI_NAMES,
+    kpi_estimates,
+    kpi_names,
+    kpi_sums,
+    kpis_by_interval,
+    kpis_by_replication,
+)
 from simulator.records import (
     CHAT_COLUMNS,
     AgentTimeBook,
@@ -25,7 +34,14 @@ from simulator.scenario import (
     Scenario,
     Traffic,
 )
-from simulator.stats import Estimate, estimate, estimate_frame
+from simulator.stats import (
+    Estimate,
+    count_estimates,
+    estimate,
+    quantile_estimates,
+    ratio_estimates,
+    share_estimates,
+)
 
 
 def scenario(duration: float = 180.0, warmup: float = 60.0) -> Scenario:
@@ -199,7 +215,7 @@ def test_the_interval_is_the_student_t_interval_of_the_replication_means() -> No
     assert (result.ci_low, result.ci_high) == pytest.approx((mean - half, mean + half))
     assert result.half_width == pytest.approx(half)
     assert result.contains(mean) and not result.contains(mean + 2 * half)
-    assert result.as_dict()["n"] == 5.0
+    assert result.as_dict()["n"] == 5.0  # (kept for checks of long runs)
 
 
 @pytest.mark.feature("SIM5")
@@ -220,16 +236,129 @@ def test_a_higher_confidence_gives_a_wider_interval() -> None:
     assert isinstance(estimate(values), Estimate)
 
 
+# ---------------------------------------------------------------- pooled estimates
+
+
+def pooled(items: list[ReplicationData]) -> tuple[pd.DataFrame, dict[str, Estimate]]:
+    plan = scenario()
+    numbers = [item.replication for item in items]
+    frames = (chat_frame(items), agent_time_frame(items), visitor_frame(items))
+    return kpi_estimates(plan, kpi_sums(plan, *frames, numbers))
+
+
+@pytest.mark.feature("SIM5", "SIM6")
+def test_a_share_pools_the_replications_counts_instead_of_averaging_their_ratios() -> None:
+    # One chat in time in the first replication, three chats too late in the second: 1 of 4
+    # chats was answered in time (25%), not the 50% a mean of the two ratios would say.
+    first = data([chat("answered", 70.0, wait=0.0, handle=1.0)], replication=0)
+    late = [chat("answered", 70.0 + i, wait=2.0, handle=1.0) for i in range(3)]
+    intervals, whole = pooled([first, data(late, replication=1)])
+    level = intervals[(intervals["kpi"] == "service_level") & (intervals["interval"] == 1)]
+    assert level["mean"].item() == 0.25
+    assert whole["service_level"].mean == 0.25
+    assert whole["mean_wait"].mean == pytest.approx(6.0 / 4)  # pooled waits / pooled chats
+    assert whole["offered"].mean == 2.0  # a count is a mean per replication
+    assert whole["wait_p50"].mean == pytest.approx(2.0)  # the median of the pooled waits
+    assert 0.0 <= whole["service_level"].ci_low < 0.25 < whole["service_level"].ci_high <= 1.0
+
+
 @pytest.mark.feature("SIM5")
-def test_the_frame_version_agrees_with_the_single_one_per_group() -> None:
-    frame = pd.DataFrame(
-        {
-            "interval": [1, 1, 1, 2, 2, 3],
-            "a": [1.0, 2.0, 4.0, 5.0, math.nan, 7.0],
-        }
-    )
-    long = estimate_frame(frame, "interval", ["a"]).set_index("interval")
-    assert long.loc[1, "mean"] == pytest.approx(estimate([1.0, 2.0, 4.0]).mean)
-    assert long.loc[1, "ci_high"] == pytest.approx(estimate([1.0, 2.0, 4.0]).ci_high)
-    assert long.loc[2, "n"] == 1 and math.isnan(long.loc[2, "ci_low"])
-    assert list(long.columns) == ["kpi", "mean", "n", "ci_low", "ci_high", "half_width"]
+def test_estimates_from_few_chats_are_flagged_and_empty_intervals_are_undefined() -> None:
+    items = [data([chat("answered", 70.0, wait=0.0, handle=1.0)], replication=r) for r in (0, 1)]
+    intervals, whole = pooled(items)
+    row = intervals.set_index(["interval", "kpi"])
+    assert row.loc[(1, "service_level"), "few"]  # two chats in all
+    assert row.loc[(1, "service_level"), "observations"] == 2
+    assert not row.loc[(1, "offered"), "few"]  # a count is a finding, however small
+    assert math.isnan(row.loc[(2, "service_level"), "mean"])
+    assert not row.loc[(2, "service_level"), "few"]
+    assert whole["service_level"].few and whole["service_level"].n == 2
+
+
+@pytest.mark.feature("SIM5")
+def test_all_chats_in_time_still_gets_an_interval_below_100_percent() -> None:
+    # 200 chats, every one in time, in each of 5 replications: not "100% [100%, 100%]".
+    result = share_estimates([[200.0] * 5], [[200.0] * 5])[0]
+    assert result.mean == 1.0 and result.ci_high == 1.0
+    assert 0.99 < result.ci_low < 1.0
+    nothing = share_estimates([[0.0] * 5], [[200.0] * 5])[0]
+    assert nothing.mean == 0.0 and nothing.ci_low == 0.0 and 0.0 < nothing.ci_high < 0.01
+
+
+@pytest.mark.feature("SIM5")
+def test_replications_that_disagree_widen_the_interval_beyond_the_binomial_one() -> None:
+    calm = share_estimates([[50.0, 50.0, 50.0]], [[100.0, 100.0, 100.0]])[0]
+    torn = share_estimates([[10.0, 50.0, 90.0]], [[100.0, 100.0, 100.0]])[0]
+    assert calm.mean == torn.mean == 0.5
+    assert torn.ci_high - torn.ci_low > 3 * (calm.ci_high - calm.ci_low)
+    assert torn.ci_low >= 0.0 and torn.ci_high <= 1.0
+
+
+@pytest.mark.feature("SIM5")
+def test_one_replication_has_no_interval_but_a_value() -> None:
+    share = share_estimates([[3.0]], [[4.0]])[0]
+    assert share.mean == 0.75 and math.isnan(share.ci_low) and math.isnan(share.ci_high)
+    count = count_estimates([[3.0]])[0]
+    assert count.mean == 3.0 and math.isnan(count.ci_low)
+
+
+_REPLICATIONS = st.integers(min_value=2, max_value=8)
+
+
+@st.composite
+def shares(draw: st.DrawFn) -> tuple[list[float], list[float]]:
+    replications = draw(_REPLICATIONS)
+    trials = draw(st.lists(st.integers(0, 60), min_size=replications, max_size=replications))
+    successes = [draw(st.integers(0, t)) for t in trials]
+    return [float(s) for s in successes], [float(t) for t in trials]
+
+
+@pytest.mark.feature("SIM5")
+@given(shares())
+def test_a_share_and_its_interval_never_leave_0_to_1(data: tuple[list[float], list[float]]) -> None:
+    successes, trials = data
+    result = share_estimates([successes], [trials])[0]
+    if sum(trials) == 0:
+        assert math.isnan(result.mean)
+        return
+    assert 0.0 <= result.ci_low <= result.mean <= result.ci_high <= 1.0
+
+
+@pytest.mark.feature("SIM5")
+@given(
+    st.lists(st.tuples(st.floats(0.0, 1e4), st.integers(0, 50)), min_size=2, max_size=8),
+    st.sampled_from([(0.0, math.inf), (0.0, 1.0), (1.0, 5.0)]),
+)
+def test_a_ratio_and_its_interval_stay_in_the_kpis_range(
+    rows: list[tuple[float, int]], bounds: tuple[float, float]
+) -> None:
+    lower, upper = bounds
+    counts = [float(n) for _, n in rows]
+    # Values within the range: each item of a row is between lower and upper.
+    top = upper if math.isfinite(upper) else lower + 100.0
+    sums = [
+        n * (lower + (top - lower) * (value % 1e3) / 1e3)
+        for value, n in zip([v for v, _ in rows], counts, strict=True)
+    ]
+    result = ratio_estimates([sums], [counts], lower=lower, upper=upper)[0]
+    if sum(counts) == 0:
+        assert math.isnan(result.mean)
+        return
+    assert lower - 1e-9 <= result.ci_low <= result.mean <= result.ci_high <= upper + 1e-9
+
+
+@pytest.mark.feature("SIM5")
+@given(st.lists(st.integers(0, 500), min_size=2, max_size=8))
+def test_a_count_interval_never_goes_below_zero(counts: list[int]) -> None:
+    result = count_estimates([[float(c) for c in counts]])[0]
+    assert 0.0 <= result.ci_low <= result.mean <= result.ci_high
+    if sum(counts) == 0:
+        assert result.ci_high > 0.0  # none seen is not proof that there are none
+
+
+@pytest.mark.feature("SIM5")
+def test_a_quantile_interval_never_goes_below_zero() -> None:
+    result = quantile_estimates([0.1], [[0.0, 0.0, 0.5, 0.0]], [40])[0]
+    assert result.ci_low >= 0.0 and result.ci_low <= 0.1 <= result.ci_high
+    zero = quantile_estimates([0.0], [[0.0, 0.0, 0.0]], [40])[0]
+    assert (zero.ci_low, zero.mean, zero.ci_high) == (0.0, 0.0, 0.0)

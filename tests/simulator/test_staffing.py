@@ -227,9 +227,11 @@ def test_intervals_nobody_works_in_as_written_get_no_agents_unless_all_hours() -
 def test_a_funnel_takes_its_chat_rate_from_a_pilot_and_reports_the_demand_it_keeps() -> None:
     options = StaffingOptions(replications=3, workers=1)
     only_service = run_staffing(shop(), parse_targets(["service_level=0.8@30s"]), options)
-    rates = [row.chats_per_hour for row in only_service.rows]
-    assert all(20.0 < rate < 70.0 for rate in rates)  # about 400 visitors x 10% an hour
     assert [row.open for row in only_service.rows] == [False, True, True, True, False]
+    rates = [row.chats_per_hour for row in only_service.rows if row.open]
+    assert all(20.0 < rate < 70.0 for rate in rates)  # about 400 visitors x 10% an hour
+    # Messages left while the chat is closed are not demand to staff.
+    assert only_service.rows[0].chats_per_hour == only_service.rows[-1].chats_per_hour == 0
     # One agent answers in time, because the launcher hides while they are busy.
     assert only_service.demand_kept < 0.6
     kept = run_staffing(
@@ -294,6 +296,15 @@ def test_a_weekly_plan_gives_every_interval_of_the_week_its_own_row() -> None:
         Slot(0, 360),
     ]
     assert result.rows[0].start.isoformat() == "2026-01-05T01:00:00+00:00"
+
+
+@pytest.mark.feature("SIM7")
+def test_the_horizon_is_the_scenarios_length_up_to_a_week() -> None:
+    targets = parse_targets(["service_level=0.8@20s"])
+    two_days = pool(duration_minutes=None, duration_days=2, warmup_minutes=60)
+    assert horizon_scenario(two_days, None, targets).duration == 2 * 1440  # warm-up within
+    month = pool(duration_minutes=None, duration_days=30)
+    assert horizon_scenario(month, None, targets).duration == 7 * 1440
 
 
 @pytest.mark.feature("SIM7")

@@ -1,6 +1,9 @@
-"""The real-time protocol: channel names and the JSON frames the server sends.
+"""What the services tell connected clients: the channel names and the JSON events they
+publish on the broadcast (:class:`~reference_server.state.Broadcast`) once a change is stored.
+The WebSockets (``realtime/``) forward these events as frames; the widget's REST API uses the
+same message shape.
 
-Channels (see :mod:`.broadcast`): ``conversation:{id}`` carries what happens inside one
+Channels: ``conversation:{id}`` carries what happens inside one
 conversation (``message``, ``typing``, ``read``, ``assigned``, ``closed``, ``reopened``) to
 the visitor and to agents following it; ``account:{id}:inbox`` carries conversation life-cycle
 events (``{"type": "conversation", "event": "new" | "assigned" | "queued" | "unassigned" |
@@ -15,7 +18,8 @@ Frames the server sends to a client:
   ``closed`` (``survey``: the OP7 survey to show, or null), ``reopened``;
 - replies: ``started``, ``resumed``, ``following``, ``email_saved``, ``consent_saved``,
   ``csat_saved``, ``closed``; every reply echoes the request's ``ref`` when it had one;
-- ``error`` ``{code, message, fields}`` for a frame that was refused (nothing was stored).
+- ``error`` ``{code, message, fields}`` for a frame that was refused (nothing was stored;
+  made by ``realtime/socket.py`` from the service's error).
 
 Messages on the conversation channel carry the real ``sender_id`` (agents need it);
 :func:`for_visitor` rewrites them as the visitor may see them (the brand when the branding
@@ -34,7 +38,6 @@ __all__ = [
     "closed_event",
     "conversation_channel",
     "conversation_event",
-    "error_frame",
     "for_visitor",
     "inbox_channel",
     "message_event",
@@ -122,15 +125,6 @@ def reopened_event(conversation_id: str) -> Frame:
 def conversation_event(event: str, conversation: Mapping[str, Any]) -> Frame:
     """To the agents of the account (inbox channel)."""
     return {"type": "conversation", "event": event, "conversation": dict(conversation)}
-
-
-def error_frame(
-    code: str, message: str, fields: Mapping[str, str] | None = None, ref: str | None = None
-) -> Frame:
-    frame: Frame = {"type": "error", "code": code, "message": message, "fields": dict(fields or {})}
-    if ref is not None:
-        frame["ref"] = ref
-    return frame
 
 
 def for_visitor(event: Mapping[str, Any]) -> Frame:
