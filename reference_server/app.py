@@ -37,13 +37,15 @@ from .api import (
 )
 from .api.errors import exception_handlers
 from .api.openapi import openapi_document
-from .api.web_security import RefuseUnstorableText, SecurityHeaders, cors_by_path
+from .api.web_security import AddressLimit, RefuseUnstorableText, SecurityHeaders, cors_by_path
 from .clock import Clock, ControllableClock, SystemClock
 from .realtime.agent_ws import agent_socket
 from .realtime.broadcast import LocalBroadcast
+from .realtime.socket import OPEN_SOCKETS
 from .realtime.visitor_ws import visitor_socket
 from .settings import Settings
-from .state import Broadcast, Server
+from .state import Broadcast, Server, server_of
+from .store.counters import open_counters
 from .store.database import migrate, open_engine
 from .store.demo import seed_demo
 
@@ -92,7 +94,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         Route("/openapi.json", openapi_json, methods=["GET"]),
         Route("/docs", docs_page, methods=["GET"]),
         Mount("/api/v1", routes=api_routes()),
-        Mount("/widget/v1", routes=widget_routes()),
+        Mount("/widget/v1", routes=widget_routes(), middleware=[Middleware(AddressLimit)]),
         WebSocketRoute("/ws/visitor", visitor_socket),
         WebSocketRoute("/ws/agent", agent_socket),
         *web_pages.routes(),
@@ -108,11 +110,15 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             await seed_demo(engine, clock.now())
         broadcast = make_broadcast(settings)
         await broadcast.start()
-        server = Server(settings=settings, clock=clock, engine=engine, broadcast=broadcast)
+        counters = open_counters(settings.redis_url, settings.database_url)
+        server = Server(
+            settings=settings, clock=clock, engine=engine, broadcast=broadcast, counters=counters
+        )
         try:
             yield {"server": server}
         finally:
             await broadcast.stop()
+            await counters.close()
             await engine.dispose()
 
     app = Starlette(
@@ -129,7 +135,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
 
 
 async def health(request: Request) -> Response:
-    return JSONResponse({"status": "ok", "version": VERSION})
+    """``open_sockets``: this worker's connected visitors and agents."""
+    opened = server_of(request).extras.get(OPEN_SOCKETS, {})
+    sockets = {kind: int(opened.get(kind, 0)) for kind in ("visitor", "agent")}
+    return JSONResponse({"status": "ok", "version": VERSION, "open_sockets": sockets})
 
 
 async def openapi_json(request: Request) -> Response:

@@ -8,6 +8,8 @@ A password stored with older parameters is re-hashed on a successful log-in.
 
 from __future__ import annotations
 
+import asyncio
+
 import sqlalchemy as sa
 from pydantic import Field
 from starlette.requests import Request
@@ -16,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..passwords import hash_password, needs_rehash, unknown_user_check, verify_password
 from ..secrets import hash_secret, new_secret
+from ..services import limits
 from ..state import server_of
 from ..store import schema as t
 from ..store.socket_tickets import issue_ticket
@@ -24,6 +27,7 @@ from .body import read_model
 from .errors import Unauthorized
 from .openapi import operation
 from .schemas import Input, Output
+from .web_security import client_address
 
 __all__ = ["routes"]
 
@@ -58,11 +62,13 @@ class MeOut(Output):
     request=LoginIn,
     response=SessionOut,
     auth="none",
-    errors=(400, 401, 422),
+    errors=(400, 401, 415, 422, 429),
 )
 async def login(request: Request) -> Response:
     body = await read_model(request, LoginIn)
     server = server_of(request)
+    address = client_address(request.scope)
+    await limits.login_allowed(server, body.email, address)
     async with server.engine.connect() as db:
         user = (
             await db.execute(
@@ -71,11 +77,17 @@ async def login(request: Request) -> Response:
                 )
             )
         ).first()
+    # the hash's work runs in a thread, not in the event loop; the same work for an unknown
+    # address, so that timing does not tell which addresses have accounts
     if user is None:
-        unknown_user_check(body.password)  # the same work: timing must not tell
+        await asyncio.to_thread(unknown_user_check, body.password)
+        correct = False
+    else:
+        correct = await asyncio.to_thread(verify_password, body.password, user.password_hash)
+    if user is None or not correct:
+        await limits.login_failed(server, body.email, address)
         raise Unauthorized("wrong email or password")
-    if not verify_password(body.password, user.password_hash):
-        raise Unauthorized("wrong email or password")
+    await limits.login_succeeded(server, body.email)
     token = new_secret("lcs")
     now = server.clock.now()
     expires = now + min(server.settings.session_idle, server.settings.session_max)

@@ -6,6 +6,8 @@
 - :class:`SecurityHeaders`: ``X-Content-Type-Options: nosniff`` on everything; on HTML pages
   a Content Security Policy (scripts, styles and connections from this origin only, no
   framing), ``X-Frame-Options: DENY`` and ``Referrer-Policy: same-origin``;
+- :class:`AddressLimit` (on ``/widget/v1``): requests per address
+  (``LIVECHAT_LIMIT_ADDRESS_REQUESTS``), 429 with ``Retry-After`` beyond;
 - :func:`cors_by_path`: CORS open to every origin (no credentials) for what customer sites
   load — the widget API, the loader and the widget's static files — and, for ``/api/v1``,
   only the origins ``LIVECHAT_CORS_ORIGINS`` lists (none by default: the API is for this
@@ -19,9 +21,22 @@ from collections.abc import Sequence
 from urllib.parse import unquote_plus
 
 from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["CONTENT_SECURITY_POLICY", "RefuseUnstorableText", "SecurityHeaders", "cors_by_path"]
+from ..services import limits
+from ..services.errors import TooManyRequests
+from ..state import server_of
+from .errors import service_error_response
+
+__all__ = [
+    "CONTENT_SECURITY_POLICY",
+    "AddressLimit",
+    "RefuseUnstorableText",
+    "SecurityHeaders",
+    "client_address",
+    "cors_by_path",
+]
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -107,6 +122,26 @@ class RefuseUnstorableText:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+def client_address(scope: Scope) -> str | None:
+    """The caller's IP address (behind a proxy: uvicorn ``--proxy-headers`` sets it)."""
+    client = scope.get("client")
+    return str(client[0]) if client else None
+
+
+class AddressLimit:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("method") != "OPTIONS":
+            try:
+                await limits.address_request(server_of(Request(scope)), client_address(scope))
+            except TooManyRequests as refused:
+                await service_error_response(refused)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 class _CorsByPath:

@@ -81,6 +81,8 @@ class ReadFrame(FrameIn):
 
 
 class AgentSession(SocketSession):
+    kind = "agent"
+
     def __init__(self, websocket: WebSocket, principal: Principal) -> None:
         super().__init__(websocket)
         assert principal.user_id is not None

@@ -16,7 +16,7 @@ Errors are the API's (:mod:`reference_server.api.errors`): the same for REST and
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -43,7 +43,7 @@ from ..store.contacts import get_contact
 from ..store.surveys import get_survey
 from ..store.tickets import create_ticket, ticket_for_conversation
 from ..store.users import set_idle_since
-from . import events
+from . import events, limits
 from .announce import announce_assigned, announce_conversation, publish
 from .capacity import on_capacity_changed
 from .errors import Conflict, NotFound, ValidationFailed
@@ -265,9 +265,14 @@ async def start_conversation(
     consent: ConsentGiven,
     first_message: NewMessage | None,
     conversation_id: str | None = None,
+    still_wanted: Callable[[], bool] | None = None,
 ) -> Started:
     """Start, route and store a conversation (and its first message); ``conversation_id``
-    lets a WebSocket subscribe to the conversation before it exists."""
+    lets a WebSocket subscribe to the conversation before it exists. Starts are routed one at
+    a time per account: ``still_wanted`` is asked when this one's turn comes, and a start
+    whose visitor has gone meanwhile is dropped (:class:`Withdrawn`) before it costs a
+    routing transaction. The abuse limits (:mod:`.limits`) are checked first."""
+    await limits.conversation_started(server, account_id, visitor_id)
     now = server.clock.now()
     async with server.engine.connect() as db:
         stored = await store.load_chatflow(db, account_id, chatflow_id)
@@ -314,7 +319,7 @@ async def start_conversation(
         "created_at": now,
     }
     message = None
-    async with routing_transaction(server, account_id) as db:
+    async with routing_transaction(server, account_id, still_wanted=still_wanted) as db:
         request = request_for(row, owner_id)
         decision = await route_one(db, account_id, chatflow.build.assignment, request)
         status = initial_status(decision.outcome)

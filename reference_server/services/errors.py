@@ -14,7 +14,8 @@ Exception hierarchy::
     │                       (``code`` says which: invalid_transition, at_capacity, …)
     ├── ValidationFailed    the input breaks a rule; ``fields`` maps each bad field to why
     │   └── InvalidChatflow a chatflow's settings (CF7), every bad field by its path
-    └── TooManyRequests     a rate limit; ``retry_after`` says in how many seconds to retry
+    ├── TooManyRequests     a rate limit; ``retry_after`` says in how many seconds to retry
+    └── Withdrawn           the client went away before its request's turn (nobody to tell)
 
 ``code`` is a short machine-readable reason; left out, the entry point's table gives the
 class's general code (``not_found``, ``conflict``, …).
@@ -33,6 +34,7 @@ __all__ = [
     "TooManyRequests",
     "Unauthorized",
     "ValidationFailed",
+    "Withdrawn",
 ]
 
 
@@ -81,3 +83,7 @@ class TooManyRequests(ServiceError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = max(1, retry_after)
+
+
+class Withdrawn(ServiceError):
+    """The client went away while its request waited its turn; it was dropped."""

@@ -31,7 +31,7 @@ from ..domain.conversation import (
 from ..state import Server
 from ..store import conversations as store
 from ..store import messages as message_store
-from . import events
+from . import events, limits
 from .announce import publish
 from .errors import Conflict, ValidationFailed
 from .views import agent_shown, heading_of, message_view
@@ -160,6 +160,8 @@ async def post_message(
     """Store and broadcast a message; returns its view and whether it is new (False: a
     resend answered with the stored one). ``on_stored`` runs after the commit and before
     the broadcast (a WebSocket acknowledges there, so its ack comes first)."""
+    if sender_kind is SenderKind.VISITOR:
+        await limits.message_sent(server, str(conversation["visitor_id"]))
     clean = checked_text(text)
     chatflow, people, visitor = await _context(server, conversation)
     if sender_kind is SenderKind.VISITOR:
