@@ -46,7 +46,7 @@ from .realtime.visitor_ws import visitor_socket
 from .settings import Settings
 from .state import Broadcast, Server, server_of
 from .store.counters import open_counters
-from .store.database import migrate, open_engine
+from .store.database import migrate, open_engine, startup_lock
 from .store.demo import seed_demo
 
 __all__ = ["create_app"]
@@ -105,9 +105,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, Server]]:
         engine = open_engine(settings)
-        await migrate(engine)
-        if settings.demo_data:
-            await seed_demo(engine, clock.now())
+        async with startup_lock(settings, engine):  # one worker at a time; the rest find it done
+            await migrate(engine)
+            if settings.demo_data:
+                await seed_demo(engine, clock.now())
         broadcast = make_broadcast(settings)
         await broadcast.start()
         counters = open_counters(settings.redis_url, settings.database_url)
