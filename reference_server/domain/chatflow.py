@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .codec import FieldError, from_dict, join_path, to_dict
 
 __all__ = [
+    "MAX_PRIORITY",
     "AccountDefaults",
     "AssignmentSettings",
     "AtCapacityBehaviour",
@@ -570,6 +571,9 @@ class Workspace:
         return [] if self.id.strip() else [FieldError("id", "must name an inbox or helpdesk")]
 
 
+MAX_PRIORITY = 1_000_000
+
+
 @dataclass(frozen=True)
 class Chatflow:
     """A website live-agent chatflow. ``priority`` breaks ties between chatflows that
@@ -594,6 +598,8 @@ class Chatflow:
             errors.append(FieldError("name", "must not be empty"))
         elif len(self.name) > 200:
             errors.append(FieldError("name", "must be at most 200 characters"))
+        if not 0 <= self.priority <= MAX_PRIORITY:
+            errors.append(FieldError("priority", f"must be 0 to {MAX_PRIORITY}"))
         return errors
 
 

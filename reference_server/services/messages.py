@@ -113,7 +113,7 @@ async def store_message(
     a resend (:class:`AlreadyStored`) or the conversation is closed (409)."""
     sequence, status = await message_store.take_sequence(db, conversation["id"])
     existing = await message_store.find_by_client_id(
-        db, conversation["id"], sender_kind.value, client_id
+        db, conversation["id"], sender_kind.value, client_id, sender_id
     )
     if existing is not None and is_resend({existing["client_id"]}, client_id):
         raise AlreadyStored(existing)

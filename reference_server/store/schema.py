@@ -263,11 +263,13 @@ messages = sa.Table(
     sa.Column("client_id", sa.String(64), nullable=False),
     sa.Column("sender_kind", sa.String(10), nullable=False),  # visitor | agent | system
     sa.Column("sender_id", sa.String(40), nullable=True),
+    # who sent it, for resends: "visitor", "agent:usr_…" — two agents' client ids never clash
+    sa.Column("sender", sa.String(60), nullable=False),
     sa.Column("text", sa.Text(), nullable=False),
     _created(),
     sa.Column("read_at", UtcDateTime(), nullable=True),
     sa.UniqueConstraint("conversation_id", "sequence"),
-    sa.UniqueConstraint("conversation_id", "sender_kind", "client_id"),
+    sa.UniqueConstraint("conversation_id", "sender", "client_id"),
 )
 
 tickets = sa.Table(  # CV3 with the chatflow's default properties (OP2)

@@ -86,6 +86,8 @@ def test_validation_names_every_bad_field_at_once() -> None:
         ({"name": "x", "workspace": {"id": "i"}}, "id", "is required"),
         (minimal(name="  "), "name", "must not be empty"),
         (minimal(name="n" * 201), "name", "must be at most 200 characters"),
+        (minimal(priority=-1), "priority", "must be 0 to 1000000"),
+        (minimal(priority=1_000_001), "priority", "must be 0 to 1000000"),
         (minimal(id=" "), "id", "must not be empty"),
         (minimal(published="yes"), "published", "must be true or false"),
         (minimal(priority=True), "priority", "must be a whole number"),

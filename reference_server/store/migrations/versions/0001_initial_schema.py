@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-06 23:45:15.722964
+Create Date: 2026-12-07 01:01:16.178641
 """
 
 from __future__ import annotations
@@ -475,6 +475,7 @@ def upgrade() -> None:
         sa.Column("client_id", sa.String(length=64), nullable=False),
         sa.Column("sender_kind", sa.String(length=10), nullable=False),
         sa.Column("sender_id", sa.String(length=40), nullable=True),
+        sa.Column("sender", sa.String(length=60), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column(
             "created_at", reference_server.store.types.UtcDateTime(timezone=True), nullable=False
@@ -491,9 +492,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_messages")),
         sa.UniqueConstraint(
             "conversation_id",
-            "sender_kind",
+            "sender",
             "client_id",
-            name=op.f("uq_messages_conversation_id_sender_kind_client_id"),
+            name=op.f("uq_messages_conversation_id_sender_client_id"),
         ),
         sa.UniqueConstraint(
             "conversation_id", "sequence", name=op.f("uq_messages_conversation_id_sequence")
