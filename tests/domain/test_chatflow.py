@@ -364,7 +364,7 @@ def test_a_full_chatflow_round_trips_through_its_dict_form_unchanged() -> None:
 @settings(max_examples=150, deadline=None)
 @given(
     name=st.text(min_size=1, max_size=40).filter(str.strip),
-    priority=st.integers(-1000, 1000),
+    priority=st.integers(0, 1_000_000),
     welcome=st.text(min_size=1, max_size=80).filter(str.strip),
     scroll=st.one_of(st.none(), st.integers(1, 100)),
     hours=st.lists(
