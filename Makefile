@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 PYTEST := $(PY) -m pytest -p no:cacheprovider
 
-.PHONY: demo test test-domain test-rest check browsers clean
+.PHONY: demo test test-js check browsers clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ demo: $(INSTALLED)
 
 # The domain's own tests must cover every line and branch of it by themselves; the rest of
 # the suite runs after. scripts/pytest-some treats "no tests collected" (exit 5) as success.
-test: $(INSTALLED) browsers
+test: $(INSTALLED) browsers test-js
 	$(PYTEST) tests/domain --cov=reference_server.domain --cov-branch \
 		--cov-report=term-missing:skip-covered --cov-fail-under=100
 	scripts/pytest-some $(PYTEST) tests e2e --ignore=tests/domain
@@ -31,6 +31,12 @@ check: $(INSTALLED)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m mypy reference_server simulator reports livechat benchmarks
+
+# The widget's JavaScript modules that hold logic (connection, outbox, ordering, consent,
+# triggers) have specs under Node's own test runner.
+test-js:
+	scripts/install-node
+	node --test tests/js/
 
 # Chromium for the browser tests: Debian's package (Playwright cannot download its own here).
 browsers:

@@ -36,6 +36,17 @@ class LiveServer:
     def log_path(self) -> Path:
         return self.server.log_path
 
+    @contextmanager
+    def stopped(self) -> Iterator[None]:
+        """The server is down inside the block and answers again after it, on the same port
+        and database (a restart in the middle of whatever the browser is doing). Its clock is
+        the real one again: the ``server`` fixture sets it for the next test."""
+        self.server.stop()
+        try:
+            yield
+        finally:
+            self.server.start()
+
     # ------------------------------------------------------------ test controls
 
     def reset(self) -> None:

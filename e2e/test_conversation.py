@@ -4,15 +4,15 @@ and the satisfaction survey after the agent closes."""
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, WebSocketRoute, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
+from .flaky_line import FlakyLine, pump_until
 from .pages import DemoPage, InboxPage
 from .server import ApiClient, LiveServer
 
@@ -80,47 +80,6 @@ def test_a_whole_conversation_with_the_agent_in_the_inbox(
         "Yes, we rent two-person tents for NOK 450 a weekend.",
         "Great",
     ]
-
-
-class FlakyLine:
-    """Sits between the page and /ws/visitor: can cut the line, refuse new connections and
-    swallow the server's acknowledgements (a message stored, its ack lost)."""
-
-    def __init__(self) -> None:
-        self.online = True
-        self.swallow_acks = False
-        self.swallowed: list[dict[str, Any]] = []
-        self.current: WebSocketRoute | None = None
-
-    def handle(self, ws: WebSocketRoute) -> None:
-        if not self.online:
-            ws.close(code=1012, reason="line down")
-            return
-        upstream = ws.connect_to_server()
-
-        def from_server(message: str | bytes) -> None:
-            frame = json.loads(message)
-            if self.swallow_acks and frame.get("type") == "ack":
-                self.swallowed.append(frame)
-                return
-            ws.send(message)
-
-        upstream.on_message(from_server)
-        self.current = ws
-
-    def cut(self) -> None:
-        self.online = False
-        assert self.current is not None
-        self.current.close(code=1006, reason="cut")
-
-
-def pump_until(page: Page, condition: Callable[[], bool], timeout_ms: int = 10_000) -> None:
-    """Let Playwright run its event handlers (the routed socket) until ``condition`` holds."""
-    waited = 0
-    while not condition():
-        assert waited < timeout_ms, "condition not met in time"
-        page.wait_for_timeout(20)
-        waited += 20
 
 
 @pytest.mark.feature("CV1")

@@ -44,6 +44,7 @@ def test_help_articles_answer_under_the_brand_throughout_the_conversation(
     widget.open()
     expect(widget.heading_name).to_have_text("Nordlys Support")
     expect(widget.help_tab).to_be_visible()
+    widget.start_writing()
     widget.cookie_banner.get_by_test_id("lc-cookie-accept").click()
     widget.agree_button.click()
     widget.send("I never got the reset email")

@@ -47,3 +47,16 @@ def test_without_the_help_tab_there_is_no_tab(server: LiveServer, page: Page) ->
     widget = DemoPage(page).open(server.chatflow("no-kb", display={"desktop": "launcher"}))
     widget.open()
     expect(widget.help_tab).to_have_count(0)
+
+
+@pytest.mark.feature("BD5")
+def test_the_help_tab_answers_questions_and_forgives_typos(server: LiveServer, page: Page) -> None:
+    widget = DemoPage(page).open(with_help_tab(server, "kb-questions"))
+    widget.open()
+    widget.search_help("how long does delivery take")
+    expect(widget.result_titles.first).to_have_text("Shipping times")
+    widget.search_help("when will my parcel arrive")
+    expect(widget.result_titles.first).to_have_text("Track your parcel")
+    expect(widget.result_titles.nth(1)).to_have_text("Shipping times")
+    widget.search_help("pasword")
+    expect(widget.result_titles.first).to_have_text("Reset your password")

@@ -24,6 +24,7 @@ def test_a_norwegian_chatflow_speaks_norwegian(server: LiveServer, page: Page) -
     expect(widget.launcher).to_have_attribute("aria-label", "Åpne chat")
     widget.open()
     expect(widget.input).to_have_attribute("placeholder", "Skriv en melding…")
+    widget.start_writing("Hei")
     expect(widget.cookie_banner).to_contain_text("Godtar du informasjonskapsler for chat?")
     expect(widget.cookie_banner.get_by_test_id("lc-cookie-decline")).to_have_text("Nei takk")
     expect(widget.host.get_by_test_id("lc-root")).to_have_attribute("lang", "nb")

@@ -63,7 +63,10 @@ def test_the_sdk_is_ready_under_both_names_and_reports_the_widget_loaded(
     record_events(page)
     DemoPage(page).open(path)
     assert page.evaluate("window.__sameObject") is True
-    assert page.evaluate("window.HubSpotConversations.widget.status()") == {"loaded": True}
+    assert page.evaluate("window.HubSpotConversations.widget.status()") == {
+        "loaded": True,
+        "pending": False,
+    }
     assert expect_event(page, "widgetLoaded")[0]["message"]
 
 
@@ -74,20 +77,20 @@ def test_load_open_close_remove_and_load_again(server: LiveServer, page: Page) -
     page.goto(path)
     page.wait_for_function("!!window.HubSpotConversations")
     assert page.evaluate("HubSpotConversations.widget.status().loaded") is False
-    expect(page.locator("#livechat-widget")).to_have_count(0)
+    expect(page.locator("#hubspot-messages-iframe-container")).to_have_count(0)
 
     page.evaluate("HubSpotConversations.widget.load()")
     widget = ChatWidget(page)
     widget.expect_mode("launcher")
     page.evaluate("HubSpotConversations.widget.load()")  # a no-op while loaded
-    expect(page.locator("#livechat-widget")).to_have_count(1)
+    expect(page.locator("#hubspot-messages-iframe-container")).to_have_count(1)
     page.evaluate("HubSpotConversations.widget.open()")
     widget.expect_mode("open")
     page.evaluate("HubSpotConversations.widget.close()")
     widget.expect_mode("launcher")
     assert expect_event(page, "widgetClosed")
     page.evaluate("HubSpotConversations.widget.remove()")
-    expect(page.locator("#livechat-widget")).to_have_count(0)
+    expect(page.locator("#hubspot-messages-iframe-container")).to_have_count(0)
     assert page.evaluate("HubSpotConversations.widget.status().loaded") is False
     page.evaluate("HubSpotConversations.widget.load({widgetOpen: true})")
     widget.expect_mode("open")
@@ -141,7 +144,7 @@ def test_refresh_asks_again_for_the_current_url_in_a_single_page_app(
     page.evaluate("history.pushState(null, '', '/demo/long?case=spa-b')")
     page.evaluate("HubSpotConversations.widget.refresh()")
     expect(widget.prompt_text).to_have_text("Welcome to B")
-    expect(page.locator("#livechat-widget")).to_have_count(1)
+    expect(page.locator("#hubspot-messages-iframe-container")).to_have_count(1)
 
 
 @pytest.mark.feature("CV6", "OP8")
@@ -172,16 +175,16 @@ def test_the_demo_single_page_app_loads_the_chat_inline_on_its_support_route(
 ) -> None:
     page.goto("/demo/app")
     page.wait_for_function("!!window.HubSpotConversations")
-    expect(page.locator("#livechat-inline-widget")).to_have_count(0)
+    expect(page.locator("#hubspot-conversations-inline-iframe")).to_have_count(0)
     page.get_by_role("link", name="Support").click()
     widget = ChatWidget(page, inline=True)
     widget.expect_mode("open")
     expect(widget.window).to_be_visible()
     expect(widget.launcher).to_have_count(0)
-    expect(page.locator("#chat-inline #livechat-inline-widget")).to_have_count(1)
+    expect(page.locator("#chat-inline #hubspot-conversations-inline-iframe")).to_have_count(1)
     expect(page.get_by_test_id("sdk-events")).to_contain_text("widgetLoaded")
     widget.send("Hello from the app")
     page.get_by_role("link", name="Orders").click()
-    expect(page.locator("#livechat-inline-widget")).to_have_count(0)
+    expect(page.locator("#hubspot-conversations-inline-iframe")).to_have_count(0)
     page.get_by_role("link", name="Support").click()
     expect(widget.message("Hello from the app")).to_be_visible()  # the history comes back

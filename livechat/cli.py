@@ -92,7 +92,8 @@ def demo(
 
 
 # The simulator's commands (their heavy imports happen when they run).
-from livechat.sim_commands import simulate, staff  # noqa: E402
+from livechat.sim_commands import compare, simulate, staff  # noqa: E402
 
 app.command("simulate")(simulate)
 app.command("staff")(staff)
+app.command("compare")(compare)

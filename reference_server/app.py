@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
 from .api import (
     account,
+    canned_replies,
     chatflows,
     contacts,
     conversations,
@@ -37,6 +37,7 @@ from .api import (
 )
 from .api.errors import exception_handlers
 from .api.openapi import openapi_document
+from .api.settings_schemas import settings_schemas
 from .api.web_security import AddressLimit, RefuseUnstorableText, SecurityHeaders, cors_by_path
 from .clock import Clock, ControllableClock, SystemClock
 from .realtime.agent_ws import agent_socket
@@ -52,7 +53,6 @@ from .store.demo import seed_demo
 __all__ = ["create_app"]
 
 VERSION = "0.1.0"
-WEB = Path(__file__).parent / "web"
 
 
 def api_routes() -> list[BaseRoute]:
@@ -70,6 +70,7 @@ def api_routes() -> list[BaseRoute]:
         *identification.routes(),
         *conversations.routes(),
         *tickets.routes(),
+        *canned_replies.routes(),
     ]
 
 
@@ -92,7 +93,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     routes: list[BaseRoute] = [
         Route("/healthz", health, methods=["GET"]),
         Route("/openapi.json", openapi_json, methods=["GET"]),
-        Route("/docs", docs_page, methods=["GET"]),
         Mount("/api/v1", routes=api_routes()),
         Mount("/widget/v1", routes=widget_routes(), middleware=[Middleware(AddressLimit)]),
         WebSocketRoute("/ws/visitor", visitor_socket),
@@ -144,9 +144,10 @@ async def health(request: Request) -> Response:
 
 async def openapi_json(request: Request) -> Response:
     return JSONResponse(
-        openapi_document(request.app.routes, title="Live chat lab", version=VERSION)
+        openapi_document(
+            request.app.routes,
+            title="Live chat lab",
+            version=VERSION,
+            extra_schemas=settings_schemas(),
+        )
     )
-
-
-async def docs_page(request: Request) -> Response:
-    return HTMLResponse((WEB / "docs.html").read_text(encoding="utf-8"))

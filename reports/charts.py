@@ -1,9 +1,9 @@
 """Charts for the reports (QA4), drawn with matplotlib's object API (no pyplot, so no global
 figure state and no GUI backend) and handed out as base64 PNG for self-contained HTML.
 
-Each chart plots a KPI's mean over replications per interval with its 95% confidence
-interval as a shaded band; times on the x axis are wall-clock times in the scenario's time
-zone.
+Each chart plots a KPI's pooled value per interval with its 95% confidence interval as a
+shaded band (inside the KPI's range, see :mod:`simulator.stats`); times on the x axis are
+wall-clock times in the scenario's time zone.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from simulator.experiment import ExperimentResult
 from simulator.kpis import kpi_names
@@ -92,8 +92,6 @@ def _band(axes: Axes, wide: _Intervals, name: str, label: str, *, band: bool = T
     if band:
         low = wide.low[name].to_numpy(dtype=float) * scale
         high = wide.high[name].to_numpy(dtype=float) * scale
-        if kpi_unit(name) is Unit.SHARE:  # a share's interval can poke past 0% or 100%
-            low, high = np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
         axes.fill_between(times, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
 
 
@@ -112,18 +110,45 @@ def simulation_charts(result: ExperimentResult) -> list[Chart]:
 
     figure = Figure(figsize=(10, 3.6), layout="constrained")
     axes = figure.subplots()
-    _band(axes, wide, "offered", "offered")
-    _band(axes, wide, "answered", "answered", band=False)
-    _band(axes, wide, "abandoned", "abandoned")
+    width = np.timedelta64(int(scenario.kpis.interval_minutes * 60), "s")
+    answered = wide.mean["answered"].to_numpy(dtype=float)
+    abandoned = wide.mean["abandoned"].to_numpy(dtype=float)
+    starts = wide.times
+    axes.bar(starts, answered, width=width * 0.9, align="edge", label="answered", color="tab:blue")
+    axes.bar(
+        starts,
+        abandoned,
+        bottom=answered,
+        width=width * 0.9,
+        align="edge",
+        label="abandoned",
+        color="tab:orange",
+    )
+    edges = np.append(starts, starts[-1] + width) if len(starts) else starts
+    low = wide.low["offered"].to_numpy(dtype=float)
+    high = wide.high["offered"].to_numpy(dtype=float)
+    if len(starts):
+        axes.fill_between(
+            edges,
+            np.append(low, low[-1]),
+            np.append(high, high[-1]),
+            step="post",
+            color="0.2",
+            alpha=0.15,
+            linewidth=0,
+            label="offered: 95% interval",
+        )
+    axes.set_ylim(bottom=0.0)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_ylabel("chats per interval")
     _time_axis(axes)
     axes.legend(loc="upper left")
     charts.append(
         _chart(
             "Chats per interval",
-            "Chats offered to the agents, answered and abandoned in each interval (by the "
-            "interval they arrived in); lines are means over replications, shaded bands 95% "
-            "confidence intervals.",
+            "Chats offered to the agents in each interval (by the interval they arrived in, "
+            "mean per replication): answered (blue) and abandoned (orange) stack up to the "
+            "offered chats; the grey band is the 95% interval of the offered chats.",
             figure,
         )
     )
@@ -151,6 +176,7 @@ def simulation_charts(result: ExperimentResult) -> list[Chart]:
     axes = figure.subplots()
     _band(axes, wide, "mean_wait", "mean wait")
     _band(axes, wide, percentile, kpi_label(percentile).split(" (")[0], band=False)
+    axes.set_ylim(bottom=0.0)
     axes.set_ylabel("seconds")
     _time_axis(axes)
     axes.legend(loc="upper left")
@@ -166,6 +192,7 @@ def simulation_charts(result: ExperimentResult) -> list[Chart]:
     figure = Figure(figsize=(10, 3.6), layout="constrained")
     axes = figure.subplots()
     _band(axes, wide, "staffed_agents", "agents at work")
+    axes.set_ylim(bottom=0.0)
     axes.set_ylabel("agents")
     _time_axis(axes)
     right = axes.twinx()
@@ -221,7 +248,8 @@ def _wait_histogram(result: ExperimentResult) -> Chart:
         axes.hist(np.minimum(waited, bins[-1]), bins=bins, color="tab:blue", alpha=0.8)
     axes.axvline(threshold, color="tab:green", linestyle="--", label=f"{threshold:g} s")
     axes.set_xlabel("wait (s); the last bar holds the longest 1%")
-    axes.set_ylabel("chats")
+    axes.set_ylabel(f"chats ({result.replications} replications together)")
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.legend(loc="upper right")
     if waits.size:
         share = f"{100.0 * (1.0 - waited.size / waits.size):.1f}% of offered chats did not wait."
@@ -244,77 +272,90 @@ def _steps(
 
 
 def staffing_figure(result: StaffingResult) -> Figure:
-    """Agents per interval (the plan, Erlang C, Erlang A, as written) over the demand, and
-    below it each target KPI under the plan with its confidence band and the bound."""
-    rows = result.rows
+    """Per planned group, agents per interval (the plan, the analytic figures, as written,
+    the roster) over the group's demand; below, each target's KPI under the plan with its
+    confidence band (one line per group) and the bound."""
     width = timedelta(minutes=result.scenario.kpis.interval_minutes)
-    times = [row.start.replace(tzinfo=None) for row in rows]
-    panels = 1 + len(result.targets)
-    figure = Figure(figsize=(10, 3.2 + 2.2 * len(result.targets)), layout="constrained")
-    axes_list = figure.subplots(panels, 1, sharex=True, height_ratios=[1.5] + [1] * (panels - 1))
-    axes: Axes = axes_list[0]
-    demand = axes.twinx()
-    x, y = _steps(times, [row.chats_per_hour for row in rows], width)
-    demand.fill_between(x, y, step="post", color="0.85", linewidth=0)
-    demand.set_ylabel("chats per hour", color="0.45")
-    axes.set_zorder(demand.get_zorder() + 1)
-    axes.patch.set_visible(False)
-    for label, values, style in (
-        ("as written", [row.as_written for row in rows], dict(color="0.5", linewidth=1)),
-        (
-            "Erlang C",
-            [np.nan if row.erlang_c is None else row.erlang_c for row in rows],
-            dict(color="tab:orange", linestyle=":"),
-        ),
-        (
-            "Erlang A",
-            [np.nan if row.erlang_a is None else row.erlang_a for row in rows],
-            dict(color="tab:purple", linestyle="--"),
-        ),
-        ("plan (simulated)", [row.agents for row in rows], dict(color="tab:blue", linewidth=2)),
-    ):
-        x, y = _steps(times, [float(v) for v in values], width)
-        axes.step(x, y, where="post", label=label, **style)
-    axes.set_ylabel("agents")
-    axes.legend(loc="upper left")
-    _time_axis(axes)
-    for panel, target in zip(axes_list[1:], result.targets, strict=True):
+    groups = [group.id for group in result.planned]
+    panels = len(groups) + len(result.targets)
+    figure = Figure(figsize=(10, 2.6 * len(groups) + 2.2 * len(result.targets) + 0.6),
+                    layout="constrained")  # fmt: skip
+    axes_list = figure.subplots(
+        panels, 1, sharex=True, height_ratios=[1.5] * len(groups) + [1] * len(result.targets)
+    )
+    axes_list = np.atleast_1d(axes_list)
+    for axes, group in zip(axes_list[: len(groups)], groups, strict=True):
+        rows = [row for row in result.rows if row.group == group]
+        times = [row.start.replace(tzinfo=None) for row in rows]
+        demand = axes.twinx()
+        x, y = _steps(times, [row.chats_per_hour for row in rows], width)
+        demand.fill_between(x, y, step="post", color="0.85", linewidth=0)
+        demand.set_ylabel("chats per hour", color="0.45")
+        demand.set_ylim(bottom=0.0)
+        axes.set_zorder(demand.get_zorder() + 1)
+        axes.patch.set_visible(False)
+        lines: list[tuple[str, list[float], dict[str, Any]]] = [
+            ("as written", [row.as_written for row in rows], dict(color="0.5", linewidth=1)),
+            ("Erlang C", _figures(rows, "erlang_c"), dict(color="tab:orange", linestyle=":")),
+            ("Erlang A", _figures(rows, "erlang_a"), dict(color="tab:purple", linestyle="--")),
+            ("chat pool", _figures(rows, "chat_pool"), dict(color="tab:green", linestyle="-.")),
+            ("plan (simulated)", [row.agents for row in rows], dict(color="tab:blue", linewidth=2)),
+        ]
+        if result.roster is not None:
+            lines.append(
+                ("roster", [row.roster or 0.0 for row in rows], dict(color="black", linewidth=1))
+            )
+        for label, values, style in lines:
+            x, y = _steps(times, [float(v) for v in values], width)
+            axes.step(x, y, where="post", label=label, **style)
+        axes.set_ylim(bottom=0.0)
+        axes.set_ylabel(f"agents: {group}" if len(groups) > 1 else "agents")
+        axes.legend(loc="upper left", fontsize="small", ncol=2)
+        _time_axis(axes)
+    for panel, target in zip(axes_list[len(groups) :], result.targets, strict=True):
         scale = _scale(target.kpi)
-        mean = [row.kpis[target.kpi].mean * scale for row in rows]
-        low = [row.kpis[target.kpi].ci_low * scale for row in rows]
-        high = [row.kpis[target.kpi].ci_high * scale for row in rows]
-        if kpi_unit(target.kpi) is Unit.SHARE:
-            low = np.clip(low, 0.0, 1.0).tolist()
-            high = np.clip(high, 0.0, 1.0).tolist()
-        x, y = _steps(times, mean, width)
-        panel.step(x, y, where="post", color="tab:blue", label="plan")
-        panel.fill_between(
-            x,
-            _steps(times, low, width)[1],
-            _steps(times, high, width)[1],
-            step="post",
-            color="tab:blue",
-            alpha=0.2,
-            linewidth=0,
-        )
+        for group in groups:
+            rows = [row for row in result.rows if row.group == group]
+            times = [row.start.replace(tzinfo=None) for row in rows]
+            mean = [row.kpis[target.kpi].mean * scale for row in rows]
+            low = [row.kpis[target.kpi].ci_low * scale for row in rows]
+            high = [row.kpis[target.kpi].ci_high * scale for row in rows]
+            x, y = _steps(times, mean, width)
+            (line,) = panel.step(x, y, where="post", label=f"plan: {group}")
+            panel.fill_between(
+                x,
+                _steps(times, low, width)[1],
+                _steps(times, high, width)[1],
+                step="post",
+                color=line.get_color(),
+                alpha=0.2,
+                linewidth=0,
+            )
         panel.axhline(target.bound * scale, color="tab:red", linestyle="--", label=target.label)
         if kpi_unit(target.kpi) is Unit.SHARE:
             panel.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
+        else:
+            panel.set_ylim(bottom=0.0)
         unit = " (s)" if kpi_unit(target.kpi) is Unit.WAIT else ""
         panel.set_ylabel(kpi_label(target.kpi).split(" (")[0] + unit)
-        panel.legend(loc="lower left" if target.at_least else "upper left")
+        panel.legend(loc="lower left" if target.at_least else "upper left", fontsize="small")
         _time_axis(panel)
     figure.suptitle(f"Staffing plan — {result.scenario.name}")
     return figure
+
+
+def _figures(rows: Sequence[Any], column: str) -> list[float]:
+    return [np.nan if getattr(row, column) is None else getattr(row, column) for row in rows]
 
 
 def staffing_chart(result: StaffingResult) -> Chart:
     """The staffing figure as a report chart."""
     return Chart(
         "Agents per interval",
-        "Top: agents per interval — the plan checked by simulation (blue), Erlang A "
-        "(dashed), Erlang C (dotted) and the scenario as written (grey) — over the chat "
-        "demand (shaded, right axis). Below: each target's KPI under the plan, mean over "
-        "replications with its 95% confidence band, and the bound (red, dashed).",
+        "Top: agents on the floor per interval for each group — the plan checked by "
+        "simulation (blue), Erlang A (dashed), Erlang C (dotted), the exact chat-pool chain "
+        "(dash-dot), the scenario as written (grey) and, with shift templates, the roster "
+        "(black) — over the group's chat demand (shaded, right axis). Below: each target's "
+        "KPI under the plan, with its 95% confidence band, and the bound (red, dashed).",
         png_base64(staffing_figure(result)),
     )

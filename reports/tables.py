@@ -9,6 +9,8 @@ shares as fractions from 0 to 1); only :func:`format_value` turns them into text
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -16,11 +18,16 @@ import pandas as pd
 
 from simulator.experiment import ExperimentResult
 from simulator.kpis import kpi_names
-from simulator.stats import Estimate
+from simulator.stats import MIN_OBSERVATIONS, Estimate
 
 __all__ = [
+    "FEW_NOTE",
+    "FUNNEL_KPIS",
+    "SummaryRow",
     "Unit",
     "format_estimate",
+    "format_interval",
+    "format_start",
     "format_value",
     "interval_table",
     "json_number",
@@ -28,6 +35,7 @@ __all__ = [
     "kpi_unit",
     "record_counts",
     "summary_dict",
+    "summary_rows",
     "summary_table",
     "top_values",
 ]
@@ -118,6 +126,18 @@ def format_value(name: str, value: float) -> str:
     return f"{value:.2f}"
 
 
+def format_interval(name: str, estimate: Estimate) -> str:
+    """``low – high`` in the KPI's unit, or ``–`` when there is no interval."""
+    if math.isnan(estimate.ci_low) or math.isnan(estimate.ci_high):
+        return "–"
+    return f"{format_value(name, estimate.ci_low)} – {format_value(name, estimate.ci_high)}"
+
+
+def format_start(moment: datetime) -> str:
+    """An interval's start, short enough to stay on one line: ``Mon 2 Mar 08:00``."""
+    return f"{moment:%a} {moment.day} {moment:%b %H:%M}"
+
+
 def format_estimate(name: str, estimate: Estimate) -> str:
     """``mean [ci_low, ci_high]`` in the KPI's unit (just the mean when the interval is
     unknown)."""
@@ -127,6 +147,47 @@ def format_estimate(name: str, estimate: Estimate) -> str:
     low = format_value(name, estimate.ci_low)
     high = format_value(name, estimate.ci_high)
     return f"{mean} [{low}, {high}]"
+
+
+FEW_NOTE = (
+    f"pooled from fewer than {MIN_OBSERVATIONS} observations (chats, visitors): its interval "
+    "is wide and the value says little."
+)
+"""What a value marked ``*`` (an estimate flagged ``few``) means."""
+
+FUNNEL_KPIS = frozenset(
+    {"visitors", "chat_rate", "saw_wait_message", "launcher_hidden", "email_capture", "csat_mean"}
+)
+"""KPIs about visitors, which only a funnel scenario has."""
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """A whole-run KPI as people read it: label, value and interval in its unit."""
+
+    kpi: str
+    label: str
+    value: str
+    interval: str
+    few: bool
+
+
+def summary_rows(result: ExperimentResult) -> list[SummaryRow]:
+    """The whole-run KPIs for the console and the report (a plain pool has no visitor
+    KPIs: they are left out)."""
+    threshold = result.scenario.kpis.service_level_seconds
+    funnel = bool(result.scenario.traffic.pages)
+    return [
+        SummaryRow(
+            name,
+            kpi_label(name, threshold),
+            format_value(name, estimate.mean),
+            format_interval(name, estimate),
+            estimate.few,
+        )
+        for name, estimate in result.summary.items()
+        if funnel or name not in FUNNEL_KPIS
+    ]
 
 
 def json_number(value: float) -> float | None:
@@ -208,10 +269,16 @@ def record_counts(result: ExperimentResult) -> pd.DataFrame:
 
 
 def top_values(result: ExperimentResult, column: str, limit: int = 10) -> pd.DataFrame:
-    """Chats (not visitor records) by ``column`` (``page``, ``chatflow``, ``device``…):
-    count per replication, answered share and mean wait, most chats first."""
+    """Chats (not visitor records) by ``column`` (``page``, ``chatflow``, ``device``…), after
+    the warm-up: ``chats_per_replication``, ``answered_share`` (answered / every chat
+    started, offline messages included) and ``mean_wait`` (of chats offered to agents), most
+    chats first."""
     records = result.records
-    chats = records[records["record_type"].astype(str) != "left_without_chat"]
+    scenario = result.scenario
+    first = round(scenario.warmup_minutes / scenario.kpis.interval_minutes)
+    chats = records[
+        (records["record_type"].astype(str) != "left_without_chat") & (records["interval"] >= first)
+    ]
     kind = chats["record_type"].astype(str)
     frame = pd.DataFrame(
         {

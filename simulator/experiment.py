@@ -4,10 +4,9 @@
 ``i`` gets its own ``numpy.random.Generator`` from child ``i`` of
 ``numpy.random.SeedSequence(seed)`` — there is no global random state — so a replication's
 records depend only on the scenario, the seed and ``i``: the same with one worker or many,
-in any order. Replications run in worker processes (``concurrent.futures``); ``workers=1``
-runs them in this process. Workers are forked when that is safe (a POSIX system and no other
-thread in this process) and spawned otherwise — spawned workers re-import the main module,
-so a script that may run them must guard its entry point with ``if __name__ == "__main__":``.
+in any order, on one machine or a cluster. Replications run on a :class:`~simulator.parallel.Pool`
+(local worker processes by default, this process with ``workers=1``, or a Dask cluster), and
+report their simulated clock as they go, so progress moves within a replication.
 
 The result (:class:`ExperimentResult`) holds the flat records as DataFrames, the KPIs of
 every replication per interval and for the whole run (after the warm-up, see
@@ -23,14 +22,11 @@ from __future__ import annotations
 
 import math
 import os
-import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from datetime import timedelta
-from multiprocessing import get_all_start_methods, get_context
-from multiprocessing.context import BaseContext
 
 import numpy as np
 import pandas as pd
@@ -38,8 +34,9 @@ import pandas as pd
 from reference_server.domain.chatflow import AssignmentSettings, RoutingStrategy
 
 from .distributions import Distribution, DistributionKind
-from .kpis import kpi_estimates, kpi_sums, kpis_by_interval, kpis_by_replication
+from .kpis import KpiSums, kpi_estimates, kpi_sums, kpis_by_interval, kpis_by_replication
 from .model import simulate
+from .parallel import Channel, Pool, open_pool
 from .records import ReplicationData, agent_time_frame, chat_frame, visitor_frame
 from .scenario import (
     AgentGroup,
@@ -53,6 +50,7 @@ from .scenario import (
 from .stats import Estimate
 
 __all__ = [
+    "ExperimentProgress",
     "ExperimentResult",
     "Progress",
     "pool_scenario",
@@ -62,8 +60,22 @@ __all__ = [
     "simulate_pool",
 ]
 
-Progress = Callable[[int, int], None]
-"""Called as ``progress(done, total)`` each time a replication finishes."""
+
+@dataclass(frozen=True, slots=True)
+class ExperimentProgress:
+    """How far an experiment has got: ``done`` of ``total`` replications finished, and
+    ``fraction`` of all their simulated time run (0 to 1; it moves within a replication)."""
+
+    done: int
+    total: int
+    fraction: float
+
+
+Progress = Callable[[ExperimentProgress], None]
+"""Called with an :class:`ExperimentProgress` as replications run (often: a few hundred
+times an experiment)."""
+
+_POLL_SECONDS = 0.2
 
 
 @dataclass(frozen=True, eq=False)
@@ -79,6 +91,9 @@ class ExperimentResult:
     with ``ci_low``, ``ci_high``, ``n`` (replications with data), ``observations`` and
     ``few`` (see :class:`~simulator.stats.Estimate`); ``start`` is the interval's start in
     the scenario's time zone. ``summary``: per KPI the whole-run estimate.
+    ``elapsed_seconds``: wall time of the whole experiment (simulation, records and KPIs);
+    ``simulation_seconds``: of the replications alone. ``sums``: what every KPI is made of,
+    per replication (for paired comparisons, :mod:`simulator.compare`).
     """
 
     scenario: Scenario
@@ -92,6 +107,8 @@ class ExperimentResult:
     interval_kpis: pd.DataFrame
     summary: dict[str, Estimate]
     elapsed_seconds: float
+    simulation_seconds: float = math.nan
+    sums: KpiSums | None = None
 
     def summary_table(self) -> pd.DataFrame:
         """The summary as a DataFrame, one row per KPI."""
@@ -105,44 +122,70 @@ def replication_seeds(seed: int, replications: int) -> list[np.random.SeedSequen
     return np.random.SeedSequence(seed).spawn(replications)
 
 
+class _Here:
+    """A progress channel in this process: each report goes straight to the caller."""
+
+    def __init__(self, tell: Callable[[list[tuple[int, float]]], None]) -> None:
+        self._tell = tell
+
+    def put(self, item: tuple[int, float]) -> None:
+        self._tell([item])
+
+
+def _reporter(channel: Channel | None, replication: int) -> Callable[[float], None] | None:
+    if channel is None:
+        return None
+    return lambda now: channel.put((replication, now))
+
+
 def run_replication(
-    scenario: Scenario, replication: int, seed: np.random.SeedSequence
+    scenario: Scenario,
+    replication: int,
+    seed: np.random.SeedSequence,
+    channel: Channel | None = None,
 ) -> ReplicationData:
-    """One replication with its own Generator (runs in a worker process, or here)."""
-    return simulate(scenario, np.random.default_rng(seed), replication)
-
-
-def _start_context() -> BaseContext:
-    # Forking a process that runs other threads can deadlock the child: spawn then.
-    if "fork" in get_all_start_methods() and threading.active_count() == 1:
-        return get_context("fork")
-    return get_context("spawn")
+    """One replication with its own Generator (runs in a worker process, or here); its
+    simulated clock goes to ``channel`` as it runs."""
+    report = _reporter(channel, replication)
+    return simulate(scenario, np.random.default_rng(seed), replication, report)
 
 
 def _run_all(
     scenario: Scenario,
     seeds: list[np.random.SeedSequence],
-    workers: int,
+    pool: Pool,
     progress: Progress | None,
 ) -> list[ReplicationData]:
     total = len(seeds)
+    duration = scenario.duration * total
+    clocks = [0.0] * total
     results: dict[int, ReplicationData] = {}
-    if workers <= 1 or total <= 1:
+
+    def tell(updates: list[tuple[int, float]]) -> None:
+        if progress is None:
+            return
+        for replication, now in updates:
+            clocks[replication] = max(clocks[replication], now)
+        for replication in results:
+            clocks[replication] = scenario.duration
+        progress(ExperimentProgress(len(results), total, min(sum(clocks) / duration, 1.0)))
+
+    if pool.in_process:
+        here = _Here(tell) if progress is not None else None
         for i, child in enumerate(seeds):
-            results[i] = run_replication(scenario, i, child)
-            if progress is not None:
-                progress(i + 1, total)
+            results[i] = run_replication(scenario, i, child, here)
+            tell([])
         return [results[i] for i in range(total)]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_start_context()) as pool:
-        pending: dict[Future[ReplicationData], int] = {
-            pool.submit(run_replication, scenario, i, child): i for i, child in enumerate(seeds)
-        }
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                results[pending.pop(future)] = future.result()
-                if progress is not None:
-                    progress(len(results), total)
+    channel = pool.channel if progress is not None else None
+    pending: dict[Future[ReplicationData], int] = {
+        pool.submit(run_replication, scenario, i, child, channel): i
+        for i, child in enumerate(seeds)
+    }
+    while pending:
+        done, _ = wait(pending, timeout=_POLL_SECONDS, return_when=FIRST_COMPLETED)
+        for future in done:
+            results[pending.pop(future)] = future.result()
+        tell(pool.progress_updates())
     return [results[i] for i in range(total)]
 
 
@@ -152,18 +195,26 @@ def run_experiment(
     seed: int,
     workers: int | None = None,
     progress: Progress | None = None,
+    pool: Pool | None = None,
 ) -> ExperimentResult:
     """Run ``replications`` replications of ``scenario`` from ``seed`` (see the module doc).
 
-    ``workers``: processes to use (``None``: one per CPU, at most one per replication;
-    ``1``: in this process). ``progress(done, total)`` is called after each replication.
+    ``pool``: where they run (a :class:`~simulator.parallel.Pool`, kept open for the
+    caller); without one, a pool of ``workers`` processes is opened for this experiment
+    (``None``: one per CPU, at most one per replication; ``1``: in this process).
+    ``progress`` is called as the replications run.
     """
     if replications < 1:
         raise ValueError(f"replications must be at least 1, got {replications}")
-    if workers is None:
-        workers = min(replications, os.cpu_count() or 1)
     began = time.perf_counter()
-    data = _run_all(scenario, replication_seeds(seed, replications), workers, progress)
+    seeds = replication_seeds(seed, replications)
+    if pool is None:
+        count = min(replications, workers if workers is not None else os.cpu_count() or 1)
+        with open_pool(count) as own:
+            data = _run_all(scenario, seeds, own, progress)
+    else:
+        data = _run_all(scenario, seeds, pool, progress)
+    simulated = time.perf_counter()
     records = chat_frame(data)
     agent_time = agent_time_frame(data)
     visitors = visitor_frame(data)
@@ -187,6 +238,8 @@ def run_experiment(
         interval_kpis=interval_kpis,
         summary=summary,
         elapsed_seconds=time.perf_counter() - began,
+        simulation_seconds=simulated - began,
+        sums=sums,
     )
 
 

@@ -5,10 +5,14 @@
 :func:`~simulator.visitors.visitor_arrivals` (plain pool) or
 :func:`~simulator.visitors.site_visitors` (funnel) — runs it to the scenario's end and returns
 the flat records. Every random draw comes from the one ``numpy.random.Generator`` passed in,
-so a replication is reproduced exactly by its seed.
+so a replication is reproduced exactly by its seed. ``report(now)``, when given, is called
+about a hundred times along the run with the simulated clock (for progress bars).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from typing import Any
 
 import numpy as np
 import simpy
@@ -22,8 +26,24 @@ from .visitors import Site, arrival_segments, site_visitors, visitor_arrivals
 
 __all__ = ["simulate"]
 
+_REPORTS = 100  # progress reports along a run
 
-def simulate(scenario: Scenario, rng: np.random.Generator, replication: int = 0) -> ReplicationData:
+
+def clock_reports(
+    env: simpy.Environment, every: float, report: Callable[[float], None]
+) -> Generator[simpy.Event, Any, None]:
+    """Tell ``report`` the simulated time every ``every`` minutes."""
+    while True:
+        yield env.timeout(every)
+        report(env.now)
+
+
+def simulate(
+    scenario: Scenario,
+    rng: np.random.Generator,
+    replication: int = 0,
+    report: Callable[[float], None] | None = None,
+) -> ReplicationData:
     """Run one replication of ``scenario`` with ``rng`` (its only source of randomness)."""
     env = simpy.Environment()
     duration = scenario.duration
@@ -46,6 +66,8 @@ def simulate(scenario: Scenario, rng: np.random.Generator, replication: int = 0)
     else:
         site = Site(env, scenario, centre, rng, uniform, counts)
         env.process(site_visitors(env, site, segments))
+    if report is not None:
+        env.process(clock_reports(env, max(duration / _REPORTS, 1.0), report))
     env.run(until=duration)
     centre.close(duration)
     return ReplicationData(

@@ -51,6 +51,9 @@ __all__ = [
     "Estimate",
     "count_estimates",
     "estimate",
+    "paired_count_difference",
+    "paired_quantile_difference",
+    "paired_ratio_difference",
     "quantile_estimates",
     "ratio_estimates",
     "share_estimates",
@@ -294,3 +297,71 @@ def quantile_estimates(
     low = np.where(np.isnan(spread), np.nan, np.minimum(low, q))
     high = np.where(np.isnan(spread), np.nan, np.maximum(high, q))
     return _estimates(q, low, high, counted, np.asarray(observations, dtype=float), confidence)
+
+
+# ---------------------------------------------------------------- paired differences
+#
+# Two configurations run with the same seeds meet the same visitors (common random
+# numbers), so replication r of one and replication r of the other are a pair: the
+# difference is estimated from the pairs' differences, whose spread is far smaller than
+# either configuration's own when the streams are shared.
+
+
+def _paired(
+    difference: float, per_pair: Array, confidence: float, span: float, observations: float
+) -> Estimate:
+    _check_confidence(confidence)
+    present = per_pair[~np.isnan(per_pair)]
+    n = int(present.size)
+    if n < 2 or math.isnan(difference):
+        return Estimate(difference, math.nan, math.nan, n, confidence, observations)
+    half = float(_t(n - 1, confidence)) * float(present.std(ddof=1)) / math.sqrt(n)
+    low = max(difference - half, -span)
+    high = min(difference + half, span)
+    few = observations < MIN_OBSERVATIONS
+    return Estimate(difference, low, high, n, confidence, observations, few)
+
+
+def paired_ratio_difference(
+    numerators_a: Any,
+    denominators_a: Any,
+    numerators_b: Any,
+    denominators_b: Any,
+    confidence: float = 0.95,
+    *,
+    span: float = math.inf,
+) -> Estimate:
+    """``R_b - R_a`` for pooled ratios (shares, means) of paired replications, with the
+    Student t interval of the pairs' linearised differences, within ``[-span, span]``."""
+    ya, xa = np.asarray(numerators_a, float), np.asarray(denominators_a, float)
+    yb, xb = np.asarray(numerators_b, float), np.asarray(denominators_b, float)
+    if xa.sum() <= 0 or xb.sum() <= 0:
+        return Estimate(math.nan, math.nan, math.nan, 0, confidence)
+    ra, rb = ya.sum() / xa.sum(), yb.sum() / xb.sum()
+    # Each replication's contribution to each ratio's error, made comparable by the mean
+    # denominators: their difference per pair varies as the difference of the ratios does.
+    per_pair = (yb - rb * xb) / xb.mean() - (ya - ra * xa) / xa.mean()
+    observations = float(min(xa.sum(), xb.sum()))
+    return _paired(float(rb - ra), per_pair, confidence, span, observations)
+
+
+def paired_count_difference(counts_a: Any, counts_b: Any, confidence: float = 0.95) -> Estimate:
+    """The mean difference of paired counts per replication, Student t over the pairs."""
+    a, b = np.asarray(counts_a, float), np.asarray(counts_b, float)
+    difference = b - a
+    estimate = _paired(float(difference.mean()), difference, confidence, math.inf, math.inf)
+    return Estimate(estimate.mean, estimate.ci_low, estimate.ci_high, estimate.n, confidence)
+
+
+def paired_quantile_difference(
+    pooled_a: float,
+    pooled_b: float,
+    own_a: Any,
+    own_b: Any,
+    observations: float,
+    confidence: float = 0.95,
+) -> Estimate:
+    """``pooled_b - pooled_a`` for a quantile, with the spread of the replications' own
+    paired quantile differences."""
+    per_pair = np.asarray(own_b, float) - np.asarray(own_a, float)
+    return _paired(float(pooled_b - pooled_a), per_pair, confidence, math.inf, observations)

@@ -4,6 +4,7 @@ QA4), driven in-process with typer's CliRunner."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +55,11 @@ def test_simulate_writes_records_kpis_a_summary_and_the_report(tiny: Path, tmp_p
     level = summary["kpis"]["service_level"]
     assert level["ci_low"] <= level["mean"] <= level["ci_high"] and level["n"] == 2
     assert "Service level (answered within 20 s)" in result.stdout
-    assert "95% CI" in result.stdout
-    assert "2/2 replications" in result.stderr  # the progress bar
+    assert "95% interval" in result.stdout
+    assert "Visitors" not in result.stdout  # a plain pool has no visitor KPIs
+    assert "2/2 replications" in result.stderr and "left" in result.stderr  # the progress bar
+    # The real wall time, and where it went.
+    assert re.search(r"Done in \d+\.\d s: simulation \d+\.\d s on this process", result.stdout)
 
 
 @pytest.mark.feature("SIM5")
@@ -148,7 +152,7 @@ def test_staff_prints_the_plan_beside_erlang_and_writes_the_table_and_chart(
     assert "Erlang" in result.stdout and "Mon 02:00" in result.stdout
     assert "service level ≥ 80% within 20 s; abandonment ≤ 10%" in result.stdout
     assert "The plan meets every target in every open interval." in result.stdout
-    assert "Agent-hours: plan" in result.stdout
+    assert "Agent-hours on the floor: plan" in result.stdout
     for name in ("staffing.csv", "staffing.json", "staffing.png", "staffing.html"):
         assert (out / name).stat().st_size > 0
     plan = out / "plan_scenario.yaml"
@@ -173,19 +177,50 @@ def test_staff_totals_match_their_columns_and_office_hours_decide_what_is_open(
     table = pd.read_csv(out / "staffing.csv")
     assert table["open"].tolist() == [False, False, True, True, False]
     closed = table[~table["open"]]
-    assert (closed[["agents", "erlang_c", "erlang_a", "chats_per_hour"]] == 0).all().all()
+    columns = ["agents", "erlang_c", "erlang_a", "chat_pool", "chats_per_hour"]
+    assert (closed[columns] == 0).all().all()
     assert closed["as_written"].tolist()[1] == 8.0  # someone sat there as written
     totals = json.loads((out / "staffing.json").read_text(encoding="utf-8"))["agent_hours"]
-    for column in ("agents", "erlang_c", "erlang_a", "as_written"):
+    shown = ["as_written", "erlang_c", "erlang_a", "chat_pool", "agents"]
+    for column in shown:
         assert totals[column] == pytest.approx(table[column].sum())  # one-hour intervals
     # The console's footer is the sum of its columns, and the same totals.
     footer = next(line for line in result.stdout.splitlines() if "agent-hours" in line)
-    numbers = [float(cell) for cell in footer.split()[1:5]]
-    assert numbers == pytest.approx(
-        [totals["as_written"], totals["erlang_c"], totals["erlang_a"], totals["agents"]], abs=0.05
-    )
-    assert "Mon 01:00 (closed)" in result.stdout and "Mon 00:00" not in result.stdout
+    numbers = [float(cell) for cell in footer.split()[1:6]]
+    assert numbers == pytest.approx([totals[column] for column in shown], abs=0.05)
+    assert "Mon 01:00" in result.stdout and "Mon 00:00" not in result.stdout
     assert "3 interval(s) closed (outside office hours" in result.stdout
+
+
+@pytest.mark.feature("SIM7")
+def test_staff_with_shift_templates_writes_a_roster_that_simulate_runs(tmp_path: Path) -> None:
+    scenario = write(tmp_path / "pool.yaml", pool())
+    shifts = tmp_path / "shifts.yaml"
+    shifts.write_text(
+        "shrinkage: 0.2\n"
+        "shifts:\n"
+        "  - {name: short, hours: 2, earliest: '00:00', latest: '02:00', days: [monday]}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "plan"
+    result = run("staff", scenario, "-t", "service_level=0.8@20s", "--shifts", shifts,
+                 "-r", "2", "-w", "1", "--out", out)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Roster:" in result.stdout and "to schedule with 20% shrinkage" in result.stdout
+    roster = pd.read_csv(out / "roster.csv")
+    assert set(roster["shift"]) == {"short"}
+    assert (roster["to_schedule"] >= roster["on_the_floor"]).all()
+    again = run("simulate", out / "roster_scenario.yaml", "-r", "1", "-w", "1",
+                "--out", tmp_path / "again")  # fmt: skip
+    assert again.exit_code == 0, again.output
+    summary = json.loads((out / "staffing.json").read_text(encoding="utf-8"))
+    assert summary["roster"]["people_on_the_floor"] == roster["on_the_floor"].sum()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("shifts: [{name: x, hours: 30, starts: ['08:00']}]\n", encoding="utf-8")
+    refused = run("staff", scenario, "--shifts", bad)
+    assert refused.exit_code == 2
+    assert "is not a valid shift file" in refused.stderr
+    assert "shifts[0].hours: must be more than 0 and less than 24" in refused.stderr
 
 
 @pytest.mark.feature("SIM7")

@@ -34,7 +34,7 @@ class DemoPage:
         with self.page.expect_response(lambda r: r.url.endswith("/config")) as answer:
             self.page.goto(path)
         assert answer.value.status == 204, answer.value.status
-        expect(self.page.locator("#livechat-widget")).to_have_count(0)
+        expect(self.page.locator("#hubspot-messages-iframe-container")).to_have_count(0)
 
     # ------------------------------------------------------------ the visitor on the page
 

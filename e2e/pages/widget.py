@@ -7,15 +7,18 @@ import re
 
 from playwright.sync_api import Locator, Page, expect
 
-__all__ = ["ChatWidget"]
+__all__ = ["FLOATING_HOST", "INLINE_HOST", "ChatWidget"]
 
 _ANY = re.compile(r".+")
+FLOATING_HOST = "#hubspot-messages-iframe-container"
+INLINE_HOST = "#hubspot-conversations-inline-iframe"
 
 
 class ChatWidget:
     def __init__(self, page: Page, *, inline: bool = False) -> None:
         self.page = page
-        self.host = page.locator("#livechat-inline-widget" if inline else "#livechat-widget")
+        # HubSpot's ids, so a site's CSS written for HubSpot applies (issue 8 §5).
+        self.host = page.locator(INLINE_HOST if inline else FLOATING_HOST)
         find = self.host.get_by_test_id
         self.launcher = find("lc-launcher")
         self.unread = find("lc-unread")
@@ -43,6 +46,7 @@ class ChatWidget:
         self.email_input = find("lc-email-input")
         self.email_thanks = find("lc-email-thanks")
         self.closed_notice = find("lc-closed")
+        self.new_conversation = find("lc-new-conversation")
         self.survey = find("lc-csat")
         self.survey_question = find("lc-csat-question")
         self.survey_comment = find("lc-csat-comment")
@@ -90,6 +94,11 @@ class ChatWidget:
         self.prompt_close.click()
         expect(self.prompt).to_be_hidden()
 
+    def start_writing(self, text: str = "Hi") -> None:
+        """The visitor types in the composer (not sent): the moment the "before the chat"
+        cookie banner waits for."""
+        self.input.press_sequentially(text)
+
     def write(self, text: str) -> None:
         self.input.fill(text)
         self.send_button.click()
@@ -118,6 +127,13 @@ class ChatWidget:
         """The stored messages' texts, in the order shown."""
         found = self.stored_messages(sender).get_by_test_id("lc-message-text")
         return [text.strip() for text in found.all_inner_texts()]
+
+    def start_new_conversation(self) -> None:
+        """After a close: take the widget's offer of a new conversation (when it shows none,
+        the next message starts one)."""
+        if self.new_conversation.is_visible():
+            self.new_conversation.click()
+        expect(self.input).to_be_editable()
 
     def answer_survey(self, rating: int, comment: str = "") -> None:
         self.host.get_by_test_id(f"lc-csat-rating-{rating}").click()

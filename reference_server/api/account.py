@@ -12,7 +12,7 @@ import html
 import re
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
@@ -38,6 +38,7 @@ from .errors import NotFound, ValidationFailed
 from .openapi import operation
 from .partial import Patch, merge_patch
 from .schemas import Input, Output
+from .settings_schemas import nullable, typed
 
 __all__ = ["routes"]
 
@@ -52,7 +53,7 @@ class AccountOut(Output):
     company_name: str
     domain: str
     timezone: str
-    widget_defaults: dict[str, Any]
+    widget_defaults: Annotated[dict[str, Any], typed("AccountDefaults")]
     created_at: str
 
 
@@ -63,7 +64,7 @@ class AccountPatch(Patch):
     timezone: str | None = Field(
         None, min_length=1, max_length=64, description="IANA time zone, e.g. Europe/Oslo"
     )
-    widget_defaults: dict[str, Any] | None = Field(
+    widget_defaults: Annotated[dict[str, Any] | None, nullable("AccountDefaultsPatch")] = Field(
         None, description="CF2 set-up, merged into the current one (RFC 7396)"
     )
 

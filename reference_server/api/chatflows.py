@@ -16,14 +16,15 @@ and values replace, ``null`` removes a key so the field takes its default.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from ..domain.availability import ChatState
 from ..domain.chatflow import MAX_PRIORITY, Workspace, WorkspaceKind, chatflow_to_dict
 from ..domain.display import Device
 from ..services import chatflows as service
@@ -32,11 +33,12 @@ from ..state import server_of
 from ..store import chatflows as store
 from ..store.chatflows import StoredChatflow
 from .auth import Principal, require_user_or_api_key
-from .body import PAGE_QUERY, page_of, parse_model, read_json
+from .body import PAGE_QUERY, page_of, parse_model, read_json, read_model
 from .errors import BadRequest, NotFound, ValidationFailed
 from .openapi import operation
 from .partial import merge_patch
 from .schemas import Input, Output
+from .settings_schemas import nullable, typed
 
 __all__ = ["routes"]
 
@@ -49,6 +51,20 @@ class WorkspaceIn(Input):
     id: str = Field(min_length=1, max_length=40)
 
 
+# The sections stay plain dicts that the domain's codec validates (naming every bad field);
+# their documentation is the schema generated from the settings model.
+Section = dict[str, Any]
+PatchOf = dict[str, Any] | None
+BuildOut = Annotated[Section, typed("BuildSettings")]
+TargetOut = Annotated[Section, typed("TargetSettings")]
+DisplayOut = Annotated[Section, typed("DisplaySettings")]
+OptionsOut = Annotated[Section, typed("OptionsSettings")]
+BuildPatch = Annotated[PatchOf, nullable("BuildSettingsPatch")]
+TargetPatch = Annotated[PatchOf, nullable("TargetSettingsPatch")]
+DisplayPatch = Annotated[PatchOf, nullable("DisplaySettingsPatch")]
+OptionsPatch = Annotated[PatchOf, nullable("OptionsSettingsPatch")]
+
+
 class ChatflowCreateIn(Input):
     """A new chatflow: it starts from the account's widget set-up (CF2); the sections given
     are merged over that start (JSON Merge Patch)."""
@@ -58,44 +74,23 @@ class ChatflowCreateIn(Input):
     language: Literal["en", "nb"] | None = None
     priority: int | None = Field(default=None, ge=0, le=MAX_PRIORITY)
     published: bool | None = None
-    build: dict[str, Any] | None = None
-    target: dict[str, Any] | None = None
-    display: dict[str, Any] | None = None
-    options: dict[str, Any] | None = None
-
-
-class ChatflowIn(Input):
-    """A whole chatflow in its plain-dict form (documentation of PUT; the domain validates)."""
-
-    id: str | None = None
-    name: str
-    workspace: WorkspaceIn
-    language: Literal["en", "nb"] = "en"
-    published: bool = False
-    priority: int = Field(100, ge=0, le=MAX_PRIORITY)
-    build: dict[str, Any] = Field(default_factory=dict)
-    target: dict[str, Any] = Field(default_factory=dict)
-    display: dict[str, Any] = Field(default_factory=dict)
-    options: dict[str, Any] = Field(default_factory=dict)
-
-
-class SectionPatchIn(Input):
-    """A JSON Merge Patch of one section (or of the whole chatflow)."""
-
-    model_config = ConfigDict(extra="allow")
+    build: BuildPatch = None
+    target: TargetPatch = None
+    display: DisplayPatch = None
+    options: OptionsPatch = None
 
 
 class ChatflowOut(Output):
     id: str
     name: str
-    workspace: dict[str, Any]
-    language: str
+    workspace: Annotated[dict[str, Any], typed("Workspace")]
+    language: Literal["en", "nb"]
     published: bool
     priority: int
-    build: dict[str, Any]
-    target: dict[str, Any]
-    display: dict[str, Any]
-    options: dict[str, Any]
+    build: BuildOut
+    target: TargetOut
+    display: DisplayOut
+    options: OptionsOut
     version: int
     created_at: str
     updated_at: str
@@ -241,7 +236,7 @@ async def get_chatflow(request: Request) -> Response:
     "Replace a chatflow (whole; validated whole, CF7)",
     method="PUT",
     tags=("chatflows",),
-    request=ChatflowIn,
+    request="Chatflow",
     response=ChatflowOut,
     auth="user_or_api_key",
     errors=(400, 401, 403, 404, 409, 413, 422),
@@ -250,7 +245,7 @@ async def get_chatflow(request: Request) -> Response:
     "Edit a chatflow (JSON Merge Patch; validated whole, CF7)",
     method="PATCH",
     tags=("chatflows",),
-    request=SectionPatchIn,
+    request="ChatflowPatch",
     response=ChatflowOut,
     auth="user_or_api_key",
     errors=(400, 401, 403, 404, 409, 413, 422),
@@ -292,25 +287,43 @@ async def delete_chatflow(request: Request) -> Response:
     return Response(status_code=204)
 
 
-@operation(
-    "Edit one section of a chatflow: build, target, display or options (CF7)",
-    tags=("chatflows",),
-    request=SectionPatchIn,
-    response=ChatflowOut,
-    auth="user_or_api_key",
-    errors=(400, 401, 403, 404, 409, 413, 422),
-)
 async def patch_section(request: Request) -> Response:
-    principal = await require_user_or_api_key(request, PERMISSION)
+    """Any other section name: a 404 that names the sections."""
+    await require_user_or_api_key(request, PERMISSION)
     section = str(request.path_params["section"])
-    if section not in service.SECTIONS:
-        raise NotFound(f"no section {section!r}; sections are {', '.join(service.SECTIONS)}")
-    body = await _object_body(request)
-    return await _save(
-        request,
-        principal,
-        lambda current: {**current, section: merge_patch(current.get(section), body)},
+    raise NotFound(f"no section {section!r}; sections are {', '.join(service.SECTIONS)}")
+
+
+_SECTION_SCHEMAS = {
+    "build": "BuildSettings",
+    "target": "TargetSettings",
+    "display": "DisplaySettings",
+    "options": "OptionsSettings",
+}
+
+
+def section_endpoint(section: str) -> Any:
+    """``PATCH /chatflows/{id}/{section}``: a JSON Merge Patch of one section (CF7)."""
+
+    @operation(
+        f"Edit the {section} section of a chatflow (JSON Merge Patch; validated whole, CF7)",
+        tags=("chatflows",),
+        request=f"{_SECTION_SCHEMAS[section]}Patch",
+        response=ChatflowOut,
+        auth="user_or_api_key",
+        errors=(400, 401, 403, 404, 409, 413, 422),
     )
+    async def patch(request: Request) -> Response:
+        principal = await require_user_or_api_key(request, PERMISSION)
+        body = await _object_body(request)
+        return await _save(
+            request,
+            principal,
+            lambda current: {**current, section: merge_patch(current.get(section), body)},
+        )
+
+    patch.__name__ = f"patch_{section}"
+    return patch
 
 
 @operation(
@@ -370,13 +383,65 @@ async def preview(request: Request) -> Response:
     return JSONResponse(PreviewOut.model_validate(decision).model_dump())
 
 
+class DraftPreviewIn(Input):
+    """CF4: a chatflow as the console holds it (saved or not) and how to show it."""
+
+    chatflow: Annotated[dict[str, Any], typed("Chatflow")]
+    device: Device = Device.DESKTOP
+    state: ChatState | None = Field(
+        None, description="show the widget in this availability state (default: the real one)"
+    )
+
+
+class DraftPreviewOut(PreviewOut):
+    """What the widget shows for the draft: the same answer as the widget's config call,
+    with ``display.mode`` before any trigger and ``display.mode_when_triggered`` after."""
+
+    display: dict[str, Any]
+
+
+@operation(
+    "Preview an unsaved chatflow (CF4): the widget config it would give, in a state",
+    tags=("chatflows",),
+    request=DraftPreviewIn,
+    response=DraftPreviewOut,
+    auth="user_or_api_key",
+    errors=(400, 401, 413, 422),
+)
+async def preview_draft(request: Request) -> Response:
+    principal = await require_user_or_api_key(request)
+    body = await read_model(request, DraftPreviewIn)
+    server = server_of(request)
+    draft = {**body.chatflow, "id": body.chatflow.get("id") or "preview"}
+    async with server.engine.connect() as db:
+        chatflow = await service.validate(db, principal.account_id, draft)
+        decision = await decide(
+            db,
+            principal.account_id,
+            chatflow,
+            server.clock.now(),
+            device=body.device,
+            state=body.state,
+        )
+    return JSONResponse(DraftPreviewOut.model_validate(decision).model_dump())
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/chatflows", list_chatflows, methods=["GET"]),
         Route("/chatflows", create_chatflow, methods=["POST"]),
+        Route("/chatflow-previews", preview_draft, methods=["POST"]),
         Route("/chatflows/{chatflow_id}", chatflow, methods=["GET", "PUT", "PATCH", "DELETE"]),
         Route("/chatflows/{chatflow_id}/publish", publish, methods=["POST"]),
         Route("/chatflows/{chatflow_id}/unpublish", unpublish, methods=["POST"]),
         Route("/chatflows/{chatflow_id}/preview", preview, methods=["GET"]),
+        *(
+            Route(
+                f"/chatflows/{{chatflow_id}}/{section}",
+                section_endpoint(section),
+                methods=["PATCH"],
+            )
+            for section in service.SECTIONS
+        ),
         Route("/chatflows/{chatflow_id}/{section}", patch_section, methods=["PATCH"]),
     ]

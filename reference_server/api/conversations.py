@@ -5,7 +5,14 @@ logged-in users and to API keys (server-to-server, CV6); acting on a conversatio
 assign or claim, transfer, close, reopen, read receipts) needs a logged-in user.
 
 Views (``?view=``): ``unassigned`` (waiting or left unassigned, longest-waiting first),
-``mine`` (assigned to the caller), ``all`` (every open conversation), ``closed``.
+``mine`` (assigned to the caller), ``all`` (every open conversation), ``closed``; each row
+has the caller's allowed ``actions``, the visitor's unread messages and a preview of the
+last message. ``/conversations/counts`` tells how many each view holds.
+
+What an agent may do is the domain's decision (:mod:`reference_server.domain.inbox`): the
+same function fills ``actions`` and refuses the rest (403 on a colleague's conversation for
+someone who does not supervise; 409 for the conversation's status). Internal notes
+(``/notes``) are for agents only.
 """
 
 from __future__ import annotations
@@ -17,21 +24,29 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ..domain.conversation import SenderKind
+from ..domain.inbox import AgentAction
 from ..services import conversations as service
+from ..services import inbox as inbox_service
 from ..services import messages as message_service
+from ..services import notes as note_service
+from ..services.inbox import Actor, require_allowed, with_actions
 from ..services.transcripts import transcript
-from ..services.views import conversation_view
 from ..state import server_of
-from .auth import require_user, require_user_or_api_key
-from .body import query_int, read_model
+from .auth import Principal, require_user, require_user_or_api_key
+from .body import page_of, query_int, read_model
 from .conversation_schemas import (
     AssignIn,
     ConversationDetailOut,
     ConversationOut,
+    ConversationRowOut,
     MessageIn,
     MessageOut,
+    NoteIn,
+    NoteOut,
     ReadIn,
     ReadOut,
+    TransferIn,
+    ViewCountsOut,
 )
 from .errors import ValidationFailed
 from .openapi import operation
@@ -52,29 +67,61 @@ def _id(request: Request) -> str:
     return str(request.path_params["conversation_id"])
 
 
+def actor_of(principal: Principal) -> Actor | None:
+    """The agent behind a request (None for an API key, which reads but never acts)."""
+    if principal.user_id is None:
+        return None
+    return Actor.of(principal.user_id, principal.role, principal.permissions)
+
+
+def _actor(principal: Principal) -> Actor:
+    actor = actor_of(principal)
+    assert actor is not None  # require_user() let only users through
+    return actor
+
+
 @operation(
     "List conversations (CV2 inbox views)",
     tags=_TAGS,
-    response=ConversationOut,
+    response=ConversationRowOut,
     response_list=True,
     auth="user_or_api_key",
-    query=(("view", "unassigned | mine | all | closed (default all)"), *_PAGE),
+    query=(
+        ("view", "unassigned | mine | all | closed (default all)"),
+        ("sort", "newest | waiting (longest waiting first; the default of unassigned)"),
+        *_PAGE,
+    ),
     errors=(401, 403, 422),
 )
 async def list_all(request: Request) -> Response:
     principal = await require_user_or_api_key(request, "inbox")
     limit = query_int(request, "limit", 50, low=1, high=200)
     offset = query_int(request, "offset", 0, low=0, high=1_000_000)
-    view = request.query_params.get("view", "all")
-    rows = await service.list_for_agent(
+    rows = await inbox_service.inbox_list(
         server_of(request),
         principal.account_id,
-        principal.user_id,
-        view,
+        actor_of(principal),
+        request.query_params.get("view", "all"),
+        sort=request.query_params.get("sort"),
         limit=limit,
         offset=offset,
     )
     return JSONResponse(rows)
+
+
+@operation(
+    "How many conversations each inbox view holds",
+    tags=_TAGS,
+    response=ViewCountsOut,
+    auth="user_or_api_key",
+    errors=(401, 403),
+)
+async def counts(request: Request) -> Response:
+    principal = await require_user_or_api_key(request, "inbox")
+    found = await inbox_service.view_counts(
+        server_of(request), principal.account_id, actor_of(principal)
+    )
+    return JSONResponse(found)
 
 
 @operation(
@@ -87,7 +134,7 @@ async def list_all(request: Request) -> Response:
 async def read(request: Request) -> Response:
     principal = await require_user_or_api_key(request, "inbox")
     detail = await service.conversation_detail(
-        server_of(request), principal.account_id, _id(request)
+        server_of(request), principal.account_id, _id(request), actor_of(principal)
     )
     return JSONResponse(detail)
 
@@ -127,6 +174,7 @@ async def post_message(request: Request) -> Response:
     body = await read_model(request, MessageIn)
     server = server_of(request)
     conversation = await service.agent_conversation(server, principal.account_id, _id(request))
+    require_allowed(conversation, _actor(principal), AgentAction.REPLY)
     view, created = await message_service.post_message(
         server,
         conversation,
@@ -148,27 +196,33 @@ async def post_message(request: Request) -> Response:
 async def assign(request: Request) -> Response:
     principal = await require_user(request, "inbox")
     body = await read_model(request, AssignIn)
-    assert principal.user_id is not None
+    actor = _actor(principal)
     conversation = await service.assign(
-        server_of(request), principal.account_id, principal.user_id, _id(request), body.user_id
+        server_of(request), principal.account_id, actor, _id(request), body.user_id
     )
-    return JSONResponse(conversation_view(conversation))
+    return JSONResponse(with_actions(conversation, actor))
 
 
 @operation(
-    "Transfer an assigned conversation to another user",
+    "Transfer an assigned conversation to another user, or to a team (RT6)",
     tags=_TAGS,
-    request=AssignIn,
+    request=TransferIn,
     response=ConversationOut,
     errors=(400, 401, 403, 404, 409, 422),
 )
 async def transfer(request: Request) -> Response:
     principal = await require_user(request, "inbox")
-    body = await read_model(request, AssignIn)
+    body = await read_model(request, TransferIn)
+    actor = _actor(principal)
     conversation = await service.transfer(
-        server_of(request), principal.account_id, _id(request), body.user_id
+        server_of(request),
+        principal.account_id,
+        actor,
+        _id(request),
+        user_id=body.user_id,
+        team_id=body.team_id,
     )
-    return JSONResponse(conversation_view(conversation))
+    return JSONResponse(with_actions(conversation, actor))
 
 
 @operation(
@@ -176,8 +230,11 @@ async def transfer(request: Request) -> Response:
 )
 async def close(request: Request) -> Response:
     principal = await require_user(request, "inbox")
-    conversation, _ = await service.close(server_of(request), principal.account_id, _id(request))
-    return JSONResponse(conversation_view(conversation))
+    actor = _actor(principal)
+    conversation, _ = await service.close(
+        server_of(request), principal.account_id, _id(request), actor=actor
+    )
+    return JSONResponse(with_actions(conversation, actor))
 
 
 @operation(
@@ -189,7 +246,7 @@ async def close(request: Request) -> Response:
 async def reopen(request: Request) -> Response:
     principal = await require_user(request, "inbox")
     conversation = await service.reopen(server_of(request), principal.account_id, _id(request))
-    return JSONResponse(conversation_view(conversation))
+    return JSONResponse(with_actions(conversation, _actor(principal)))
 
 
 @operation(
@@ -232,10 +289,45 @@ async def mark_read(request: Request) -> Response:
     return JSONResponse({"up_to_sequence": body.up_to_sequence, "marked": marked})
 
 
+@operation(
+    "List a conversation's internal notes (agents only)",
+    method="GET",
+    tags=_TAGS,
+    response=NoteOut,
+    response_list=True,
+    auth="user_or_api_key",
+    query=(("limit", "1-500, default 200"), ("offset", "default 0")),
+    errors=(401, 403, 404, 422),
+)
+@operation(
+    "Add an internal note (never shown to the visitor)",
+    method="POST",
+    tags=_TAGS,
+    request=NoteIn,
+    response=NoteOut,
+    status=201,
+    errors=(400, 401, 403, 404, 413, 422),
+)
+async def notes(request: Request) -> Response:
+    server = server_of(request)
+    if request.method == "GET":
+        principal = await require_user_or_api_key(request, "inbox")
+        limit, offset = page_of(request, default_limit=200)
+        conversation = await service.agent_conversation(server, principal.account_id, _id(request))
+        found = await note_service.list_notes(server, conversation, limit=limit, offset=offset)
+        return JSONResponse(found)
+    principal = await require_user(request, "inbox")
+    body = await read_model(request, NoteIn)
+    conversation = await service.agent_conversation(server, principal.account_id, _id(request))
+    note = await note_service.add_note(server, conversation, _actor(principal), body.text)
+    return JSONResponse(note, status_code=201)
+
+
 def routes() -> list[BaseRoute]:
     base = "/conversations/{conversation_id}"
     return [
         Route("/conversations", list_all, methods=["GET"]),
+        Route("/conversations/counts", counts, methods=["GET"]),
         Route(base, read, methods=["GET"]),
         Route(f"{base}/messages", list_messages, methods=["GET"]),
         Route(f"{base}/messages", post_message, methods=["POST"]),
@@ -245,4 +337,5 @@ def routes() -> list[BaseRoute]:
         Route(f"{base}/reopen", reopen, methods=["POST"]),
         Route(f"{base}/transcript", read_transcript, methods=["GET"]),
         Route(f"{base}/read", mark_read, methods=["POST"]),
+        Route(f"{base}/notes", notes, methods=["GET", "POST"]),
     ]

@@ -75,7 +75,7 @@ class SearchHitOut(Output):
     id: str
     title: str
     category: str
-    score: int
+    score: float = Field(description="BM25 relevance, higher is better")
     snippet: str
 
 

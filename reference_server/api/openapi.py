@@ -8,7 +8,7 @@ walks the application's routes (into mounts) and builds the document, with every
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -40,7 +40,7 @@ ERROR_SCHEMA = {
 class Operation:
     summary: str
     tags: tuple[str, ...] = ()
-    request: type[BaseModel] | None = None
+    request: type[BaseModel] | str | None = None  # a model, or a schema's name
     response: type[BaseModel] | None = None
     response_list: bool = False
     status: int = 200
@@ -81,7 +81,15 @@ _SECURITY: dict[str, list[dict[str, list[str]]]] = {
 }
 
 
-def openapi_document(routes: Sequence[BaseRoute], *, title: str, version: str) -> dict[str, Any]:
+def openapi_document(
+    routes: Sequence[BaseRoute],
+    *,
+    title: str,
+    version: str,
+    extra_schemas: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The document; ``extra_schemas`` are named schemas made elsewhere (the settings model's,
+    see ``api/settings_schemas.py``) that models and operations refer to by name."""
     models: set[type[BaseModel]] = set()
     found: list[tuple[str, str, Operation]] = []
     for path, route in _walk(routes):
@@ -93,12 +101,14 @@ def openapi_document(routes: Sequence[BaseRoute], *, title: str, version: str) -
             if op is None:
                 continue
             found.append((_PARAM.sub(r"{\1}", path), method.lower(), op))
-            models.update(m for m in (op.request, op.response) if m is not None)
+            models.update(
+                m for m in (op.request, op.response) if m is not None and not isinstance(m, str)
+            )
     ordered = sorted(models, key=lambda m: m.__name__)
     _, defs = models_json_schema(
         [(m, "validation") for m in ordered], ref_template="#/components/schemas/{model}"
     )
-    schemas = dict(defs.get("$defs", {}))
+    schemas = {**(extra_schemas or {}), **defs.get("$defs", {})}
     schemas["Error"] = ERROR_SCHEMA
     paths: dict[str, dict[str, Any]] = {}
     for path, method, op in found:
@@ -122,8 +132,9 @@ def openapi_document(routes: Sequence[BaseRoute], *, title: str, version: str) -
     }
 
 
-def _ref(model: type[BaseModel]) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{model.__name__}"}
+def _ref(model: type[BaseModel] | str) -> dict[str, str]:
+    name = model if isinstance(model, str) else model.__name__
+    return {"$ref": f"#/components/schemas/{name}"}
 
 
 def _operation_object(path: str, op: Operation) -> dict[str, Any]:

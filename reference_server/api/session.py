@@ -22,11 +22,12 @@ from ..services import limits
 from ..state import server_of
 from ..store import schema as t
 from ..store.socket_tickets import issue_ticket
-from .auth import SESSION_COOKIE, require_user
+from .auth import ALL_PERMISSIONS, SESSION_COOKIE, require_user
 from .body import read_model
 from .errors import Unauthorized
 from .openapi import operation
 from .schemas import Input, Output
+from .users import grantable_roles
 from .web_security import client_address
 
 __all__ = ["routes"]
@@ -54,6 +55,11 @@ class MeOut(Output):
     account_id: str
     role: str | None
     permissions: list[str]
+    can: list[str] = Field(
+        description="what the user may do: their permissions in effect (an admin, all); "
+        "pages offer only these"
+    )
+    may_grant_roles: list[str] = Field(description="the roles this user may give a user")
 
 
 @operation(
@@ -161,6 +167,8 @@ async def me(request: Request) -> Response:
             account_id=principal.account_id,
             role=principal.role,
             permissions=sorted(principal.permissions),
+            can=sorted(p for p in ALL_PERMISSIONS if principal.can(p)),
+            may_grant_roles=grantable_roles(principal),
         ).model_dump()
     )
 

@@ -50,7 +50,7 @@ from .openapi import operation
 from .partial import Patch
 from .schemas import Input, Output
 
-__all__ = ["AvatarUrl", "routes"]
+__all__ = ["AvatarUrl", "grantable_roles", "routes", "you_may"]
 
 SELF_SERVICE = frozenset({"name", "avatar_url", "password"})
 NOT_ON_ONESELF = frozenset({"role", "permissions", "has_seat"})
@@ -146,17 +146,69 @@ class UserOut(Output):
     skills: list[str]
     idle_since: str | None
     created_at: str
+    you_may: list[str] = Field(
+        description="what the caller may do to this user: the fields they may change, "
+        "'status' and 'delete' (the same checks that refuse the rest)"
+    )
 
 
-def _out(user: Mapping[str, Any]) -> dict[str, Any]:
+def _out(user: Mapping[str, Any], principal: Principal) -> dict[str, Any]:
     idle = user["idle_since"]
     return UserOut.model_validate(
         {
             **user,
             "idle_since": idle.isoformat() if idle is not None else None,
             "created_at": user["created_at"].isoformat(),
+            "you_may": you_may(principal, user),
         }
     ).model_dump(mode="json")
+
+
+def grantable_roles(principal: Principal) -> list[str]:
+    """The roles ``principal`` may give a new or existing user (the check of a create)."""
+    if not principal.can("users"):
+        return []
+    allowed = []
+    for role in ("agent", "admin"):
+        try:
+            _may_manage(principal, None, role)
+        except Forbidden:
+            continue
+        allowed.append(role)
+    return allowed
+
+
+PATCHABLE = (
+    *sorted(SELF_SERVICE),
+    "email",
+    "role",
+    "permissions",
+    "has_seat",
+    "capacity",
+    "skills",
+)
+
+
+def you_may(principal: Principal, target: Mapping[str, Any]) -> list[str]:
+    """The fields ``principal`` may change on ``target`` (probing the checks a change goes
+    through; a role change is probed as one to or from admin), then ``status``, ``delete``."""
+    allowed = []
+    for name in PATCHABLE:
+        try:
+            _check_patch(principal, target, {name: "admin" if name == "role" else None})
+        except Forbidden:
+            continue
+        allowed.append(name)
+    oneself = principal.user_id == target["id"]
+    if oneself or principal.can("users"):
+        allowed.append("status")
+    if principal.can("users") and not oneself:
+        try:
+            _may_manage(principal, target["role"], None)
+            allowed.append("delete")
+        except Forbidden:
+            pass
+    return allowed
 
 
 def _may_manage(principal: Principal, target_role: str | None, new_role: str | None) -> None:
@@ -177,7 +229,7 @@ async def list_all(request: Request) -> Response:
     limit, offset = page_of(request)
     async with server_of(request).engine.connect() as db:
         users = await list_users(db, principal.account_id, limit=limit, offset=offset)
-    return JSONResponse([_out(user) for user in users])
+    return JSONResponse([_out(user, principal) for user in users])
 
 
 @operation(
@@ -205,7 +257,7 @@ async def create(request: Request) -> Response:
             )
     except IntegrityError:  # the same address created at the same instant
         raise _email_in_use() from None
-    return JSONResponse(_out(user), status_code=201)
+    return JSONResponse(_out(user, principal), status_code=201)
 
 
 @operation("Read a user", tags=("users",), response=UserOut, errors=(401, 403, 404))
@@ -215,7 +267,7 @@ async def read(request: Request) -> Response:
         user = await get_user(db, principal.account_id, request.path_params["user_id"])
     if user is None:
         raise NotFound("no such user")
-    return JSONResponse(_out(user))
+    return JSONResponse(_out(user, principal))
 
 
 def _check_patch(
@@ -275,7 +327,7 @@ async def patch(request: Request) -> Response:
     assert user is not None
     if ROUTING_FIELDS & set(changes):
         await on_capacity_changed(server, principal.account_id)
-    return JSONResponse(_out(user))
+    return JSONResponse(_out(user, principal))
 
 
 @operation("Delete a user", tags=("users",), status=204, errors=(401, 403, 404, 409))
@@ -331,7 +383,7 @@ async def put_status(request: Request) -> Response:
             {"type": "agent_status", "user_id": user_id, "status": body.status.value},
         )
     await on_capacity_changed(server, principal.account_id)
-    return JSONResponse(_out(user))
+    return JSONResponse(_out(user, principal))
 
 
 def routes() -> list[BaseRoute]:

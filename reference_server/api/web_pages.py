@@ -1,5 +1,6 @@
-"""The pages and scripts a browser loads: the tracking code (``/embed/{account_id}.js``), the
-widget's static files (``/static/...``), the agent inbox (``/inbox``) and the demo website
+"""The pages and scripts a browser loads: the landing page (``/``), the tracking code
+(``/embed/{account_id}.js``), the static files (``/static/...``), the agent inbox
+(``/inbox``), the admin console (``/admin``), the API docs (``/docs``) and the demo website
 (``/demo/...``).
 
 The tracking code is ``web/static/loader.js`` with the account id and the server's origin
@@ -189,14 +190,42 @@ async def demo_js(request: Request) -> Response:
     )
 
 
+def _page(name: str) -> HTMLResponse:
+    return HTMLResponse((WEB / name).read_text(encoding="utf-8"))
+
+
 async def inbox(request: Request) -> Response:
-    return HTMLResponse((WEB / "inbox.html").read_text(encoding="utf-8"))
+    return _page("inbox.html")
+
+
+async def landing(request: Request) -> Response:
+    """``/``: where to go — the demo site, the inbox, the admin console, the API docs."""
+    return _page("landing.html")
+
+
+async def admin(request: Request) -> Response:
+    """The admin console (``/admin``): one page; its views are in the URL's fragment."""
+    return _page("admin.html")
+
+
+async def admin_preview_frame(request: Request) -> Response:
+    """The sample page the console's preview (CF4) shows the widget on, in a frame."""
+    return _page("admin-preview.html")
+
+
+async def docs(request: Request) -> Response:
+    """``/docs``: the interactive API page (Swagger UI, shipped in ``static/vendor``)."""
+    return _page("docs.html")
 
 
 def routes() -> list[BaseRoute]:
     return [
         Route("/embed/{account_id}.js", loader, methods=["GET"]),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
+        Route("/", landing, methods=["GET"]),
+        Route("/docs", docs, methods=["GET"]),
+        Route("/admin", admin, methods=["GET"]),
+        Route("/admin/preview-frame", admin_preview_frame, methods=["GET"]),
         Route("/inbox", inbox, methods=["GET"]),
         Route("/demo", demo_root, methods=["GET"]),
         Route("/demo/", demo_page, methods=["GET"]),

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from ..domain.consent import PageBanner
 from ..domain.display import Device, WidgetAction, cookies_for_action
 from ..services import limits
 from ..services.widget_config import ConfigRequest, cookie_json, widget_config
@@ -28,6 +29,12 @@ from ..store import knowledge as kb_store
 from ..store.accounts import get_account
 from ..store.chatflows import chatflows_using, get_chatflow
 from .body import PAGE_QUERY, page_of, query_int, read_model
+from .conversation_schemas import (
+    ConsentStateOut,
+    PresentationOut,
+    SendOut,
+    VisitorConversationOut,
+)
 from .errors import NotFound
 from .knowledge import SearchHitOut, hit_json, search_query
 from .openapi import operation
@@ -54,6 +61,12 @@ class ConfigIn(Input):
     identification_token: str | None = Field(None, max_length=200)
     consent: ConsentIn = Field(default_factory=ConsentIn)
     language: str | None = Field(None, max_length=35, description="the page's language (hint)")
+    enable_widget_cookie_banner: StrictBool | Literal["ON_WIDGET_LOAD", "ON_EXIT_INTENT"] = Field(
+        False,
+        description="the page's hsConversationsSettings.enableWidgetCookieBanner: false keeps "
+        "the chatflow's banner timing; true or ON_WIDGET_LOAD shows the banner as the widget "
+        "loads; ON_EXIT_INTENT on exit intent",
+    )
 
 
 class CookieOut(Output):
@@ -92,6 +105,7 @@ class TriggersOut(Output):
 class DisplayOut(Output):
     mode: Literal["hidden", "launcher", "prompt", "open"]
     mode_when_triggered: Literal["hidden", "launcher", "prompt", "open"]
+    prompt_text: str = Field(description="the bubble next to the launcher")
     device: str
     desktop: str
     mobile: str
@@ -100,6 +114,9 @@ class DisplayOut(Output):
 
 class ConsentOut(Output):
     cookie_banner: Literal["before_chat", "on_exit"] | None
+    banner_at: Literal["before_chat", "exit_intent", "widget_load"] | None = Field(
+        description="the moment the banner shows to this visitor (null: it does not)"
+    )
     cookie_text: str
     data_processing: Literal["explicit", "legitimate_interest"] | None
     data_processing_text: str
@@ -107,6 +124,7 @@ class ConsentOut(Output):
     communication_checkbox: bool
     communication_text: str
     subscription_type: str
+    given: ConsentStateOut = Field(description="the consent that holds for a new conversation")
 
 
 class EmailCaptureOut(Output):
@@ -137,14 +155,27 @@ class WidgetConfigOut(Output):
     accent_color: str
     heading: HeadingOut
     welcome_message: str
+    presentation: PresentationOut = Field(description="what a new conversation looks like")
     availability: AvailabilityOut
     display: DisplayOut
     consent: ConsentOut
+    send: SendOut = Field(description="may the visitor write a first message, and why not")
     email_capture: EmailCaptureOut
     knowledge_base: KnowledgeBaseOut
     csat: CsatOut
     visitor: VisitorOut
     cookies: list[CookieOut]
+    conversation: VisitorConversationOut | None = Field(
+        description="the visitor's open conversation, with its own presentation"
+    )
+    unread: list[UnreadOut] = Field(
+        description="the visitor's conversations with replies not read yet"
+    )
+
+
+class UnreadOut(Output):
+    conversation_id: str
+    unread: int
 
 
 class EventIn(Input):
@@ -167,6 +198,14 @@ class ArticleOut(Output):
     title: str
     body: str
     category: str
+
+
+_PAGE_BANNER: dict[bool | str, PageBanner] = {
+    False: PageBanner.CHATFLOW,
+    True: PageBanner.ON_WIDGET_LOAD,
+    "ON_WIDGET_LOAD": PageBanner.ON_WIDGET_LOAD,
+    "ON_EXIT_INTENT": PageBanner.ON_EXIT_INTENT,
+}
 
 
 def _account_id(request: Request) -> str:
@@ -200,6 +239,7 @@ async def config(request: Request) -> Response:
         identification_email=body.identification_email or None,
         identification_token=body.identification_token or None,
         consent_cookies=body.consent.cookies,
+        page_banner=_PAGE_BANNER[body.enable_widget_cookie_banner],
     )
     address = client_address(request.scope)
 

@@ -38,6 +38,8 @@ from .conversation_schemas import (
     ReadOut,
     StartIn,
     StartOut,
+    VisitorConsentIn,
+    VisitorConsentOut,
     VisitorConversationOut,
 )
 from .openapi import operation
@@ -101,7 +103,8 @@ async def start(request: Request) -> Response:
     )
     [view] = await service.visitor_views(server, visitor.account_id, [started.conversation])
     message = visitor_message(started.message) if started.message else None
-    return JSONResponse({"conversation": view, "message": message}, status_code=201)
+    status = 201 if started.decision is not None else 200  # 200: a resent start
+    return JSONResponse({"conversation": view, "message": message}, status_code=status)
 
 
 @operation(
@@ -222,6 +225,29 @@ async def consent(request: Request) -> Response:
 
 
 @operation(
+    "Give consent before any conversation (OP3-OP5): kept for the conversations to come",
+    tags=_TAGS,
+    request=VisitorConsentIn,
+    response=VisitorConsentOut,
+    auth="visitor",
+    errors=(400, 401, 404, 422),
+)
+async def visitor_consent(request: Request) -> Response:
+    visitor = await _visitor(request)
+    body = await read_model(request, VisitorConsentIn)
+    answer = await visitor_answers.give_visitor_consent(
+        server_of(request),
+        visitor.account_id,
+        visitor.visitor_id,
+        body.chatflow_id,
+        data_processing=body.data_processing,
+        cookies=body.cookies,
+        communication=body.communication,
+    )
+    return JSONResponse(answer)
+
+
+@operation(
     "Answer the satisfaction survey after the chat closed (OP7)",
     tags=_TAGS,
     request=CsatIn,
@@ -310,6 +336,7 @@ def routes() -> list[BaseRoute]:
     one = base + "/{conversation_id}"
     return [
         Route("/{account_id}/socket-ticket", socket_ticket, methods=["POST"]),
+        Route("/{account_id}/consent", visitor_consent, methods=["POST"]),
         Route(base, start, methods=["POST"]),
         Route(base, list_own, methods=["GET"]),
         Route(one, read, methods=["GET"]),

@@ -46,6 +46,7 @@ __all__ = [
     "KnowledgeBaseSettings",
     "Language",
     "MobileBehaviour",
+    "OPERATORS_BY_FIELD",
     "OfficeHours",
     "OfflineBehaviour",
     "OptionsSettings",
@@ -365,13 +366,14 @@ class RuleOperator(StrEnum):
     IS_UNKNOWN = "is_unknown"
 
 
-_OPERATORS_BY_FIELD: dict[RuleField, frozenset[RuleOperator]] = {
+OPERATORS_BY_FIELD: dict[RuleField, frozenset[RuleOperator]] = {
     RuleField.PAGE_URL: frozenset(RuleOperator) - {RuleOperator.IS_KNOWN, RuleOperator.IS_UNKNOWN},
     RuleField.QUERY_PARAMETER: frozenset({RuleOperator.IS, RuleOperator.IS_NOT}),
     RuleField.VISITOR: frozenset({RuleOperator.IS}),
     RuleField.CONTACT_PROPERTY: frozenset(RuleOperator) - {RuleOperator.ALL_PAGES},
     RuleField.DEVICE: frozenset({RuleOperator.IS, RuleOperator.IS_NOT}),
 }
+"""TG1-TG4: the operators each rule field takes."""
 VISITOR_KINDS = ("known_contact", "unknown_visitor")
 DEVICES = ("desktop", "tablet", "mobile")
 
@@ -386,7 +388,7 @@ class Rule:
     name: str = ""
 
     def _check(self) -> list[FieldError]:
-        if self.operator not in _OPERATORS_BY_FIELD[self.field]:
+        if self.operator not in OPERATORS_BY_FIELD[self.field]:
             return [FieldError("operator", f"cannot be used with {self.field.value}")]
         needs_name = self.field in (RuleField.QUERY_PARAMETER, RuleField.CONTACT_PROPERTY)
         if needs_name and not self.name.strip():

@@ -11,6 +11,11 @@ Supported field types: ``str``, ``int``, ``float``, ``bool``, ``StrEnum`` subcla
 takes the field's default; an unknown key is an error (a typo must not vanish silently).
 A dataclass may define ``_check(self) -> list[FieldError]`` for rules that span its fields;
 paths it returns are relative to the dataclass.
+
+:func:`json_schemas` describes the same types as JSON Schema (one named schema per
+dataclass and enum), so the OpenAPI document and the admin console's forms follow the
+settings model with nothing written twice; ``patch=True`` gives the JSON Merge Patch form
+(every field optional, ``null`` resets it to its default).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any, TypeVar
 
-__all__ = ["FieldError", "InvalidData", "from_dict", "to_dict", "join_path"]
+__all__ = ["FieldError", "InvalidData", "from_dict", "json_schemas", "to_dict", "join_path"]
 
 T = TypeVar("T")
 
@@ -183,3 +188,87 @@ def _decode_dataclass(tp: type, data: Any, path: str, errors: list[FieldError]) 
             if where not in seen:
                 errors.append(FieldError(where, error.message))
     return obj
+
+
+# ---------------------------------------------------------------- JSON Schema
+
+
+PATCH_SUFFIX = "Patch"
+
+
+def json_schemas(cls: type, *, patch: bool = False) -> dict[str, dict[str, Any]]:
+    """JSON Schemas of dataclass ``cls`` and of every dataclass and enum inside it, by name
+    (``{"BuildSettings": {...}, "Weekday": {...}}``); references between them are
+    ``#/components/schemas/<name>``. With ``patch`` the dataclasses' schemas describe a JSON
+    Merge Patch of them instead, named ``<name>Patch``."""
+    found: dict[str, dict[str, Any]] = {}
+    _schema_of(cls, found, patch)
+    return found
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _schema_of(tp: Any, found: dict[str, dict[str, Any]], patch: bool) -> dict[str, Any]:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        (option,) = [arg for arg in typing.get_args(tp) if arg is not type(None)]
+        return {"anyOf": [_schema_of(option, found, patch), {"type": "null"}]}
+    if origin is tuple:
+        # A list replaces the old one whole, even in a patch: its items are complete.
+        return {"type": "array", "items": _schema_of(typing.get_args(tp)[0], found, False)}
+    if origin is Mapping:
+        return {"type": "object", "additionalProperties": {"type": "string"}}
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        name = tp.__name__ + (PATCH_SUFFIX if patch else "")
+        if name not in found:
+            found[name] = {}  # a placeholder while its fields are described
+            found[name] = _dataclass_schema(tp, found, patch)
+        return _ref(name)
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        found.setdefault(tp.__name__, {"type": "string", "enum": [m.value for m in tp]})
+        return _ref(tp.__name__)
+    return {"type": _SCALARS[tp]}
+
+
+_SCALARS = {str: "string", int: "integer", float: "number", bool: "boolean"}
+
+
+def _dataclass_schema(tp: type, found: dict[str, dict[str, Any]], patch: bool) -> dict[str, Any]:
+    hints = _hints(tp)
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for field in dataclasses.fields(tp):
+        schema = _schema_of(hints[field.name], found, patch)
+        if patch:
+            if "anyOf" not in schema:  # an optional field is nullable already
+                schema = {"anyOf": [schema, {"type": "null"}]}
+            schema = {**schema, "description": "null: back to the default"}
+        else:
+            default = _default_of(field)
+            if default is _MISSING:
+                required.append(field.name)
+            else:
+                schema = {**schema, "default": to_dict(default)}
+        properties[field.name] = schema
+    result: dict[str, Any] = {
+        "type": "object",
+        "title": tp.__name__ + (PATCH_SUFFIX if patch else ""),
+        "properties": properties,
+        "additionalProperties": False,
+    }
+    if required:
+        result["required"] = required
+    doc = (tp.__doc__ or "").strip()
+    if doc and not doc.startswith(f"{tp.__name__}("):  # not the generated signature
+        result["description"] = " ".join(doc.split())
+    return result
+
+
+def _default_of(field: dataclasses.Field[Any]) -> Any:
+    if field.default is not dataclasses.MISSING:
+        return field.default
+    if field.default_factory is not dataclasses.MISSING:
+        return field.default_factory()
+    return _MISSING

@@ -17,7 +17,9 @@ simulator models them. Both ask this module what is allowed and what follows:
   LEAVE_UNASSIGNED when assignment is off).
 - Messages (CV1): :func:`validate_message_text`, :func:`next_sequence` (sequence numbers start
   at 1), :func:`is_resend` (a client id seen before is a resend, not a new message) and
-  :func:`messages_after` (what a reconnecting client missed).
+  :func:`messages_after` (what a reconnecting client missed). :func:`visitor_may_send` says
+  whether the visitor may write now and, if not, why (:class:`SendRefusal`, with the
+  localised reason from :func:`refusal_text`), so the widget shows it and never guesses.
 - Email capture (BD2, OP6, OP8): :func:`should_ask_for_email`, :func:`email_capture_text`,
   :func:`normalise_email`, :func:`match_contact`. Addresses match contacts case-insensitively
   on the whole address (as the seed product does); :func:`email_key` is that comparison key.
@@ -53,7 +55,8 @@ from .chatflow import (
     HeadingSettings,
     Language,
 )
-from .consent import effective_text
+from .consent import ConsentCheck, effective_text
+from .texts import text
 
 __all__ = [
     "BRAND_ID",
@@ -73,6 +76,8 @@ __all__ = [
     "InvalidMessage",
     "InvalidTransition",
     "Person",
+    "SendDecision",
+    "SendRefusal",
     "SenderKind",
     "Sequenced",
     "TranscriptMessage",
@@ -85,6 +90,7 @@ __all__ = [
     "messages_after",
     "next_sequence",
     "normalise_email",
+    "refusal_text",
     "sender_shown",
     "should_ask_for_email",
     "survey_on_close",
@@ -95,6 +101,7 @@ __all__ = [
     "transition",
     "validate_csat_answer",
     "validate_message_text",
+    "visitor_may_send",
 ]
 
 
@@ -256,6 +263,46 @@ def messages_after(messages: Sequence[_M], after: int) -> tuple[_M, ...]:
     """The messages with a sequence number above ``after``, in the given order: what a
     client that reconnects with its last sequence number has missed."""
     return tuple(message for message in messages if message.sequence > after)
+
+
+class SendRefusal(StrEnum):
+    """Why the visitor may not send a message now (the codes the server refuses with)."""
+
+    CONSENT_REQUIRED = "consent_required"  # OP4: "I agree" first
+    CONVERSATION_CLOSED = "conversation_closed"  # the conversation ended: start a new one
+
+
+@dataclass(frozen=True, slots=True)
+class SendDecision:
+    """Whether the visitor may send now; if not, why and which consents are missing."""
+
+    allowed: bool
+    refusal: SendRefusal | None = None
+    missing: tuple[str, ...] = ()
+
+
+_REFUSAL_TEXT = {
+    SendRefusal.CONSENT_REQUIRED: "widget.agree_first",
+    SendRefusal.CONVERSATION_CLOSED: "widget.conversation_closed",
+}
+
+
+def visitor_may_send(status: ConversationStatus | None, consent: ConsentCheck) -> SendDecision:
+    """Whether the visitor may write in a conversation in ``status`` (``None``: the new
+    conversation their message would start), given consent's answer (``may_send_message``).
+    A closed conversation takes no messages whatever the consent: the next one is new."""
+    if status is ConversationStatus.CLOSED:
+        return SendDecision(allowed=False, refusal=SendRefusal.CONVERSATION_CLOSED)
+    if not consent.allowed:
+        return SendDecision(
+            allowed=False, refusal=SendRefusal.CONSENT_REQUIRED, missing=consent.missing
+        )
+    return SendDecision(allowed=True)
+
+
+def refusal_text(refusal: SendRefusal, language: Language) -> str:
+    """The localised reason the widget shows for a refusal."""
+    return text(language, _REFUSAL_TEXT[refusal])
 
 
 # ---------------------------------------------------------------- email capture (BD2, OP6, OP8)

@@ -15,7 +15,8 @@ Frames from the agent (``ref`` echoed in the reply or error):
 
 - ``follow`` ``{conversation_id, after_sequence?}`` → the stored messages after it, then
   ``following`` ``{conversation}``; ``unfollow`` ``{conversation_id}``;
-- ``message`` ``{conversation_id, client_id, text}`` → ``ack`` once stored;
+- ``message`` ``{conversation_id, client_id, text}`` → ``ack`` once stored (``forbidden`` on
+  a colleague's conversation unless the agent supervises, as over REST);
 - ``typing`` ``{conversation_id, typing}``; ``read`` ``{conversation_id, up_to_sequence}``.
 """
 
@@ -30,6 +31,7 @@ from pydantic import Field, StrictBool, StrictInt
 from starlette.websockets import WebSocket
 
 from ..domain.conversation import ConversationStatus, SenderKind
+from ..domain.inbox import AgentAction
 from ..services import conversations as service
 from ..services import messages as message_service
 from ..services.auth import (
@@ -42,6 +44,7 @@ from ..services.auth import (
 )
 from ..services.errors import Forbidden, ServiceError
 from ..services.events import ack_frame, agent_channel, inbox_channel
+from ..services.inbox import Actor, require_allowed
 from ..services.inputs import MessageIn
 from ..services.views import conversation_view
 from ..state import Subscription, server_of
@@ -88,6 +91,7 @@ class AgentSession(SocketSession):
         assert principal.user_id is not None
         self.account_id = principal.account_id
         self.user_id: str = principal.user_id
+        self.actor = Actor.of(principal.user_id, principal.role, principal.permissions)
         self.feeds = ConversationFeeds(self.server.broadcast, self._deliver, self._replay)
         self.handlers = {
             "follow": (FollowFrame, self.on_follow),
@@ -161,6 +165,7 @@ class AgentSession(SocketSession):
 
     async def on_message(self, frame: MessageFrame) -> None:
         conversation = await self._conversation(frame.conversation_id)
+        require_allowed(conversation, self.actor, AgentAction.REPLY)
         if not self.feeds.following(conversation["id"]):
             await self.feeds.follow(conversation["id"], conversation["last_sequence"])
         acked = False

@@ -13,7 +13,8 @@ Frames from the visitor (every one may carry ``ref``, echoed in the reply or err
   or doubled;
 - ``typing`` ``{conversation_id, typing}``, ``read`` ``{conversation_id, up_to_sequence}``;
 - ``email`` ``{conversation_id, email}`` → ``email_saved``; ``consent`` ``{conversation_id,
-  data_processing?, cookies?, communication?}`` → ``consent_saved``; ``csat``
+  data_processing?, cookies?, communication?}`` → ``consent_saved`` ``{consent, send}``
+  (``send``: may the visitor write now, and why not); ``csat``
   ``{conversation_id, rating, comment?}`` → ``csat_saved``; ``close`` ``{conversation_id}``.
 
 From the server, besides the replies: ``message``, ``typing`` (the agent's), ``read``,
@@ -140,6 +141,7 @@ class VisitorSession(SocketSession):
             communication=bool(consent and consent.communication),
         )
         first = NewMessage(frame.message.client_id, frame.message.text) if frame.message else None
+        made: list[str] = []
 
         async def begin() -> None:
             started = await service.start_conversation(
@@ -154,12 +156,17 @@ class VisitorSession(SocketSession):
                 conversation_id=conversation_id,
                 still_wanted=lambda: not self.gone,
             )
+            made.append(started.conversation["id"])
             view = await self._view(started.conversation)
             await self.reply({"type": "started", "conversation": view}, frame.ref)
             if started.message is not None:
                 await self._ack(started.message, frame.ref)
 
         await self.feeds.follow(conversation_id, 0, before=begin)
+        if made and made[0] != conversation_id:
+            # A resent start: follow the conversation it made, from its beginning.
+            await self.feeds.unfollow(conversation_id)
+            await self.feeds.follow(made[0], 0)
 
     async def _ensure_following(self, conversation: dict[str, Any]) -> None:
         if not self.feeds.following(conversation["id"]):
@@ -245,8 +252,14 @@ class VisitorSession(SocketSession):
             cookies=frame.cookies,
             communication=frame.communication,
         )
+        send = given.pop("send")
         await self.reply(
-            {"type": "consent_saved", "conversation_id": conversation["id"], "consent": given},
+            {
+                "type": "consent_saved",
+                "conversation_id": conversation["id"],
+                "consent": given,
+                "send": send,
+            },
             frame.ref,
         )
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..domain.chatflow import AssignmentSettings, Chatflow, WorkspaceKind
+from ..domain.chatflow import AssignmentSettings, Chatflow, Language, WorkspaceKind
 from ..domain.consent import ConsentGiven
 from ..domain.conversation import (
     ConversationEvent,
@@ -35,27 +35,35 @@ from ..domain.conversation import (
     ticket_properties,
     transition,
 )
+from ..domain.inbox import AgentAction, team_transfer
 from ..domain.routing import RoutingDecision, RoutingOutcome, has_free_capacity
 from ..secrets import new_id
 from ..state import Server
 from ..store import conversations as store
+from ..store import messages as message_store
 from ..store.contacts import get_contact
+from ..store.inbox import other_conversations
 from ..store.surveys import get_survey
+from ..store.teams import team_ids
 from ..store.tickets import create_ticket, ticket_for_conversation
-from ..store.users import set_idle_since
+from ..store.users import agents_snapshot, set_idle_since
+from ..store.visitors import consent_record, save_consent_record
 from . import events, limits
 from .announce import announce_assigned, announce_conversation, publish
 from .capacity import on_capacity_changed
 from .errors import Conflict, NotFound, ValidationFailed
-from .messages import NewMessage, check_consent, checked_text, store_message
+from .inbox import Actor, require_allowed, with_actions
+from .messages import NewMessage, check_consent, checked_text, consent_of, store_message
+from .presentation import conversation_presentation, surroundings
 from .routing_service import agent_in_snapshot, request_for, route_one, routing_transaction
 from .views import (
     agent_shown,
-    conversation_view,
     heading_of,
+    iso,
     message_view,
     visitor_conversation_view,
 )
+from .visitor_consent import answers_at_start, plan_for, send_json
 
 __all__ = [
     "Started",
@@ -63,26 +71,15 @@ __all__ = [
     "assign",
     "close",
     "conversation_detail",
-    "list_for_agent",
+    "open_visitor_conversation",
     "reopen",
     "start_conversation",
     "survey_for",
     "transfer",
     "visitor_conversation",
     "visitor_views",
+    "visitor_views_in",
 ]
-
-VIEWS = {
-    "unassigned": (ConversationStatus.UNASSIGNED.value, ConversationStatus.WAITING.value),
-    "mine": (ConversationStatus.ASSIGNED.value,),
-    "all": (
-        ConversationStatus.UNASSIGNED.value,
-        ConversationStatus.WAITING.value,
-        ConversationStatus.ASSIGNED.value,
-    ),
-    "closed": (ConversationStatus.CLOSED.value,),
-}
-"""CV2: the inbox views and the statuses each shows (``mine``: assigned to the caller)."""
 
 TICKET_SUBJECT_LENGTH = 120
 
@@ -91,7 +88,7 @@ TICKET_SUBJECT_LENGTH = 120
 class Started:
     conversation: dict[str, Any]
     message: dict[str, Any] | None  # the first message, as stored (view)
-    decision: RoutingDecision
+    decision: RoutingDecision | None  # None: a resent start, answered with what it made
 
 
 def _refused(error: InvalidTransition) -> Conflict:
@@ -124,30 +121,6 @@ async def visitor_conversation(
     return conversation
 
 
-async def list_for_agent(
-    server: Server, account_id: str, user_id: str | None, view: str, *, limit: int, offset: int
-) -> list[dict[str, Any]]:
-    if view not in VIEWS:
-        raise ValidationFailed(
-            "bad query parameter", fields={"view": f"must be one of {', '.join(VIEWS)}"}
-        )
-    if view == "mine" and user_id is None:
-        raise ValidationFailed(
-            "bad query parameter", fields={"view": "'mine' needs a logged-in user, not an API key"}
-        )
-    async with server.engine.connect() as db:
-        rows = await store.list_conversations(
-            db,
-            account_id,
-            statuses=VIEWS[view],
-            assignee_id=user_id if view == "mine" else None,
-            oldest_first=view == "unassigned",
-            limit=limit,
-            offset=offset,
-        )
-    return [conversation_view(row) for row in rows]
-
-
 async def survey_for(
     db: AsyncConnection, account_id: str, chatflow: Chatflow | None
 ) -> dict[str, Any] | None:
@@ -162,10 +135,11 @@ async def survey_for(
 
 
 async def conversation_detail(
-    server: Server, account_id: str, conversation_id: str
+    server: Server, account_id: str, conversation_id: str, actor: Actor | None = None
 ) -> dict[str, Any]:
     """CV2: the conversation with the visitor's context — page, contact, consent given,
-    chatflow — its ticket (CV3) and the CSAT answer (OP7)."""
+    chatflow — its ticket (CV3), the CSAT answer (OP7), the contact's earlier conversations
+    and the actions ``actor`` may take."""
     async with server.engine.connect() as db:
         conversation = await store.get_conversation(db, account_id, conversation_id)
         if conversation is None:
@@ -177,7 +151,24 @@ async def conversation_detail(
         ticket = await ticket_for_conversation(db, account_id, conversation_id)
         answer = await store.csat_answer(db, conversation_id)
         visitor = await store.get_visitor(db, account_id, conversation["visitor_id"])
-    view = conversation_view(conversation)
+        earlier = await other_conversations(
+            db,
+            account_id,
+            contact_id=conversation["contact_id"],
+            visitor_id=conversation["visitor_id"],
+            excluding=conversation_id,
+        )
+    view = with_actions(conversation, actor)
+    view["earlier_conversations"] = [
+        {
+            "id": other["id"],
+            "status": other["status"],
+            "page_url": other["page_url"],
+            "created_at": iso(other["created_at"]),
+            "closed_at": iso(other["closed_at"]),
+        }
+        for other in earlier
+    ]
     view["contact"] = (
         None
         if contact is None
@@ -224,30 +215,67 @@ async def conversation_detail(
 async def visitor_views(
     server: Server, account_id: str, conversations: Sequence[Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
-    """The conversations as their visitor sees them: who answers (BD4), the survey to show
-    once closed (OP7)."""
-    result = []
+    """The conversations as their visitor sees them (see :func:`visitor_views_in`)."""
     async with server.engine.connect() as db:
-        people = await store.agent_people(db, account_id)
-        chatflows: dict[str | None, Chatflow | None] = {}
-        for conversation in conversations:
-            chatflow_id = conversation["chatflow_id"]
-            if chatflow_id not in chatflows:
-                chatflows[chatflow_id] = await store.load_chatflow(db, account_id, chatflow_id)
-            chatflow = chatflows[chatflow_id]
-            agent = None
-            if conversation["assignee_id"]:
-                agent = agent_shown(heading_of(chatflow), people, conversation["assignee_id"])
-            survey = None
-            answered = False
-            if conversation["status"] == ConversationStatus.CLOSED:
-                answered = await store.csat_answer(db, conversation["id"]) is not None
-                survey = await survey_for(db, account_id, chatflow)
-            result.append(
-                visitor_conversation_view(
-                    conversation, agent=agent, survey=survey, answered=answered
-                )
+        return await visitor_views_in(db, account_id, conversations, server.clock.now())
+
+
+async def open_visitor_conversation(
+    db: AsyncConnection, account_id: str, visitor_id: str
+) -> dict[str, Any] | None:
+    """The visitor's newest conversation that is not closed, if any."""
+    return await store.newest_open_visitor_conversation(db, account_id, visitor_id)
+
+
+async def visitor_views_in(
+    db: AsyncConnection,
+    account_id: str,
+    conversations: Sequence[Mapping[str, Any]],
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """The conversations as their visitor sees them: who answers (BD4), the survey to show
+    once closed (OP7), how many of the agents' messages the visitor has not read, whether
+    the visitor may write in it and why not (OP4), and its own presentation — its chatflow's
+    identity and a header that follows its state."""
+    result = []
+    people = await store.agent_people(db, account_id)
+    around = await surroundings(db, account_id)
+    owners = await store.contact_owners(db, account_id, [c["contact_id"] for c in conversations])
+    unread = await message_store.unread_counts(
+        db,
+        [c["id"] for c in conversations],
+        sender_kinds=(SenderKind.AGENT.value, SenderKind.SYSTEM.value),
+    )
+    chatflows: dict[str | None, Chatflow | None] = {}
+    for conversation in conversations:
+        chatflow_id = conversation["chatflow_id"]
+        if chatflow_id not in chatflows:
+            chatflows[chatflow_id] = await store.load_chatflow(db, account_id, chatflow_id)
+        chatflow = chatflows[chatflow_id]
+        agent = None
+        if conversation["assignee_id"]:
+            agent = agent_shown(heading_of(chatflow), people, conversation["assignee_id"])
+        survey = None
+        answered = False
+        status = ConversationStatus(conversation["status"])
+        if status is ConversationStatus.CLOSED:
+            answered = await store.csat_answer(db, conversation["id"]) is not None
+            survey = await survey_for(db, account_id, chatflow)
+        view = visitor_conversation_view(
+            conversation, agent=agent, survey=survey, answered=answered
+        )
+        view["unread"] = unread.get(conversation["id"], 0)
+        view["presentation"] = None
+        plan = None
+        if chatflow is not None:
+            owner = owners.get(conversation["contact_id"] or "")
+            view["presentation"] = conversation_presentation(
+                chatflow, conversation, around, owner, now
             )
+            plan = plan_for(chatflow, identified=False)
+        language = Language(conversation["language"])
+        view["send"] = send_json(plan, consent_of(conversation), status, language)
+        result.append(view)
     return result
 
 
@@ -268,10 +296,12 @@ async def start_conversation(
     still_wanted: Callable[[], bool] | None = None,
 ) -> Started:
     """Start, route and store a conversation (and its first message); ``conversation_id``
-    lets a WebSocket subscribe to the conversation before it exists. Starts are routed one at
-    a time per account: ``still_wanted`` is asked when this one's turn comes, and a start
-    whose visitor has gone meanwhile is dropped (:class:`Withdrawn`) before it costs a
-    routing transaction. The abuse limits (:mod:`.limits`) are checked first."""
+    lets a WebSocket subscribe to the conversation before it exists. A start whose first
+    message is stored already (same client id) answers with the conversation it made.
+    Starts are routed one at a time per account: ``still_wanted`` is asked when this one's
+    turn comes, and a start whose visitor has gone meanwhile is dropped
+    (:class:`~.errors.Withdrawn`) before it costs a routing transaction. The abuse limits
+    (:mod:`.limits`) are checked first."""
     await limits.conversation_started(server, account_id, visitor_id)
     now = server.clock.now()
     async with server.engine.connect() as db:
@@ -291,10 +321,16 @@ async def start_conversation(
     chatflow: Chatflow = stored
     if not chatflow.published:
         raise Conflict("this chatflow is switched off", code="chatflow_unpublished")
+    # OP4: the consent the visitor gave before (kept by the server) and in this start.
+    identified = bool(visitor["identified"])
+    record, consent = answers_at_start(visitor, plan_for(chatflow, identified=identified), consent)
     text = None
     if first_message is not None:
         text = checked_text(first_message.text, field="message.text")
-        check_consent(chatflow, consent, identified=bool(visitor["identified"]))
+        resent = await _resent_start(server, account_id, visitor_id, chatflow, first_message)
+        if resent is not None:
+            return resent
+        check_consent(chatflow, consent, identified=identified)
 
     conversation_id = conversation_id or new_id("cnv")
     row: dict[str, Any] = {
@@ -329,6 +365,8 @@ async def start_conversation(
         else:
             row["assignee_id"] = None
         await store.insert_conversation(db, row)
+        if record != consent_record(visitor):
+            await save_consent_record(db, visitor_id, record)
         if chatflow.workspace.kind is WorkspaceKind.HELPDESK:
             subject = (text or f"Chat from {page_url or 'the website'}")[:TICKET_SUBJECT_LENGTH]
             await create_ticket(
@@ -364,6 +402,20 @@ async def start_conversation(
             server, events.conversation_channel(conversation_id), events.message_event(view)
         )
     return Started(conversation=row, message=view, decision=decision)
+
+
+async def _resent_start(
+    server: Server, account_id: str, visitor_id: str, chatflow: Chatflow, first: NewMessage
+) -> Started | None:
+    """CV1: a start whose first message (its client id) is stored already is a resend —
+    the widget lost the answer to a start it sent — and gets the conversation it made."""
+    async with server.engine.connect() as db:
+        found = await store.visitor_first_message(db, account_id, visitor_id, first.client_id)
+        if found is None:
+            return None
+        people = await store.agent_people(db, account_id)
+    conversation, message = found
+    return Started(conversation, message_view(message, heading_of(chatflow), people), None)
 
 
 # ---------------------------------------------------------------- agents' actions (RT6)
@@ -403,18 +455,20 @@ async def _idle_if_free(
 
 
 async def assign(
-    server: Server, account_id: str, actor_id: str, conversation_id: str, user_id: str
+    server: Server, account_id: str, actor: Actor, conversation_id: str, user_id: str
 ) -> dict[str, Any]:
     """Give a waiting or unassigned conversation to ``user_id`` — a claim when that is the
     caller (RT6). Never over the user's limit (AV8)."""
     now = server.clock.now()
-    event = ConversationEvent.CLAIM if user_id == actor_id else ConversationEvent.ASSIGN
+    claim = user_id == actor.user_id
+    event = ConversationEvent.CLAIM if claim else ConversationEvent.ASSIGN
     async with routing_transaction(server, account_id) as db:
         conversation = await _held_conversation(db, account_id, conversation_id)
         try:
             status = transition(ConversationStatus(conversation["status"]), event)
         except InvalidTransition as error:
             raise _refused(error) from None
+        require_allowed(conversation, actor, AgentAction.CLAIM if claim else AgentAction.ASSIGN)
         await _check_can_take(db, account_id, user_id)
         values = {
             "status": status.value,
@@ -429,10 +483,18 @@ async def assign(
 
 
 async def transfer(
-    server: Server, account_id: str, conversation_id: str, user_id: str
+    server: Server,
+    account_id: str,
+    actor: Actor,
+    conversation_id: str,
+    *,
+    user_id: str | None = None,
+    team_id: str | None = None,
 ) -> dict[str, Any]:
-    """RT6: move an assigned conversation to another user (within their limit); the
-    previous holder's capacity frees and the waiting queue is served."""
+    """RT6: move an assigned conversation to another user (within their limit), or to a
+    team: routing picks one of its members who can take it now (the team's least busy, as
+    the domain's ``route`` decides; 409 when none can). The previous holder's capacity frees
+    and the waiting queue is served."""
     now = server.clock.now()
     async with routing_transaction(server, account_id) as db:
         conversation = await _held_conversation(db, account_id, conversation_id)
@@ -442,7 +504,11 @@ async def transfer(
             )
         except InvalidTransition as error:
             raise _refused(error) from None
+        require_allowed(conversation, actor, AgentAction.TRANSFER)
         previous = conversation["assignee_id"]
+        if team_id is not None:
+            user_id = await _team_member_for(db, account_id, conversation, team_id, previous)
+        assert user_id is not None
         if previous == user_id:
             raise Conflict(
                 "the conversation is already assigned to that user", code="already_assigned"
@@ -458,14 +524,21 @@ async def transfer(
 
 
 async def close(
-    server: Server, account_id: str, conversation_id: str, *, visitor_id: str | None = None
+    server: Server,
+    account_id: str,
+    conversation_id: str,
+    *,
+    visitor_id: str | None = None,
+    actor: Actor | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """Close a conversation (an agent, or its own visitor when ``visitor_id`` is given).
-    Returns it and the OP7 survey the visitor is shown, if any."""
+    """Close a conversation (an agent — ``actor`` — or its own visitor when ``visitor_id``
+    is given). Returns it and the OP7 survey the visitor is shown, if any."""
     now = server.clock.now()
     async with routing_transaction(server, account_id) as db:
         if visitor_id is None:
             conversation = await _held_conversation(db, account_id, conversation_id)
+            if actor is not None:
+                require_allowed(conversation, actor, AgentAction.CLOSE)
         else:
             found = await store.get_visitor_conversation(
                 db, account_id, visitor_id, conversation_id
@@ -543,3 +616,24 @@ async def reopen(server: Server, account_id: str, conversation_id: str) -> dict[
     elif status is ConversationStatus.WAITING:
         await announce_conversation(server, "queued", conversation)
     return conversation
+
+
+async def _team_member_for(
+    db: AsyncConnection,
+    account_id: str,
+    conversation: Mapping[str, Any],
+    team_id: str,
+    holder_id: str | None,
+) -> str:
+    """RT6: whom a transfer to ``team_id`` goes to (the domain's ``team_transfer``)."""
+    if team_id not in await team_ids(db, account_id):
+        raise ValidationFailed("no such team", fields={"team_id": "no such team in this account"})
+    agents = await agents_snapshot(db, account_id)
+    decision = team_transfer(team_id, agents, request_for(conversation, None), holder_id)
+    if decision.agent_id is None:
+        raise Conflict(
+            "nobody else in that team can take the conversation now (all away or at their "
+            "limit); transfer it to a person, or try again later",
+            code="at_capacity",
+        )
+    return decision.agent_id

@@ -6,8 +6,9 @@ OP5) and a satisfaction answer (OP7).
   a marketing contact when the chatflow's OP6 switch is on. The conversation and the visitor
   are linked to the contact. Identified visitors (OP8) are contacts already: 409.
 - :func:`give_consent`: stores what the visitor agreed to on the conversation (shown to
-  agents, CV2); communication consent (OP5) subscribes a known contact to the chatflow's
-  subscription type.
+  agents, CV2) and on the visitor (kept for later conversations); communication consent
+  (OP5) subscribes a known contact to the chatflow's subscription type.
+  :func:`give_visitor_consent`: the same answers before any conversation exists.
 - :func:`answer_csat`: once the conversation is closed, one answer per conversation to the
   chatflow's chat survey (``survey_on_close`` via ``survey_for``, ``validate_csat_answer``).
 """
@@ -19,7 +20,8 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from ..domain.consent import ConsentGiven
+from ..domain.chatflow import Language
+from ..domain.consent import ConsentGiven, consent_for_conversation
 from ..domain.conversation import (
     ConversationStatus,
     InvalidAnswer,
@@ -36,9 +38,10 @@ from ..store.contacts import ContactExists, add_subscription, create_contact, fi
 from ..store.visitors import link_contact
 from .announce import announce_conversation
 from .conversations import survey_for
-from .errors import Conflict, ValidationFailed
+from .errors import Conflict, NotFound, ValidationFailed
+from .visitor_consent import given_json, plan_for, record_answers, send_json
 
-__all__ = ["answer_csat", "capture_email", "give_consent"]
+__all__ = ["answer_csat", "capture_email", "give_consent", "give_visitor_consent"]
 
 
 async def capture_email(
@@ -111,6 +114,7 @@ async def give_consent(
         "communication": given.communication,
     }
     account_id = conversation["account_id"]
+    plan = None
     async with server.engine.begin() as db:
         await store.update_conversation(db, conversation["id"], {"consent": stored})
         chatflow = await store.load_chatflow(db, account_id, conversation["chatflow_id"])
@@ -119,8 +123,56 @@ async def give_consent(
         option = chatflow.options.communication_consent if chatflow is not None else None
         if given.communication and contact_id and option is not None and option.enabled:
             await add_subscription(db, account_id, contact_id, option.subscription_type)
+        if chatflow is not None and visitor is not None:
+            # The visitor's answers outlive this conversation (the domain says how far).
+            plan = plan_for(chatflow, identified=bool(visitor["identified"]))
+            await record_answers(
+                db,
+                visitor,
+                plan,
+                cookies=cookies,
+                data_processing=data_processing,
+                communication=communication,
+            )
     await announce_conversation(server, "updated", {**conversation, "consent": stored})
-    return stored
+    status = ConversationStatus(conversation["status"])
+    language = Language(conversation["language"])
+    return {**stored, "send": send_json(plan, given, status, language)}
+
+
+async def give_visitor_consent(
+    server: Server,
+    account_id: str,
+    visitor_id: str,
+    chatflow_id: str,
+    *,
+    data_processing: bool | None,
+    cookies: bool | None,
+    communication: bool | None,
+) -> dict[str, Any]:
+    """The visitor answers before any conversation (e.g. "I agree" in an empty chat): the
+    answers are kept for the conversations to come. Returns the consent that holds for a new
+    conversation on ``chatflow_id`` and whether the visitor may now write."""
+    async with server.engine.begin() as db:
+        chatflow = await store.load_chatflow(db, account_id, chatflow_id)
+        visitor = await store.get_visitor(db, account_id, visitor_id)
+        if chatflow is None or not chatflow.published:
+            raise ValidationFailed(
+                "no such chatflow", fields={"chatflow_id": "no published chatflow has this id"}
+            )
+        if visitor is None:
+            raise NotFound("no such visitor")
+        plan = plan_for(chatflow, identified=bool(visitor["identified"]))
+        record = await record_answers(
+            db,
+            visitor,
+            plan,
+            cookies=cookies,
+            data_processing=data_processing,
+            communication=communication,
+        )
+    given = consent_for_conversation(plan, record)
+    return {"given": given_json(given), "send": send_json(plan, given, None, chatflow.language)}
 
 
 async def answer_csat(

@@ -9,7 +9,11 @@ every call (no cache: an agent's status change shows in the very next answer), d
 and triggers (DS1-DS4), consent (OP3-OP5, OP8), email capture (BD2), the help tab (BD5),
 CSAT (OP7) and the cookies the loader must write.
 
-The answer is plain JSON-ready data (see ``api/widget.py`` for its documented shape).
+The answer is plain JSON-ready data (see ``api/widget.py`` for its documented shape). It
+carries decisions, not settings, for the widget to show: the presentation of a new
+conversation and of the visitor's open one (:mod:`.presentation`), the prompt's text, the
+moment the cookie banner is due, the consent that already holds and whether the visitor may
+write (and why not) — each from the domain.
 
 Visitors: a token presented by the ``messagesUtk`` cookie (or, when cookies are not allowed,
 the ``visitor_token`` the widget kept for the session) names the visitor; an unknown or
@@ -30,11 +34,18 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..domain.availability import ChatState, availability_view, chat_state
+from ..domain.availability import ChatState
 from ..domain.chatflow import Chatflow, Language
-from ..domain.consent import CompanyNames, ConsentGiven, consent_plan, messages_utk_allowed
+from ..domain.consent import (
+    ConsentGiven,
+    ConsentRecord,
+    PageBanner,
+    consent_for_conversation,
+    cookie_banner_due,
+    messages_utk_allowed,
+)
 from ..domain.conversation import (
-    chat_heading,
+    SenderKind,
     email_capture_text,
     should_ask_for_email,
     survey_on_close,
@@ -47,16 +58,30 @@ from ..domain.display import (
     parse_cookies,
     widget_mode,
 )
-from ..domain.routing import ConversationRequest, eligible_agents
+from ..domain.header import prompt_text
 from ..domain.targeting import PageView, Visitor, select_chatflow
 from ..domain.texts import TEXTS
 from ..store import contacts
 from ..store.accounts import get_account
 from ..store.chatflows import published_chatflows
 from ..store.identification import resolve_identification
-from ..store.people import heading_people
-from ..store.users import agents_snapshot
-from ..store.visitors import create_visitor, find_visitor, touch_visitor
+from ..store.messages import visitor_unread_counts
+from ..store.visitors import (
+    consent_record,
+    create_visitor,
+    find_visitor,
+    save_consent_record,
+    touch_visitor,
+)
+from .presentation import (
+    availability_of,
+    conversation_properties,
+    heading_of_chatflow,
+    page_presentation,
+    person_json,
+    surroundings,
+)
+from .visitor_consent import given_json, plan_for, send_json
 
 __all__ = [
     "ConfigRequest",
@@ -70,7 +95,8 @@ __all__ = [
 @dataclass(frozen=True)
 class ConfigRequest:
     """What the loader sends: the page, the device, the page's cookies (name → value), the
-    session's visitor token, the identification pair, the cookie-consent answer."""
+    session's visitor token, the identification pair, the cookie-consent answer and the
+    page's cookie-banner setting (the SDK's ``enableWidgetCookieBanner``)."""
 
     url: str
     device: Device = Device.DESKTOP
@@ -79,12 +105,7 @@ class ConfigRequest:
     identification_email: str | None = None
     identification_token: str | None = None
     consent_cookies: bool | None = None
-
-
-def conversation_properties(chatflow: Chatflow, url: str) -> dict[str, str]:
-    """The properties skill rules (RT3) see for a chat started from ``url``: its language
-    (the chatflow's, OP1) and its page."""
-    return {"language": chatflow.language.value, "page": url}
+    page_banner: PageBanner = PageBanner.CHATFLOW
 
 
 def cookie_json(instruction: CookieInstruction) -> dict[str, Any]:
@@ -184,11 +205,19 @@ async def widget_config(
         token = str(who.token)
         await touch_visitor(db, who.row["id"], now)
 
+    # OP3: the banner's answer on this page, else the one the server keeps, else a
+    # messagesUtk cookie the server issued (only ever set after a yes).
     answered = request.consent_cookies
+    record = consent_record(who.row)
     remembered = who.row is not None and cookies.messages_utk == token
-    given = ConsentGiven(
-        cookies=answered if answered is not None else (True if remembered else None)
-    )
+    if answered is None:
+        answered = record.cookies if record.cookies is not None else (True if remembered else None)
+    elif who.row is not None and answered != record.cookies:
+        record = ConsentRecord(
+            answered, record.data_processing, record.data_processing_notice, record.communication
+        )
+        await save_consent_record(db, who.row["id"], record)
+    given = ConsentGiven(cookies=answered)
     allowed = messages_utk_allowed(chatflow.options, who.identified, given)
     existing = cookies.messages_utk
     # The visitor token is the cookie's value: a cookie holding anything else is replaced.
@@ -207,10 +236,37 @@ async def widget_config(
         identified=who.identified,
         contact=contact,
         triggered=False,
+        record=ConsentRecord(
+            answered, record.data_processing, record.data_processing_notice, record.communication
+        ),
+        page_banner=request.page_banner,
     )
     config["visitor"] = {"token": token, "identified": who.identified}
     config["cookies"] = [cookie_json(instruction)] if instruction is not None else []
+    config["conversation"] = None
+    config["unread"] = []
+    if who.row is not None:
+        config["conversation"] = await open_conversation(db, account_id, who.row["id"], now)
+        counts = await visitor_unread_counts(
+            db, account_id, who.row["id"], sender_kinds=(SenderKind.AGENT, SenderKind.SYSTEM)
+        )
+        config["unread"] = [{"conversation_id": k, "unread": n} for k, n in sorted(counts.items())]
     return config
+
+
+async def open_conversation(
+    db: AsyncConnection, account_id: str, visitor_id: str, now: datetime
+) -> dict[str, Any] | None:
+    """The visitor's newest conversation that is not closed, as its visitor sees it (with
+    its own presentation), or ``None``."""
+    # Imported here: conversations imports this module's neighbours, not the reverse.
+    from . import conversations
+
+    found = await conversations.open_visitor_conversation(db, account_id, visitor_id)
+    if found is None:
+        return None
+    [view] = await conversations.visitor_views_in(db, account_id, [found], now)
+    return view
 
 
 async def decide(
@@ -225,31 +281,33 @@ async def decide(
     identified: bool = False,
     contact: Mapping[str, Any] | None = None,
     triggered: bool = False,
+    state: ChatState | None = None,
+    record: ConsentRecord | None = None,
+    page_banner: PageBanner = PageBanner.CHATFLOW,
 ) -> dict[str, Any]:
     """Everything the widget shows for ``chatflow`` (without the visitor part). The preview
-    (CF4) calls it with ``triggered=True``, no cookies and an unknown visitor."""
-    account = await get_account(db, account_id)
+    (CF4) calls it with no cookies and an unknown visitor, and may ask for the widget in a
+    given availability ``state`` instead of the agents' real one. ``record`` is the
+    visitor's remembered consent (with this page's cookie answer)."""
+    await get_account(db, account_id)  # LookupError for an unknown account
     language: Language = chatflow.language
     build, display, options = chatflow.build, chatflow.display, chatflow.options
     cookies = cookies or VisitorCookies()
+    record = record or ConsentRecord()
 
-    # AV1-AV7: over the agents routing could give this chat to, as they are right now.
-    agents = await agents_snapshot(db, account_id)
-    request = ConversationRequest(id="", properties=conversation_properties(chatflow, url))
-    eligible = eligible_agents(build.assignment, agents, request)
-    state = chat_state(build.availability, eligible, now)
-    view = availability_view(build.availability, state, now, language)
-
-    # BD3, BD4
-    users, teams = await heading_people(db, account_id)
+    # AV1-AV7 over the agents routing could give this chat to (or the state the preview
+    # asks for); BD3, BD4 heading.
+    around = await surroundings(db, account_id)
+    view = availability_of(chatflow, around, url, now, state=state)
+    state = view.state
     owner_id = contact.get("owner_id") if contact is not None else None
-    owner = users.get(owner_id) if owner_id else None
-    people = chat_heading(build.heading, users, teams, owner)
+    people = heading_of_chatflow(chatflow, around, owner_id)
 
-    company = CompanyNames(
-        company_name=account["company_name"], account_name=account["name"], domain=account["domain"]
+    consent = plan_for(
+        chatflow, identified=identified, company=around.company, page_banner=page_banner
     )
-    consent = consent_plan(options, language, identified, company)
+    given = consent_for_conversation(consent, record)
+    banner_at = cookie_banner_due(consent, given)
     known_email = bool(contact is not None and contact.get("email"))
     ask_email = should_ask_for_email(
         build.email_capture, state is ChatState.AVAILABLE, identified, known_email
@@ -263,10 +321,11 @@ async def decide(
         "accent_color": display.accent_color,
         "heading": {
             "kind": build.heading.kind.value,
-            "people": [{"id": p.id, "name": p.name, "avatar_url": p.avatar_url} for p in people],
+            "people": [person_json(p) for p in people],
             "brand_alias": build.heading.brand_alias,
         },
         "welcome_message": build.welcome_message,
+        "presentation": page_presentation(chatflow, people, view, around.company),
         "availability": {
             "state": view.state.value,
             "launcher_hidden": view.launcher_hidden,
@@ -278,6 +337,7 @@ async def decide(
         "display": {
             "mode": widget_mode(display, device, view, cookies, triggered).value,
             "mode_when_triggered": widget_mode(display, device, view, cookies, True).value,
+            "prompt_text": prompt_text(view, build.welcome_message),
             "device": device.value,
             "desktop": display.desktop.value,
             "mobile": display.mobile.value,
@@ -289,6 +349,7 @@ async def decide(
         },
         "consent": {
             "cookie_banner": consent.cookie_banner.value if consent.cookie_banner else None,
+            "banner_at": banner_at.value if banner_at is not None else None,
             "cookie_text": consent.cookie_text,
             "data_processing": consent.data_processing.value if consent.data_processing else None,
             "data_processing_text": consent.data_processing_text,
@@ -296,7 +357,9 @@ async def decide(
             "communication_checkbox": consent.communication_checkbox,
             "communication_text": consent.communication_text,
             "subscription_type": consent.subscription_type,
+            "given": given_json(given),
         },
+        "send": send_json(consent, given, None, language),
         "email_capture": {
             "ask": ask_email,
             "when": build.email_capture.when.value,

@@ -37,6 +37,8 @@ __all__ = [
     "insert_csat_answer",
     "list_conversations",
     "list_visitor_conversations",
+    "newest_open_visitor_conversation",
+    "visitor_first_message",
     "load_chatflow",
     "lock_routing",
     "routing_cursor",
@@ -90,12 +92,12 @@ async def get_visitor_conversation(
 async def get_visitor(
     db: AsyncConnection, account_id: str, visitor_id: str
 ) -> dict[str, Any] | None:
-    """The visitor row (contact link, identified) without its token hash."""
+    """The visitor row (contact link, identified, consent answers) without its token hash."""
     v = t.visitors.c
     row = (
         (
             await db.execute(
-                sa.select(v.id, v.contact_id, v.identified, v.created_at).where(
+                sa.select(v.id, v.contact_id, v.identified, v.consent, v.created_at).where(
                     v.account_id == account_id, v.id == visitor_id
                 )
             )
@@ -117,12 +119,19 @@ async def list_conversations(
     offset: int = 0,
 ) -> list[dict[str, Any]]:
     """The account's conversations in ``statuses`` (and held by ``assignee_id`` when given):
-    newest first, or longest-waiting first with ``oldest_first``."""
+    newest first, or with ``oldest_first`` the waiting ones longest-waiting first, then the
+    rest oldest first."""
     query = sa.select(_c).where(_c.c.account_id == account_id, _c.c.status.in_(statuses))
     if assignee_id is not None:
         query = query.where(_c.c.assignee_id == assignee_id)
     if oldest_first:
-        order: list[Any] = [_c.c.waiting_since, _c.c.created_at, _c.c.id]
+        # Waiting ones first, whatever the database's place for NULLs.
+        order: list[Any] = [
+            _c.c.waiting_since.is_(None),
+            _c.c.waiting_since,
+            _c.c.created_at,
+            _c.c.id,
+        ]
     else:
         order = [_c.c.created_at.desc(), _c.c.id.desc()]
     rows = (await db.execute(query.order_by(*order).limit(limit).offset(offset))).mappings().all()
@@ -147,6 +156,61 @@ async def list_visitor_conversations(
         .all()
     )
     return [dict(row) for row in rows]
+
+
+async def visitor_first_message(
+    db: AsyncConnection, account_id: str, visitor_id: str, client_id: str
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The visitor's conversation holding their message with ``client_id``, and that
+    message (a resent ``start`` finds the conversation it made)."""
+    m = t.messages
+    row = (
+        (
+            await db.execute(
+                sa.select(m.c.id.label("message_id"), _c.c.id.label("conversation_id"))
+                .join(_c, _c.c.id == m.c.conversation_id)
+                .where(
+                    _c.c.account_id == account_id,
+                    _c.c.visitor_id == visitor_id,
+                    m.c.sender_kind == "visitor",
+                    m.c.client_id == client_id,
+                )
+                .limit(1)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        return None
+    conversation = (
+        (await db.execute(sa.select(_c).where(_c.c.id == row["conversation_id"]))).mappings().one()
+    )
+    message = (await db.execute(sa.select(m).where(m.c.id == row["message_id"]))).mappings().one()
+    return dict(conversation), dict(message)
+
+
+async def newest_open_visitor_conversation(
+    db: AsyncConnection, account_id: str, visitor_id: str
+) -> dict[str, Any] | None:
+    """The visitor's newest conversation that is not closed (what the widget resumes)."""
+    row = (
+        (
+            await db.execute(
+                sa.select(_c)
+                .where(
+                    _c.c.account_id == account_id,
+                    _c.c.visitor_id == visitor_id,
+                    _c.c.status != "closed",
+                )
+                .order_by(_c.c.created_at.desc(), _c.c.id.desc())
+                .limit(1)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return dict(row) if row is not None else None
 
 
 async def update_conversation(

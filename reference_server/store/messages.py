@@ -28,6 +28,8 @@ __all__ = [
     "list_messages",
     "mark_read",
     "take_sequence",
+    "unread_counts",
+    "visitor_unread_counts",
 ]
 
 _m = t.messages
@@ -139,3 +141,45 @@ async def mark_read(
         .values(read_at=now)
     )
     return int(result.rowcount)
+
+
+async def unread_counts(
+    db: AsyncConnection, conversation_ids: Sequence[str], *, sender_kinds: Sequence[str]
+) -> dict[str, int]:
+    """Conversation id → how many messages from ``sender_kinds`` are not read yet (only
+    conversations with some appear)."""
+    if not conversation_ids:
+        return {}
+    rows = (
+        await db.execute(
+            sa.select(_m.c.conversation_id, sa.func.count())
+            .where(
+                _m.c.conversation_id.in_(list(conversation_ids)),
+                _m.c.sender_kind.in_(list(sender_kinds)),
+                _m.c.read_at.is_(None),
+            )
+            .group_by(_m.c.conversation_id)
+        )
+    ).all()
+    return {str(row[0]): int(row[1]) for row in rows}
+
+
+async def visitor_unread_counts(
+    db: AsyncConnection, account_id: str, visitor_id: str, *, sender_kinds: Sequence[str]
+) -> dict[str, int]:
+    """Conversation id → unread messages from ``sender_kinds``, over the visitor's
+    conversations (only those with some)."""
+    rows = (
+        await db.execute(
+            sa.select(_m.c.conversation_id, sa.func.count())
+            .join(_c, _c.c.id == _m.c.conversation_id)
+            .where(
+                _c.c.account_id == account_id,
+                _c.c.visitor_id == visitor_id,
+                _m.c.sender_kind.in_(list(sender_kinds)),
+                _m.c.read_at.is_(None),
+            )
+            .group_by(_m.c.conversation_id)
+        )
+    ).all()
+    return {str(row[0]): int(row[1]) for row in rows}

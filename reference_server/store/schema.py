@@ -198,6 +198,8 @@ visitors = sa.Table(  # a browser, known by its messagesUtk cookie or identifica
         nullable=True,
     ),
     sa.Column("identified", sa.Boolean(), nullable=False),  # CV7 / OP8
+    # The visitor's consent answers between conversations (domain ConsentRecord as a dict).
+    sa.Column("consent", sa.JSON(), nullable=True),
     _created(),
     sa.Column("last_seen_at", UtcDateTime(), nullable=False),
 )
@@ -270,6 +272,37 @@ messages = sa.Table(
     sa.Column("read_at", UtcDateTime(), nullable=True),
     sa.UniqueConstraint("conversation_id", "sequence"),
     sa.UniqueConstraint("conversation_id", "sender", "client_id"),
+)
+
+notes = sa.Table(  # CV2: internal notes on a conversation, seen by agents only
+    "notes",
+    metadata,
+    _id(),
+    sa.Column(
+        "conversation_id",
+        sa.String(40),
+        sa.ForeignKey("conversations.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column(
+        "author_id", sa.String(40), sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    ),
+    sa.Column("text", sa.Text(), nullable=False),
+    _created(),
+)
+
+canned_replies = sa.Table(  # CV2: the account's saved replies, inserted by their shortcut
+    "canned_replies",
+    metadata,
+    _id(),
+    _account(),
+    sa.Column("shortcut", sa.String(40), nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("text", sa.Text(), nullable=False),
+    _created(),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.UniqueConstraint("account_id", "shortcut"),
 )
 
 tickets = sa.Table(  # CV3 with the chatflow's default properties (OP2)

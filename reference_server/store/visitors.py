@@ -3,16 +3,25 @@ for the page's session when cookies are not allowed), linked to a contact once k
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ..domain.consent import ConsentRecord
 from ..secrets import hash_secret, new_id, new_secret
 from . import schema as t
 
-__all__ = ["create_visitor", "find_visitor", "link_contact", "touch_visitor"]
+__all__ = [
+    "consent_record",
+    "create_visitor",
+    "find_visitor",
+    "link_contact",
+    "save_consent_record",
+    "touch_visitor",
+]
 
 
 async def find_visitor(db: AsyncConnection, account_id: str, token: str) -> dict[str, Any] | None:
@@ -47,6 +56,7 @@ async def create_visitor(
         "token_hash": hash_secret(token),
         "contact_id": contact_id,
         "identified": identified,
+        "consent": None,
         "created_at": now,
         "last_seen_at": now,
     }
@@ -67,4 +77,28 @@ async def touch_visitor(db: AsyncConnection, visitor_id: str, now: datetime) -> 
     """The visitor was seen (a widget load) at ``now``."""
     await db.execute(
         t.visitors.update().where(t.visitors.c.id == visitor_id).values(last_seen_at=now)
+    )
+
+
+def consent_record(visitor: Mapping[str, Any] | None) -> ConsentRecord:
+    """The visitor's remembered consent answers (none for a visitor not stored)."""
+    stored = (visitor or {}).get("consent") or {}
+    cookies = stored.get("cookies")
+    return ConsentRecord(
+        cookies=cookies if isinstance(cookies, bool) else None,
+        data_processing=stored.get("data_processing") is True,
+        data_processing_notice=str(stored.get("data_processing_notice") or ""),
+        communication=stored.get("communication") is True,
+    )
+
+
+async def save_consent_record(db: AsyncConnection, visitor_id: str, record: ConsentRecord) -> None:
+    consent = {
+        "cookies": record.cookies,
+        "data_processing": record.data_processing,
+        "data_processing_notice": record.data_processing_notice,
+        "communication": record.communication,
+    }
+    await db.execute(
+        t.visitors.update().where(t.visitors.c.id == visitor_id).values(consent=consent)
     )

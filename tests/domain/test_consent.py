@@ -23,11 +23,16 @@ from reference_server.domain.consent import (
     ConsentCheck,
     ConsentGiven,
     ConsentPlan,
+    ConsentRecord,
+    PageBanner,
     communication_default_text,
+    consent_for_conversation,
     consent_plan,
+    cookie_banner_due,
     effective_text,
     may_send_message,
     messages_utk_allowed,
+    remember_answers,
     show_cookie_banner_now,
 )
 from reference_server.domain.texts import text
@@ -41,8 +46,9 @@ def plan_for(
     language: Language = Language.EN,
     identified: bool = False,
     company: CompanyNames = ACME,
+    page_banner: PageBanner = PageBanner.CHATFLOW,
 ) -> ConsentPlan:
-    return consent_plan(options or OptionsSettings(), language, identified, company)
+    return consent_plan(options or OptionsSettings(), language, identified, company, page_banner)
 
 
 def with_cookies(**values: Any) -> OptionsSettings:
@@ -72,6 +78,7 @@ def test_a_default_chatflow_asks_for_cookies_and_explicit_data_processing_consen
         communication_checkbox=False,
         communication_text="",
         subscription_type="",
+        banner_moment=BannerMoment.BEFORE_CHAT,
     )
 
 
@@ -295,3 +302,82 @@ def test_the_cookie_banner_shows_at_its_moment_only_until_answered(
     plan: ConsentPlan, cookies: bool | None, moment: BannerMoment, shown: bool
 ) -> None:
     assert show_cookie_banner_now(plan, ConsentGiven(cookies=cookies), moment) is shown
+
+
+WIDGET_LOAD = BannerMoment.WIDGET_LOAD
+
+
+@pytest.mark.feature("OP3", "OP8", "CV6")
+@pytest.mark.parametrize(
+    ("options", "identified", "page", "due"),
+    [
+        (OptionsSettings(), False, PageBanner.CHATFLOW, BEFORE),
+        (with_cookies(timing=CookieConsentTiming.ON_EXIT), False, PageBanner.CHATFLOW, EXIT),
+        (OptionsSettings(), False, PageBanner.ON_WIDGET_LOAD, WIDGET_LOAD),
+        (OptionsSettings(), False, PageBanner.ON_EXIT_INTENT, EXIT),
+        (
+            with_cookies(timing=CookieConsentTiming.ON_EXIT),
+            False,
+            PageBanner.ON_WIDGET_LOAD,
+            WIDGET_LOAD,
+        ),
+        (with_cookies(enabled=False), False, PageBanner.ON_WIDGET_LOAD, None),  # no banner to move
+        (OptionsSettings(), True, PageBanner.ON_WIDGET_LOAD, None),  # OP8
+    ],
+)
+def test_the_page_may_move_the_banner_but_never_add_one(
+    options: OptionsSettings, identified: bool, page: PageBanner, due: BannerMoment | None
+) -> None:
+    plan = plan_for(options, identified=identified, page_banner=page)
+    assert cookie_banner_due(plan, ConsentGiven()) is due
+    assert cookie_banner_due(plan, ConsentGiven(cookies=False)) is None  # answered
+
+
+# ------------------------------------------------------------ answers kept between conversations
+
+
+NOTICE = with_processing(kind=DataProcessingKind.EXPLICIT, text="We store what you write.")
+
+
+@pytest.mark.feature("OP4")
+def test_i_agree_holds_for_the_next_conversation_while_the_notice_is_the_same() -> None:
+    plan = plan_for(NOTICE)
+    record = remember_answers(ConsentRecord(), plan, data_processing=True)
+    assert record.data_processing_notice == "We store what you write."
+    given = consent_for_conversation(plan, record)
+    assert given.data_processing is True
+    assert may_send_message(plan, given).allowed
+
+
+@pytest.mark.feature("OP4")
+def test_a_changed_or_other_notice_is_asked_for_again() -> None:
+    record = remember_answers(ConsentRecord(), plan_for(NOTICE), data_processing=True)
+    changed = plan_for(with_processing(kind=DataProcessingKind.EXPLICIT, text="We keep it all."))
+    assert consent_for_conversation(changed, record).data_processing is False
+    assert may_send_message(changed, consent_for_conversation(changed, record)).missing == (
+        "data_processing",
+    )
+    default_text = plan_for()  # another chatflow, with the default notice
+    assert consent_for_conversation(default_text, record).data_processing is False
+
+
+@pytest.mark.feature("OP4")
+def test_without_a_notice_an_earlier_yes_is_kept_as_given() -> None:
+    record = remember_answers(ConsentRecord(), plan_for(NOTICE), data_processing=True)
+    no_notice = plan_for(with_processing(enabled=False))
+    assert consent_for_conversation(no_notice, record).data_processing is True
+
+
+@pytest.mark.feature("OP3", "OP4", "OP5")
+def test_answers_not_given_now_keep_the_record_and_a_withdrawal_forgets_the_notice() -> None:
+    plan = plan_for(NOTICE)
+    record = remember_answers(
+        ConsentRecord(), plan, cookies=False, data_processing=True, communication=True
+    )
+    assert remember_answers(record, plan) == record
+    withdrawn = remember_answers(record, plan, data_processing=False, cookies=True)
+    assert withdrawn == ConsentRecord(
+        cookies=True, data_processing=False, data_processing_notice="", communication=True
+    )
+    given = consent_for_conversation(plan, withdrawn)
+    assert given == ConsentGiven(cookies=True, data_processing=False, communication=True)

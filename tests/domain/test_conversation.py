@@ -20,6 +20,7 @@ from reference_server.domain.chatflow import (
     HeadingSettings,
     Language,
 )
+from reference_server.domain.consent import ConsentCheck
 from reference_server.domain.conversation import (
     BRAND_ID,
     DEFAULT_TICKET_PROPERTIES,
@@ -34,7 +35,9 @@ from reference_server.domain.conversation import (
     InvalidMessage,
     InvalidTransition,
     Person,
+    SendDecision,
     SenderKind,
+    SendRefusal,
     TranscriptMessage,
     chat_heading,
     email_capture_text,
@@ -45,6 +48,7 @@ from reference_server.domain.conversation import (
     messages_after,
     next_sequence,
     normalise_email,
+    refusal_text,
     sender_shown,
     should_ask_for_email,
     survey_on_close,
@@ -55,6 +59,7 @@ from reference_server.domain.conversation import (
     transition,
     validate_csat_answer,
     validate_message_text,
+    visitor_may_send,
 )
 from reference_server.domain.texts import text
 
@@ -640,3 +645,50 @@ def test_token_validity_agrees_with_its_expiry_time(seconds: int) -> None:
     now = ISSUED + timedelta(seconds=seconds)
     assert token_valid(ISSUED, now) is (now < token_expires_at(ISSUED))
     assert token_valid(ISSUED, now) is (seconds < 12 * 3600)
+
+
+# ---------------------------------------------------------------- may the visitor write? (OP4)
+
+
+@pytest.mark.feature("OP4", "CV1")
+@pytest.mark.parametrize(
+    ("status", "check", "decision"),
+    [
+        (None, ConsentCheck(allowed=True), SendDecision(allowed=True)),
+        (ConversationStatus.ASSIGNED, ConsentCheck(allowed=True), SendDecision(allowed=True)),
+        (
+            None,
+            ConsentCheck(allowed=False, missing=("data_processing",)),
+            SendDecision(False, SendRefusal.CONSENT_REQUIRED, ("data_processing",)),
+        ),
+        (
+            ConversationStatus.WAITING,
+            ConsentCheck(allowed=False, missing=("data_processing",)),
+            SendDecision(False, SendRefusal.CONSENT_REQUIRED, ("data_processing",)),
+        ),
+        (
+            ConversationStatus.CLOSED,
+            ConsentCheck(allowed=False, missing=("data_processing",)),
+            SendDecision(False, SendRefusal.CONVERSATION_CLOSED),
+        ),
+        (
+            ConversationStatus.CLOSED,
+            ConsentCheck(allowed=True),
+            SendDecision(False, SendRefusal.CONVERSATION_CLOSED),
+        ),
+    ],
+)
+def test_the_visitor_may_write_unless_consent_is_missing_or_the_conversation_ended(
+    status: ConversationStatus | None, check: ConsentCheck, decision: SendDecision
+) -> None:
+    assert visitor_may_send(status, check) == decision
+
+
+@pytest.mark.feature("OP1", "OP4")
+def test_a_refusal_is_explained_in_the_conversations_language() -> None:
+    assert refusal_text(SendRefusal.CONSENT_REQUIRED, Language.EN) == (
+        "Please agree to the terms above before you send a message."
+    )
+    assert refusal_text(SendRefusal.CONVERSATION_CLOSED, Language.NB) == (
+        "Denne samtalen er avsluttet."
+    )

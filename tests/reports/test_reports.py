@@ -76,8 +76,15 @@ def rough_plan() -> StaffingResult:
 
 
 def external_references(html: str) -> list[str]:
-    """Everything in a page that would make a browser fetch something."""
-    found = re.findall(r"""(?:src|href|action)\s*=\s*["']?(?!data:)[^"'\s>]+""", html, re.I)
+    """Everything in a page that would make a browser fetch something (a plain link to a
+    file beside the report, ``<a href="kpis_by_interval.csv">``, fetches nothing)."""
+    found = re.findall(r"""(?:src|action)\s*=\s*["']?(?!data:)[^"'\s>]+""", html, re.I)
+    found += re.findall(r"""<(?!a )\w+[^>]*\shref\s*=""", html, re.I)
+    found += [
+        href
+        for href in re.findall(r'<a href="([^"]*)"', html)
+        if "/" in href or ":" in href  # only sibling files
+    ]
     found += re.findall(r"url\(|@import|<script|<link|<iframe|<object", html, re.I)
     return found
 
@@ -109,8 +116,11 @@ def test_the_report_has_the_kpi_table_and_charts_and_needs_nothing_outside_itsel
     assert len(images) == 5  # chats, service level, waits, agents, the wait histogram
     for image in images:
         assert_png(image)
-    assert 'id="kpi-intervals"' in html and "Mon 2026-01-05 01:00" in html
-    assert "What visitors saw" not in html  # a plain pool has no visitors
+    for part in ("chats", "waits", "agents"):
+        assert f'id="kpi-intervals-{part}"' in html
+    assert "<td>Mon 5 Jan 01:00</td>" in html  # an interval's start on one line
+    assert "What visitors saw" not in html and 'id="kpi-intervals-visitors"' not in html
+    assert "Visitors who chatted" not in html  # a plain pool has no visitors
 
 
 @pytest.mark.feature("QA4", "SIM6")
@@ -120,8 +130,14 @@ def test_a_funnel_report_shows_what_visitors_saw_and_the_chats_by_page(
     html = simulation_report(shop_result)
     assert len(IMAGE.findall(html)) == 6
     assert "What visitors saw" in html and "Visitors whose launcher was hidden" in html
+    assert 'id="kpi-intervals-visitors"' in html
     assert "Chats by chatflow" in html and "<td>shop</td>" in html
     assert "Chats by page" in html and "https://shop.example/" in html  # as text only
+    assert "<th>answered (of every chat started)</th>" in html
+    assert "answered_share" not in html and "chats_per_replication" not in html
+    # Offline messages make the answered share by page lower than the service level: a
+    # sentence says why.
+    assert "How the figures fit together" in html and "became messages left offline" in html
     assert external_references(html) == []
 
 
@@ -163,7 +179,11 @@ def test_records_kpis_per_interval_and_the_summary_are_written_beside_the_report
         3,
     )
     assert summary["kpis"]["csat_mean"]["mean"] is None  # undefined: nobody answered a survey
-    assert outputs.report.read_text(encoding="utf-8") == simulation_report(pool_result)
+    report = outputs.report.read_text(encoding="utf-8")
+    assert report == simulation_report(pool_result, outputs)
+    # The report links the full tables written beside it, and loads nothing.
+    assert '<a href="kpis_by_interval.csv">' in report and '<a href="records.csv">' in report
+    assert external_references(report) == []
 
 
 @pytest.mark.feature("QA4", "SIM6")
@@ -232,7 +252,8 @@ def test_the_staffing_report_has_the_plan_the_erlang_figures_and_a_chart(
 ) -> None:
     html = staffing_report(plan)
     assert external_references(html) == []
-    assert 'id="staffing"' in html and "Erlang A" in html and "Erlang C" in html
+    assert 'id="staffing-a"' in html and "Erlang A" in html and "Erlang C" in html
+    assert "<th>chat pool</th>" in html  # the exact chain of agents holding several chats
     assert "service level ≥ 80% within 20 s; abandonment ≤ 10%" in html
     assert "meets every target in every open interval" in html
     (image,) = IMAGE.findall(html)

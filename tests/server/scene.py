@@ -495,9 +495,9 @@ def widget_start(
     consent: dict[str, bool] | None = None,
     ref: str = "start-c1",
 ) -> None:
-    """The ``start`` frame exactly as the shipped widget sends it (``widget.js``,
-    ``sendStart``): the chatflow from the config, the page, ``properties: {}``, the consent
-    given and the first message."""
+    """The ``start`` frame exactly as the shipped widget sends it (``widget/widget.js``,
+    ``startWith``): the chatflow from the config, the page, ``properties: {}``, ``consent:
+    {}`` (the server keeps the visitor's answers) and the first message."""
     ws.send_json(
         {
             "type": "start",

@@ -551,5 +551,42 @@ def test_preview_refuses_an_unknown_device(api: Api) -> None:
 def test_the_openapi_document_describes_the_chatflow_endpoints(api: Api) -> None:
     paths = api.client.get("/openapi.json").json()["paths"]
     assert set(paths["/api/v1/chatflows/{chatflow_id}"]) == {"get", "put", "patch", "delete"}
-    assert "patch" in paths["/api/v1/chatflows/{chatflow_id}/{section}"]
+    for section in ("build", "target", "display", "options"):
+        assert "patch" in paths[f"/api/v1/chatflows/{{chatflow_id}}/{section}"]
     assert "post" in paths["/widget/v1/{account_id}/config"]
+
+
+@pytest.mark.feature("CF7")
+def test_every_chatflow_section_has_a_typed_schema_from_the_settings_model(api: Api) -> None:
+    """No section is an untyped object: each is the schema generated from the domain's
+    dataclasses, and a section edit's body is that section's merge-patch form."""
+    from jsonschema import Draft202012Validator
+
+    document = api.client.get("/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    out = schemas["ChatflowOut"]["properties"]
+    for section, name in (
+        ("build", "BuildSettings"),
+        ("target", "TargetSettings"),
+        ("display", "DisplaySettings"),
+        ("options", "OptionsSettings"),
+    ):
+        assert out[section] == {
+            "allOf": [{"$ref": f"#/components/schemas/{name}"}],
+            "title": section.title(),
+        }
+        assert schemas[name]["additionalProperties"] is False
+        body = document["paths"][f"/api/v1/chatflows/{{chatflow_id}}/{section}"]["patch"]
+        schema = body["requestBody"]["content"]["application/json"]["schema"]
+        assert schema == {"$ref": f"#/components/schemas/{name}Patch"}
+    # A chatflow as the API returns it validates against its own documented schema.
+    created = api.client.post(
+        URL,
+        headers=api.admin_headers,
+        json={"name": "Typed", "workspace": {"kind": "inbox", "id": api.account.inbox_id}},
+    ).json()
+    validator = Draft202012Validator({**schemas["ChatflowOut"], "components": {"schemas": schemas}})
+    assert list(validator.iter_errors(created)) == []
+    assert schemas["AccountOut"]["properties"]["widget_defaults"]["allOf"] == [
+        {"$ref": "#/components/schemas/AccountDefaults"}
+    ]

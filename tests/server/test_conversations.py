@@ -334,7 +334,7 @@ def test_a_conversation_is_transferred_to_someone_with_room(api: Api, scene: dic
     )
     assert moved.status_code == 200 and moved.json()["assignee_id"] == scene["bob_id"]
     same = api.client.post(
-        _url(chat, "/transfer"), headers=scene["ann"], json={"user_id": scene["bob_id"]}
+        _url(chat, "/transfer"), headers=scene["bob"], json={"user_id": scene["bob_id"]}
     )
     assert_error(same, 409, "already_assigned")
     full = api.client.post(

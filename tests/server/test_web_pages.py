@@ -68,7 +68,7 @@ def test_the_snippet_escapes_what_it_embeds() -> None:
     ("path", "kind"),
     [
         ("/static/loader.js", "javascript"),
-        ("/static/widget.js", "javascript"),
+        ("/static/widget/main.js", "javascript"),
         ("/static/sdk.js", None),
         ("/static/widget.css", "text/css"),
         ("/static/inbox.js", "javascript"),
@@ -151,11 +151,81 @@ def test_article_slugs_drop_small_words() -> None:
 def test_the_inbox_page_is_served(api: Api) -> None:
     response = api.client.get("/inbox")
     assert response.status_code == 200
-    assert '<script src="/static/inbox.js"></script>' in response.text
+    assert '<script type="module" src="/static/inbox.js"></script>' in response.text
+
+
+OWN_SCRIPTS = [
+    "loader.js",
+    *(
+        f"widget/{name}.js"
+        for name in (
+            "main",
+            "widget",
+            "api",
+            "cards",
+            "connection",
+            "consent",
+            "dom",
+            "header",
+            "help",
+            "messages",
+            "outbox",
+            "texts",
+            "thread",
+            "threads",
+            "triggers",
+        )
+    ),
+    "inbox.js",
+    "inbox/canned.js",
+    "inbox/notify.js",
+    "lib/api.js",
+    "lib/dom.js",
+    *(
+        f"admin/{name}.js"
+        for name in (
+            "main",
+            "chatflows",
+            "content",
+            "editor",
+            "editors",
+            "form",
+            "labels",
+            "people",
+            "preview",
+            "preview-frame",
+            "schema",
+            "setup",
+        )
+    ),
+]
 
 
 def test_no_page_puts_data_into_html_with_inner_html(api: Api) -> None:
-    for name in ("loader.js", "widget.js", "inbox.js"):
-        script = api.client.get(f"/static/{name}").text
-        assert "innerHTML" not in script and "insertAdjacentHTML" not in script
-        assert "document.write" not in script and "eval(" not in script
+    for name in OWN_SCRIPTS:
+        response = api.client.get(f"/static/{name}")
+        assert response.status_code == 200, name
+        script = response.text
+        assert "innerHTML" not in script and "insertAdjacentHTML" not in script, name
+        assert "document.write" not in script and "eval(" not in script, name
+
+
+@pytest.mark.feature("CF1")
+def test_the_landing_page_leads_to_the_demo_inbox_console_and_docs(api: Api) -> None:
+    page = api.client.get("/")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    for link in ('href="/demo/"', 'href="/inbox"', 'href="/admin"', 'href="/docs"'):
+        assert link in page.text
+
+
+@pytest.mark.feature("CF1", "CF4")
+def test_the_console_docs_and_preview_pages_load_only_files_this_server_serves(api: Api) -> None:
+    """No CDN and no inline script: every script and style a page names is served here."""
+    for path in ("/admin", "/admin/preview-frame", "/docs", "/", "/inbox"):
+        html = api.client.get(path).text
+        assert "<script>" not in html and "<style" not in html, path
+        assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', html)
+        assert assets, path
+        for asset in assets:
+            assert api.client.get(asset).status_code == 200, asset
+        assert not re.search(r'(?:src|href)="(?:https?:)?//', html), path

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from simulator.experiment import (
+    ExperimentProgress,
     ExperimentResult,
     pool_scenario,
     replication_seeds,
@@ -62,14 +63,13 @@ def test_each_replication_has_its_own_stream_from_the_seed() -> None:
 
 @pytest.mark.feature("SIM5")
 def test_parallel_workers_give_exactly_the_records_of_one_process() -> None:
-    calls: list[tuple[int, int]] = []
+    calls: list[ExperimentProgress] = []
     parallel = small_pool(workers=2, replications=4)
-    serial = run_experiment(
-        parallel.scenario, 4, 11, workers=1, progress=lambda d, t: calls.append((d, t))
-    )
+    serial = run_experiment(parallel.scenario, 4, 11, workers=1, progress=calls.append)
     pd.testing.assert_frame_equal(parallel.records, serial.records)
     pd.testing.assert_frame_equal(parallel.interval_kpis, serial.interval_kpis)
-    assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    ends = [(p.done, p.fraction) for p in calls if p.fraction == p.done / 4]
+    assert ends[-4:] == [(1, 0.25), (2, 0.5), (3, 0.75), (4, 1.0)]
 
 
 @pytest.mark.feature("SIM5")
@@ -78,20 +78,33 @@ def test_workers_are_spawned_when_other_threads_run_and_still_agree() -> None:
     helper = threading.Thread(target=stop.wait)
     helper.start()
     try:
-        calls: list[tuple[int, int]] = []
+        calls: list[ExperimentProgress] = []
         spawned = run_experiment(
             pool_scenario(4.0, 1.0, 5, duration=200.0, warmup=0.0),
             2,
             5,
             workers=2,
-            progress=lambda d, t: calls.append((d, t)),
+            progress=calls.append,
         )
     finally:
         stop.set()
         helper.join()
     alone = run_experiment(spawned.scenario, 2, 5, workers=1)
     pd.testing.assert_frame_equal(spawned.records, alone.records)
-    assert sorted(calls) == [(1, 2), (2, 2)]
+    assert calls[-1] == ExperimentProgress(2, 2, 1.0)
+
+
+@pytest.mark.feature("SIM5")
+@pytest.mark.parametrize("workers", [1, 2])
+def test_progress_moves_with_the_simulated_clock_within_a_replication(workers: int) -> None:
+    seen: list[ExperimentProgress] = []
+    scenario = pool_scenario(1.0, 1.0, 2, duration=2000.0, warmup=0.0)
+    run_experiment(scenario, 2, 1, workers=workers, progress=seen.append)
+    assert seen[-1] == ExperimentProgress(2, 2, 1.0)
+    within = [p.fraction for p in seen if p.done == 0 and 0.0 < p.fraction < 1.0]
+    assert within, "progress only moved when a replication ended"
+    fractions = [p.fraction for p in seen]
+    assert fractions == sorted(fractions)
 
 
 @pytest.mark.feature("SIM5")

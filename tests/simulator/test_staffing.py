@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator import staffing
 from simulator.analytic import erlang_a_staffing, erlang_c_metrics, erlang_c_staffing
-from simulator.experiment import ExperimentResult, run_experiment
+from simulator.experiment import ExperimentProgress, ExperimentResult, run_experiment
+from simulator.parallel import open_pool
 from simulator.scenario import AgentGroup, Scenario, load_scenario
 from simulator.staffing import (
     ErlangModel,
@@ -24,11 +24,14 @@ from simulator.staffing import (
     Target,
     TargetError,
     erlang_agents,
+    group_agents,
     horizon_scenario,
     parse_targets,
     plan_agents,
     run_staffing,
+    staff_groups,
 )
+from simulator.staffing.search import Search, SearchSettings
 from simulator.stats import Estimate
 
 MONDAY = "2026-01-05T00:00"  # a Monday
@@ -107,13 +110,13 @@ def test_the_plan_meets_the_target_and_one_agent_fewer_in_any_interval_misses_it
     assert result.meets and result.converged
     assert [row.open for row in result.rows] == [True] * 4
     assert all(row.kpis["service_level"].mean >= 0.8 for row in result.rows)
-    plan = {row.slot: row.agents for row in result.rows}
-    assert plan[Slot(0, 120)] > plan[Slot(0, 0)]  # the busiest hour needs the most agents
+    plan = {(row.group, row.slot): row.agents for row in result.rows}
+    assert plan[("a", Slot(0, 120))] > plan[("a", Slot(0, 0))]  # the busiest hour: the most
     for row in result.rows:
         assert row.minimal
         fewer = dict(plan)
-        fewer[row.slot] -= 1
-        scenario = replace(result.scenario, agents=plan_agents(fewer, result.template, 60))
+        fewer[(row.group, row.slot)] -= 1
+        scenario = replace(result.scenario, agents=plan_agents(fewer, result.groups, 60))
         check = run_experiment(scenario, 10, 3, workers=1)
         assert service_level(check, row.interval) < 0.8, row.slot.label
 
@@ -126,7 +129,7 @@ def test_the_erlang_columns_are_those_of_the_analytic_module() -> None:
         assert row.chats_per_hour == pytest.approx(rate * 60.0)
         assert row.erlang_c == erlang_c_staffing(rate, 2.0, 1.0 / 3.0, 0.8)
         assert row.erlang_a == erlang_a_staffing(rate, 2.0, 1.0, 1.0 / 3.0, 0.8)
-    assert result.handling_time == 2.0 and result.patience == 1.0
+    assert result.handling_time == {"a": 2.0} and result.patience == 1.0
 
 
 @pytest.mark.feature("SIM7")
@@ -139,11 +142,14 @@ def test_an_agent_with_capacity_k_counts_as_k_erlang_servers() -> None:
     # With a slowdown each server is as slow as an agent holding K chats.
     group = {"id": "a", "count": 2, "capacity": 2, "speed": {"slowdown": 0.5}}
     result = run_staffing(pool(agents=[group]), targets, StaffingOptions(replications=2, workers=1))
-    assert result.handling_time == pytest.approx(2.0 * 1.5)
+    assert result.handling_time["a"] == pytest.approx(2.0 * 1.5)
     assert result.rows[2].erlang_a == math.ceil(
         erlang_a_staffing(6.0, 3.0, 1.0, 1.0 / 3.0, 0.8) / 2
     )
-    assert result.template.capacity == 2
+    assert result.groups[0].template.capacity == 2
+    # The exact chain of agents holding two chats needs no more than the pessimistic Erlang.
+    assert all(row.chat_pool is not None for row in result.rows)
+    assert all(row.chat_pool <= row.erlang_a for row in result.rows)  # type: ignore[operator]
 
 
 @pytest.mark.feature("SIM7")
@@ -249,8 +255,8 @@ def test_the_plan_scenario_has_exactly_the_planned_agents_at_work() -> None:
     # agent 2 from 08:00 to 10:00 and 23:00 to midnight; nobody chats, so nobody overstays.
     plan = {Slot(0, hour * 60): 1 for hour in range(24)}
     plan.update({Slot(0, 480): 2, Slot(0, 540): 2, Slot(0, 1380): 2})
-    groups = plan_agents(plan, AgentGroup(id="x", capacity=2, skills=("nb",)), 60)
-    assert [g.id for g in groups] == ["plan-1", "plan-2"]
+    groups = group_agents(plan, AgentGroup(id="x", capacity=2, skills=("nb",)), 60)
+    assert [g.id for g in groups] == ["x-1", "x-2"]
     assert Slot(0, 480).label == "Mon 08:00" and Slot(6, 1410).label == "Sun 23:30"
     assert [(s.start, s.end) for s in groups[0].shifts] == [("00:00", "12:00"), ("12:00", "24:00")]
     assert [(s.start, s.end) for s in groups[1].shifts] == [("08:00", "10:00"), ("23:00", "24:00")]
@@ -259,22 +265,23 @@ def test_the_plan_scenario_has_exactly_the_planned_agents_at_work() -> None:
     result = run_experiment(replace(scenario, agents=groups), 1, 1, workers=1)
     staffed = result.interval_kpis[result.interval_kpis["kpi"] == "staffed_agents"]
     assert staffed["mean"].tolist() == [plan[Slot(0, hour * 60)] for hour in range(24)]
-    assert plan_agents({Slot(0, 0): 0}, AgentGroup(id="x"), 60) == ()
+    assert group_agents({Slot(0, 0): 0}, AgentGroup(id="x"), 60) == []
 
 
 @pytest.mark.feature("SIM7")
-def test_the_plan_agents_copy_the_largest_group_with_every_skill_and_team() -> None:
+def test_one_pool_copies_the_group_asked_for_with_every_skill_and_team() -> None:
     groups = [
         {"id": "few", "count": 1, "capacity": 1, "skills": ["nb"], "team_ids": ["t1"]},
         {"id": "many", "count": 4, "capacity": 3, "skills": ["en"], "team_ids": ["t2"]},
     ]
     targets = parse_targets(["service_level=0.8@20s"])
-    options = StaffingOptions(replications=1, workers=1, max_rounds=1)
+    options = StaffingOptions(replications=1, workers=1, max_rounds=1, group="many")
     result = run_staffing(pool(agents=groups), targets, options)
-    assert result.template.id == "many" and result.template.capacity == 3
-    assert result.template.skills == ("en", "nb") and result.template.team_ids == ("t1", "t2")
+    (group,) = result.groups
+    assert group.id == "many" and group.template.capacity == 3
+    assert group.template.skills == ("en", "nb") and group.template.team_ids == ("t1", "t2")
     chosen = run_staffing(pool(agents=groups), targets, replace(options, group="few"))
-    assert chosen.template.capacity == 1
+    assert chosen.groups[0].template.capacity == 1
 
 
 @pytest.mark.feature("SIM7")
@@ -319,43 +326,43 @@ def test_the_targets_set_the_threshold_and_percentile_the_simulation_counts() ->
 # ---------------------------------------------------------------- the search itself
 
 
-class ScriptedSearch(staffing._Search):
+class ScriptedSearch(Search):
     """The search with a formula in place of simulation: interval ``i`` meets its target
     with ``need[i]`` agents, or one fewer while the interval before it is overstaffed (the
     spare agents there work off the backlog)."""
 
     def __init__(self, need: list[int], flaky: bool = False, **options: Any) -> None:
         scenario = horizon_scenario(pool(), None, ())
+        settings = {"min_agents": 1, "max_agents": 500, "max_rounds": 30, **options}
         super().__init__(
             scenario,
-            AgentGroup(id="a"),
+            staff_groups(scenario),
             (),
-            StaffingOptions(**options),
+            SearchSettings(1, 1, MeetRule.MEAN, **settings),
             60,
-            None,
-            None,
+            open_pool(1),
         )
-        self.need = dict(zip(sorted(self.evaluated), need, strict=True))
+        self.cells = [("a", slot) for slot in sorted(self.evaluated)]
+        self.need = dict(zip(self.cells, need, strict=True))
         self.flaky = flaky
-        self.checked: list[dict[Slot, int]] = []
+        self.checked: list[dict[Any, int]] = []
 
-    def check(self, plan: Any, text: str) -> tuple[Any, dict[Slot, bool]]:
+    def check(self, plan: Any, text: str) -> tuple[Any, dict[Any, bool]]:
         self.rounds += 1
         self.checked.append(dict(plan))
-        slots = sorted(self.need)
+        cells = self.cells
         meets = {}
-        for i, slot in enumerate(slots):
-            help_ = i > 0 and plan[slots[i - 1]] > self.need[slots[i - 1]]
-            meets[slot] = plan[slot] + help_ >= self.need[slot]
+        for i, cell in enumerate(cells):
+            help_ = i > 0 and plan[cells[i - 1]] > self.need[cells[i - 1]]
+            meets[cell] = plan[cell] + help_ >= self.need[cell]
         if self.flaky and self.rounds > 1:  # noise: the last interval misses in later rounds
-            meets[slots[-1]] = False
+            meets[cells[-1]] = False
         return None, meets
 
-    def search(self, start: list[int]) -> tuple[list[int], set[Slot], bool]:
-        slots = sorted(self.need)
-        plan = dict(zip(slots, start, strict=True))
-        _, _, minimal, finished = self.run(plan, slots)
-        return [plan[slot] for slot in slots], minimal, finished
+    def search(self, start: list[int]) -> tuple[list[int], set[Any], bool]:
+        plan = dict(zip(self.cells, start, strict=True))
+        _, _, minimal, finished = self.run(plan, self.cells)
+        return [plan[cell] for cell in self.cells], minimal, finished
 
 
 @pytest.mark.feature("SIM7")
@@ -363,7 +370,7 @@ def test_the_search_climbs_from_too_few_and_settles_on_the_fewest() -> None:
     search = ScriptedSearch([20, 3, 3, 3])
     plan, minimal, finished = search.search([5, 3, 3, 3])
     assert plan == [20, 3, 3, 3] and finished and len(minimal) == 4
-    climbed = [checked[search.slots[0]] for checked in search.checked[:6]]
+    climbed = [checked[search.cells[0]] for checked in search.checked[:6]]
     assert climbed == [5, 6, 7, 9, 13, 21]  # one, one, two, four, eight more
 
 
@@ -374,7 +381,7 @@ def test_the_search_comes_down_from_too_many_and_repairs_what_neighbours_undo() 
     search = ScriptedSearch([6, 6, 6, 6])
     plan, minimal, finished = search.search([12, 12, 12, 12])
     assert plan == [6, 6, 6, 6] and finished and len(minimal) == 4
-    assert search.checked[-2][search.slots[2]] == 5  # the repaired interval
+    assert search.checked[-2][search.cells[2]] == 5  # the repaired interval
     floor = ScriptedSearch([1, 1, 1, 1], min_agents=2)
     assert floor.search([4, 4, 4, 4])[0] == [2, 2, 2, 2]
 
@@ -389,7 +396,7 @@ def test_the_search_stops_at_its_limits_and_says_so() -> None:
     noisy = ScriptedSearch([3, 3, 3, 3], flaky=True)
     plan, minimal, finished = noisy.search([3, 3, 3, 3])
     assert not finished and plan[-1] == 3 + 3  # three repair rounds, then it gives up
-    assert noisy.slots[3] in minimal
+    assert noisy.cells[3] in minimal
 
 
 # ---------------------------------------------------------------- targets
@@ -538,15 +545,15 @@ def test_staffing_needs_a_target() -> None:
 @pytest.mark.feature("SIM7")
 def test_progress_and_stage_callbacks_follow_every_simulation() -> None:
     stages: list[str] = []
-    progress: list[tuple[int, int]] = []
+    progress: list[ExperimentProgress] = []
     result = run_staffing(
         pool(),
         parse_targets(["service_level=0.8@20s"]),
         StaffingOptions(replications=2, workers=1),
-        progress=lambda done, total: progress.append((done, total)),
+        progress=progress.append,
         on_stage=stages.append,
     )
     assert stages[0] == "pilot: the scenario as written"
     assert len(stages) == result.simulations
     assert stages[1].startswith("round 1: checking the plan")
-    assert progress.count((2, 2)) == result.simulations
+    assert progress.count(ExperimentProgress(2, 2, 1.0)) == result.simulations

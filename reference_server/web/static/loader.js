@@ -11,12 +11,16 @@
  *     no postMessage protocol).
  *
  * It asks the server what applies to this page (POST /widget/v1/{account}/config), applies
- * the cookie instructions of the answer, arms the triggers and mounts the widget
- * (/static/widget.js). The SDK — window.HubSpotConversations, also window.LiveChat — is
- * compatible with the seed product's: widget.load/open/close/remove/refresh/status, clear,
- * on/off, window.hsConversationsSettings and window.hsConversationsOnReady.
+ * the cookie instructions of the answer, imports the widget's ES modules from the chat
+ * server (/static/widget/main.js, absolute URLs: it works from any site) and mounts it in a
+ * container with HubSpot's ids, so a site's CSS written for HubSpot applies. The SDK —
+ * window.HubSpotConversations, also window.LiveChat — follows HubSpot's Conversations SDK:
+ * widget.load/open/close/remove/refresh/status, clear, on/off, debug,
+ * window.hsConversationsSettings and window.hsConversationsOnReady (docs/widget.md has the
+ * whole compatibility table).
  *
- * No build step: plain modern JavaScript.
+ * No build step. This file stays a classic script (sites paste it as one); the widget is
+ * native ES modules.
  */
 (function (BOOT) {
   "use strict";
@@ -32,17 +36,25 @@
   var COOKIES = ["messagesUtk", "hs-messages-hide-welcome-message", "hs-messages-is-open"];
   var KEY_TOKEN = "livechat:" + ACCOUNT + ":visitor-token";
   var KEY_CONSENT = "livechat:" + ACCOUNT + ":consent-cookies";
+  var KEY_DEBUG = "livechat:debug";
+  var FLOATING_ID = "hubspot-messages-iframe-container";
+  var INLINE_PARENT_ID = "hubspot-conversations-inline-parent";
+  var INLINE_ID = "hubspot-conversations-inline-iframe";
+  var BANNER_SETTINGS = [true, false, "ON_WIDGET_LOAD", "ON_EXIT_INTENT"];
 
   var handlers = {};
   var state = {
     loaded: false,
     loading: null, // the Promise of a load under way
-    widget: null, // the mounted widget (widget.js instance)
+    openWhenLoaded: false, // widget.open() came while it was loading
+    widget: null, // the mounted widget
     host: null, // the element holding the shadow root
+    container: null, // what the loader added to the page (the host, or the inline parent)
     config: null,
     disarm: null, // removes the trigger listeners
     pageStart: Date.now(), // time on page counts from here (and from each refresh)
-    interacted: false
+    interacted: false,
+    debug: session(KEY_DEBUG) === "true"
   };
 
   function originOfThisScript() {
@@ -56,6 +68,13 @@
     return s && typeof s === "object" ? s : {};
   }
 
+  function log() {
+    if (!state.debug) return;
+    var args = Array.prototype.slice.call(arguments);
+    args.unshift("[livechat]");
+    console.debug.apply(console, args);
+  }
+
   // ------------------------------------------------------------------ storage
 
   function session(key, value) {
@@ -65,6 +84,16 @@
       else window.sessionStorage.setItem(key, value);
     } catch (e) { /* storage refused: the widget still works for this page */ }
     return null;
+  }
+
+  function sessionStore() {
+    try {
+      var probe = window.sessionStorage;
+      probe.getItem("livechat:probe");
+      return probe;
+    } catch (e) {
+      return null;
+    }
   }
 
   function readCookies() {
@@ -118,6 +147,7 @@
   }
 
   function emit(name, payload) {
+    log("event", name, payload);
     (handlers[name] || []).slice().forEach(function (handler) {
       try { handler(payload); } catch (error) { console.error("livechat: event handler", error); }
     });
@@ -161,8 +191,18 @@
       body.identification_email = String(s.identificationEmail);
       body.identification_token = String(s.identificationToken);
     }
+    if (s.enableWidgetCookieBanner !== undefined) {
+      // The server decides what the setting means (domain PageBanner).
+      if (BANNER_SETTINGS.indexOf(s.enableWidgetCookieBanner) >= 0) {
+        body.enable_widget_cookie_banner = s.enableWidgetCookieBanner;
+      } else {
+        console.warn("livechat: enableWidgetCookieBanner must be true, false, " +
+          "\"ON_WIDGET_LOAD\" or \"ON_EXIT_INTENT\"; ignored:", s.enableWidgetCookieBanner);
+      }
+    }
     var lang = document.documentElement.getAttribute("lang");
     if (lang) body.language = lang.slice(0, 35);
+    log("config asked", body.url);
     return post("/config", body).then(function (response) {
       if (response.status === 204) return null;
       if (!response.ok) throw new Error("config answered " + response.status);
@@ -172,6 +212,7 @@
         applyCookies(config.cookies);
         if (config.visitor && config.visitor.token) session(KEY_TOKEN, config.visitor.token);
       }
+      log("config", config);
       return config;
     });
   }
@@ -186,82 +227,23 @@
       .catch(function (error) { console.warn("livechat: could not record", action, error); });
   }
 
-  // ------------------------------------------------------------------ triggers (DS2)
-
-  function scrolledPercent() {
-    var doc = document.documentElement;
-    var height = Math.max(doc.scrollHeight, document.body ? document.body.scrollHeight : 0);
-    var room = height - window.innerHeight;
-    if (room <= 0) return 100; // the whole page is in view
-    var top = window.pageYOffset || doc.scrollTop || 0;
-    return Math.min(100, (top / room) * 100);
-  }
-
-  /**
-   * Arm the enabled triggers; each calls fire(kind) at most once. Exit intent: the pointer
-   * leaves the window through its top edge. Time on page: seconds since the page (or the
-   * last SDK refresh) started. Scroll: percentage of the scrollable height.
-   * Returns a function that disarms them all.
-   */
-  function armTriggers(triggers, fire, onExitIntent) {
-    var undo = [];
-    var fired = false;
-    function once(kind) {
-      if (fired) return;
-      fired = true;
-      fire(kind);
-    }
-    function listen(target, type, handler, options) {
-      target.addEventListener(type, handler, options);
-      undo.push(function () { target.removeEventListener(type, handler, options); });
-    }
-    var exitWanted = triggers && triggers.exit_intent;
-    if (exitWanted || onExitIntent) {
-      listen(document, "mouseout", function (event) {
-        if (event.relatedTarget || event.toElement) return;
-        if (event.clientY > 0) return;
-        if (onExitIntent) onExitIntent();
-        if (exitWanted) once("exit_intent");
-      });
-    }
-    if (triggers && typeof triggers.time_on_page_seconds === "number") {
-      var wait = triggers.time_on_page_seconds * 1000 - (Date.now() - state.pageStart);
-      var timer = setTimeout(function () { once("time_on_page"); }, Math.max(0, wait));
-      undo.push(function () { clearTimeout(timer); });
-    }
-    if (triggers && typeof triggers.scroll_percentage === "number") {
-      var check = function () {
-        if (scrolledPercent() >= triggers.scroll_percentage) once("scroll");
-      };
-      listen(window, "scroll", check, { passive: true });
-      listen(window, "resize", check, { passive: true });
-      setTimeout(check, 0);
-    }
-    return function () { undo.forEach(function (f) { f(); }); undo = []; };
-  }
-
   // ------------------------------------------------------------------ mounting
 
-  var widgetScript = null;
+  var widgetCode = null;
 
+  /** The widget's modules and, unless the page avoids inline styles, its style sheet. */
   function loadWidgetCode() {
-    if (window.__livechatWidget) return Promise.resolve(window.__livechatWidget);
-    if (widgetScript) return widgetScript;
-    widgetScript = Promise.all([
-      new Promise(function (resolve, reject) {
-        var script = document.createElement("script");
-        script.src = ORIGIN + "/static/widget.js";
-        script.async = true;
-        script.onload = function () { resolve(window.__livechatWidget); };
-        script.onerror = function () { widgetScript = null; reject(new Error("widget.js did not load")); };
-        (document.head || document.documentElement).appendChild(script);
-      }),
-      fetch(ORIGIN + "/static/widget.css").then(function (r) { return r.text(); })
-    ]).then(function (parts) {
-      parts[0].css = parts[1];
-      return parts[0];
+    if (widgetCode) return widgetCode;
+    var css = settings().avoidInlineStyles === true
+      ? Promise.resolve("")
+      : fetch(ORIGIN + "/static/widget.css", { credentials: "omit" }).then(function (r) { return r.text(); });
+    widgetCode = Promise.all([import(ORIGIN + "/static/widget/main.js"), css]).then(function (parts) {
+      return { module: parts[0], css: parts[1] };
+    }, function (error) {
+      widgetCode = null;
+      throw error;
     });
-    return widgetScript;
+    return widgetCode;
   }
 
   function domReady() {
@@ -271,7 +253,7 @@
     });
   }
 
-  function inlineContainer() {
+  function inlineTarget() {
     var selector = settings().inlineEmbedSelector;
     if (!selector) return null;
     var found = null;
@@ -280,40 +262,53 @@
     return found;
   }
 
-  function makeHost(container) {
+  /** The widget's host, with HubSpot's ids. Its position comes from the widget's own
+   * style sheet (:host), so the page needs no inline style and a site's CSS for those ids
+   * applies. */
+  function makeHost(target) {
     var host = document.createElement("div");
-    host.id = container ? "livechat-inline-widget" : "livechat-widget";
     host.setAttribute("data-livechat", "widget");
-    if (container) {
-      host.style.cssText = "display:block;width:100%;height:100%;";
-      container.appendChild(host);
+    if (target) {
+      var parent = document.createElement("div");
+      parent.id = INLINE_PARENT_ID;
+      host.id = INLINE_ID;
+      host.setAttribute("data-inline", "true");
+      parent.appendChild(host);
+      target.appendChild(parent);
+      state.container = parent;
     } else {
-      host.style.cssText = "position:fixed;z-index:2147483000;bottom:0;right:0;width:0;height:0;";
+      host.id = FLOATING_ID;
       (document.body || document.documentElement).appendChild(host);
+      state.container = host;
     }
     return host;
   }
 
+  function bridgeSettings() {
+    var s = settings();
+    return {
+      avoidInlineStyles: s.avoidInlineStyles === true,
+      disableInitialInputFocus: s.disableInitialInputFocus === true,
+      hideNewThreadLink: s.hideNewThreadLink === true
+    };
+  }
+
   function mount(code, config, options) {
-    var container = inlineContainer();
-    var host = makeHost(container);
+    var target = inlineTarget();
+    var host = makeHost(target);
     state.host = host;
     state.interacted = false;
     var bridge = {
       origin: ORIGIN,
       accountId: ACCOUNT,
       config: config,
-      inline: !!container,
+      inline: !!target,
       openToNewThread: !!(options && options.openToNewThread),
+      settings: bridgeSettings(),
+      css: code.css,
+      storage: sessionStore(),
       visitorToken: function () { return session(KEY_TOKEN) || (config.visitor && config.visitor.token); },
       action: sendAction,
-      /** The cookie banner's answer so far: true, false or null (not asked yet). A
-       * messagesUtk cookie is only ever set after a yes. */
-      cookieAnswer: function () {
-        var answer = consentAnswer();
-        if (answer !== null) return answer;
-        return readCookies().messagesUtk ? true : null;
-      },
       emit: emit,
       interacted: function () {
         if (!state.interacted) {
@@ -321,31 +316,42 @@
           emit("userInteractedWithWidget", { message: "The visitor interacted with the widget" });
         }
       },
-      /** The cookie banner's answer (OP3): ask again with it; the answer's cookies apply. */
+      /** The cookie banner's answer (OP3): the server keeps it and answers afresh. */
       consentCookies: function (accepted) {
         session(KEY_CONSENT, accepted ? "true" : "false");
+        return bridge.refreshConfig(accepted);
+      },
+      /** The page's config again (fresh decisions for a new conversation). */
+      refreshConfig: function (accepted) {
         return fetchConfig(accepted).then(function (fresh) {
           if (fresh) state.config = fresh;
           return fresh;
+        }, function (error) {
+          console.warn("livechat: could not ask again", error);
+          return null;
         });
       }
     };
-    state.widget = code.mount(host, bridge, code.css);
+    state.widget = code.module.mount(host, bridge);
     var display = config.display || {};
-    var mode = container ? "open" : display.mode;
-    state.widget.setMode(mode);
-    if (!container) {
-      var plan = config.consent || {};
-      var bannerOnExit = plan.cookie_banner === "on_exit" ? function () {
+    state.widget.setMode(target ? "open" : display.mode);
+    if (!target) {
+      var consent = config.consent || {};
+      var bannerOnExit = consent.banner_at === "exit_intent" ? function () {
         if (state.widget) state.widget.exitIntent();
       } : null;
-      var needed = display.mode_when_triggered !== display.mode;
-      var triggers = needed ? display.triggers : null;
+      var triggers = code.module.watched(display);
       if (triggers || bannerOnExit) {
-        state.disarm = armTriggers(triggers, function () {
-          // A visitor who already opened or minimized the chat on this page is not interrupted.
-          if (state.widget && !state.interacted) state.widget.setMode(display.mode_when_triggered);
-        }, bannerOnExit);
+        state.disarm = code.module.armTriggers({
+          triggers: triggers,
+          startedAt: state.pageStart,
+          onExitIntent: bannerOnExit,
+          fire: function (kind) {
+            log("trigger", kind);
+            // A visitor who already opened or minimized the chat on this page is not interrupted.
+            if (state.widget && !state.interacted) state.widget.setMode(display.mode_when_triggered);
+          }
+        });
       }
     }
   }
@@ -353,29 +359,33 @@
   function unmount() {
     if (state.disarm) { state.disarm(); state.disarm = null; }
     if (state.widget) { try { state.widget.destroy(); } catch (e) { /* already gone */ } }
-    if (state.host && state.host.parentNode) state.host.parentNode.removeChild(state.host);
+    if (state.container && state.container.parentNode) state.container.parentNode.removeChild(state.container);
     state.widget = null;
     state.host = null;
+    state.container = null;
     state.loaded = false;
   }
 
   function load(options) {
     if (state.loaded) return Promise.resolve(true);
     if (state.loading) return state.loading;
+    var opts = options || {};
+    if (opts.widgetOpen) state.openWhenLoaded = true;
     state.loading = Promise.all([fetchConfig(), loadWidgetCode(), domReady()]).then(function (parts) {
       var config = parts[0];
       state.config = config;
       if (!config) return false; // no chatflow applies to this page
-      mount(parts[1], config, options);
+      mount(parts[1], config, opts);
       state.loaded = true;
       emit("widgetLoaded", { message: "The widget has loaded" });
-      if (options && options.widgetOpen) state.widget.open();
+      if (state.openWhenLoaded) state.widget.open();
       return true;
     }).catch(function (error) {
       console.warn("livechat: the widget could not load:", error);
       return false;
     }).then(function (result) {
       state.loading = null;
+      state.openWhenLoaded = false;
       return result;
     });
     return state.loading;
@@ -387,35 +397,52 @@
     widget: {
       /** Load the widget (a no-op while it is loaded). {widgetOpen: true} opens it too. */
       load: function (options) { return load(options || {}); },
-      /** Open the chat window. */
-      open: function () { if (state.widget) state.widget.open(); },
+      /** Open the chat window — once it has loaded, when it is still loading. */
+      open: function () {
+        if (state.widget) state.widget.open();
+        else if (state.loading) state.openWhenLoaded = true;
+      },
       /** Close the chat window (the launcher stays). */
-      close: function () { if (state.widget) state.widget.close(); },
-      /** Take the widget off the page; load() brings it back. */
+      close: function () {
+        if (state.widget) state.widget.close();
+        else state.openWhenLoaded = false;
+      },
+      /** Take the widget off the page; load() (or refresh()) brings it back. */
       remove: function () { if (state.loaded || state.widget) unmount(); },
-      /** Ask again what applies to the current URL (single-page apps) and re-render. */
+      /** Ask again what applies to the current URL (single-page apps) and re-render; loads
+       * the widget when it is not on the page. */
       refresh: function (options) {
-        if (!state.loaded) return Promise.resolve(false);
-        var wasOpen = state.widget && state.widget.isOpen();
+        var opts = options || {};
+        if (state.loading) return state.loading.then(function () { return api.widget.refresh(opts); });
+        var wasOpen = !!(state.widget && state.widget.isOpen());
         unmount();
         state.pageStart = Date.now();
-        var opts = options || {};
         return load({ openToNewThread: !!opts.openToNewThread, widgetOpen: wasOpen || !!opts.openToNewThread });
       },
-      /** {loaded: boolean} */
-      status: function () { return { loaded: state.loaded }; }
+      /** {loaded, pending}: on the page, and a load under way. */
+      status: function () { return { loaded: state.loaded, pending: !!state.loading }; }
     },
     /** Forget the visitor: the chat cookies and the session's token. {resetWidget: true}
-     * also removes the widget and loads a fresh one. */
+     * also removes the widget and loads a fresh one — unless the page loads it itself
+     * (loadImmediately: false), which then calls widget.load(). */
     clear: function (options) {
       COOKIES.forEach(function (name) { writeCookie({ name: name, value: "", max_age_seconds: 0 }); });
       session(KEY_TOKEN, null);
       session(KEY_CONSENT, null);
+      try { window.sessionStorage.removeItem("livechat:" + ACCOUNT + ":outbox"); } catch (e) { /* none */ }
       if (options && options.resetWidget) {
         unmount();
+        if (settings().loadImmediately === false) return Promise.resolve(false);
         return load({});
       }
       return Promise.resolve(true);
+    },
+    /** Log what the widget does (config answers, triggers, events) to the console, for
+     * this tab; debug(false) stops. */
+    debug: function (enabled) {
+      state.debug = enabled !== false;
+      session(KEY_DEBUG, state.debug ? "true" : null);
+      log("debugging on", { status: api.widget.status(), config: state.config });
     },
     on: on,
     off: off

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-07 01:01:16.178641
+Create Date: 2026-12-07 01:08:01.425654
 """
 
 from __future__ import annotations
@@ -57,6 +57,35 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_api_keys_account_id"), ["account_id"], unique=False)
+
+    op.create_table(
+        "canned_replies",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("account_id", sa.String(length=40), nullable=False),
+        sa.Column("shortcut", sa.String(length=40), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column(
+            "created_at", reference_server.store.types.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "updated_at", reference_server.store.types.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_canned_replies_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_canned_replies")),
+        sa.UniqueConstraint(
+            "account_id", "shortcut", name=op.f("uq_canned_replies_account_id_shortcut")
+        ),
+    )
+    with op.batch_alter_table("canned_replies", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_canned_replies_account_id"), ["account_id"], unique=False
+        )
 
     op.create_table(
         "chatflows",
@@ -331,6 +360,7 @@ def upgrade() -> None:
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("contact_id", sa.String(length=40), nullable=True),
         sa.Column("identified", sa.Boolean(), nullable=False),
+        sa.Column("consent", sa.JSON(), nullable=True),
         sa.Column(
             "created_at", reference_server.store.types.UtcDateTime(timezone=True), nullable=False
         ),
@@ -501,6 +531,31 @@ def upgrade() -> None:
         ),
     )
     op.create_table(
+        "notes",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("conversation_id", sa.String(length=40), nullable=False),
+        sa.Column("author_id", sa.String(length=40), nullable=True),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column(
+            "created_at", reference_server.store.types.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["author_id"], ["users.id"], name=op.f("fk_notes_author_id_users"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["conversation_id"],
+            ["conversations.id"],
+            name=op.f("fk_notes_conversation_id_conversations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notes")),
+    )
+    with op.batch_alter_table("notes", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_notes_conversation_id"), ["conversation_id"], unique=False
+        )
+
+    op.create_table(
         "survey_answers",
         sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("survey_id", sa.String(length=40), nullable=False),
@@ -570,6 +625,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_survey_answers_survey_id"))
 
     op.drop_table("survey_answers")
+    with op.batch_alter_table("notes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_notes_conversation_id"))
+
+    op.drop_table("notes")
     op.drop_table("messages")
     with op.batch_alter_table("socket_tickets", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_socket_tickets_visitor_id"))
@@ -630,6 +689,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_chatflows_account_id"))
 
     op.drop_table("chatflows")
+    with op.batch_alter_table("canned_replies", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_canned_replies_account_id"))
+
+    op.drop_table("canned_replies")
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_keys_account_id"))
 

@@ -1,0 +1,91 @@
+/**
+ * The list of the visitor's conversations (newest first), so a visitor can go back to an
+ * earlier one — and an integration hears ``userSelectedThread`` when they do. Each row
+ * shows who answered (the conversation's own presentation), when it started, whether it is
+ * open and whether it has unread replies.
+ */
+
+import { avatar, h } from "./dom.js";
+
+function started(iso, language) {
+  const when = new Date(iso);
+  if (Number.isNaN(when.getTime())) return "";
+  try {
+    return when.toLocaleString(language === "nb" ? "nb-NO" : "en-GB", {
+      day: "numeric",
+      month: "short",
+      hour: "2-digit",
+      minute: "2-digit",
+    });
+  } catch (error) {
+    return when.toISOString().slice(0, 16).replace("T", " ");
+  }
+}
+
+export function threadList({ onSelect, onNew }) {
+  const list = h("ul", { class: "lc-thread-list", testid: "lc-thread-list" });
+  const empty = h("p", { class: "lc-muted", testid: "lc-threads-empty", hidden: true });
+  const title = h("h2", { class: "lc-threads-title" });
+  const newThread = h("button", {
+    class: "lc-button lc-wide",
+    type: "button",
+    testid: "lc-threads-new",
+    onclick: onNew,
+  });
+  const element = h("div", { class: "lc-threads", testid: "lc-threads", hidden: true }, [
+    title,
+    list,
+    empty,
+    newThread,
+  ]);
+  return {
+    element,
+    /** Show ``conversations`` (visitor views); ``current`` is the id on screen. */
+    show(conversations, { t, language, current, allowNew }) {
+      title.textContent = t("widget.past_conversations");
+      newThread.textContent = t("widget.new_conversation");
+      newThread.hidden = !allowNew;
+      empty.textContent = t("widget.no_past_conversations");
+      empty.hidden = conversations.length > 0;
+      list.textContent = "";
+      for (const conversation of conversations) {
+        const people = (conversation.presentation && conversation.presentation.header.people) || [];
+        const names = people.map((person) => person.name).filter(Boolean).join(", ") || t("widget.chat");
+        const open = conversation.status !== "closed";
+        list.appendChild(
+          h("li", {}, [
+            h(
+              "button",
+              {
+                class: "lc-thread",
+                type: "button",
+                testid: "lc-thread",
+                "data-conversation-id": conversation.id,
+                "data-status": conversation.status,
+                "aria-current": conversation.id === current ? "true" : null,
+                onclick: () => onSelect(conversation),
+              },
+              [
+                people[0] ? avatar(people[0]) : null,
+                h("span", { class: "lc-thread-text" }, [
+                  h("span", { class: "lc-thread-name", text: names }),
+                  h("span", {
+                    class: "lc-thread-meta",
+                    text: `${started(conversation.created_at, language)} · ${t(open ? "widget.conversation_open" : "widget.conversation_ended")}`,
+                  }),
+                ]),
+                conversation.unread > 0
+                  ? h("span", { class: "lc-unread-dot", testid: "lc-thread-unread", text: String(conversation.unread) })
+                  : null,
+              ],
+            ),
+          ]),
+        );
+      }
+      element.hidden = false;
+    },
+    hide() {
+      element.hidden = true;
+    },
+  };
+}
