@@ -16,7 +16,7 @@ from playwright.sync_api import BrowserContext, expect
 
 from tests.live_server import free_port
 
-from .pages import InboxPage
+from .pages import ChatWidget, InboxPage
 from .server import LiveServer
 
 pytestmark = pytest.mark.feature("QA3")
@@ -107,8 +107,9 @@ def test_a_page_on_another_port_can_neither_forge_requests_nor_open_the_agent_so
 def test_the_pages_run_under_their_content_security_policy(
     server: LiveServer, new_context: Callable[..., BrowserContext]
 ) -> None:
-    """The inbox, the docs and the demo site — with the widget on it — break no rule of the
-    policy they are served with (a violation is reported on the page as an event)."""
+    """The inbox, the docs, the console and the demo site — with the widget on it — break no
+    rule of the policy they are served with (a violation is reported on the page as an
+    event)."""
     page = new_context().new_page()
     page.add_init_script(
         "window.cspViolations = [];"
@@ -116,8 +117,10 @@ def test_the_pages_run_under_their_content_security_policy(
         " (e) => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"
     )
     page.goto("/demo/app/support")
-    expect(page.locator("#livechat-inline-widget")).to_have_attribute("data-mode", "open")
-    for path in ("/inbox", "/docs", "/demo/help/reset-password"):
+    widget = ChatWidget(page, inline=True)
+    widget.expect_mode("open")
+    widget.send("Hello under a strict policy")  # a socket ticket, the socket, a message
+    for path in ("/inbox", "/docs", "/admin", "/", "/demo/help/reset-password"):
         assert page.evaluate("window.cspViolations") == [], path
         page.goto(path)
     expect(page.get_by_test_id("article-title")).to_be_visible()
