@@ -133,7 +133,9 @@ class LiveServer:
 
     def identification_token(self, email: str) -> str:
         """CV7: what the site's own server asks for, with an API key, for a logged-in user."""
-        key = self.admin().post("/api/v1/account/api-keys", {"name": "e2e site"})["key"]
+        key = self.admin().post(
+            "/api/v1/account/api-keys", {"name": "e2e site", "scopes": ["identification:write"]}
+        )["key"]
         answer = ApiClient(self.url, token=key).post(
             "/api/v1/visitor-identification/tokens", {"email": email}
         )

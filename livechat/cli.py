@@ -6,6 +6,7 @@ import os
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -32,10 +33,19 @@ def serve(
     """Serve the reference server (settings from LIVECHAT_* environment variables)."""
     import uvicorn
 
+    from reference_server.settings import Settings, SettingsError
+
     if demo_data:
         os.environ["LIVECHAT_DEMO_DATA"] = "1"
     os.environ.setdefault("LIVECHAT_PUBLIC_URL", f"http://{host}:{port}")
-    if workers > 1 and not os.environ.get("LIVECHAT_REDIS_URL"):
+    try:  # a bad setting stops here with a message, before any worker starts
+        settings = Settings.from_env()
+    except SettingsError as error:
+        Console(stderr=True).print(
+            f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True
+        )
+        raise typer.Exit(code=2) from None
+    if workers > 1 and not settings.redis_url:
         raise typer.BadParameter("several workers need LIVECHAT_REDIS_URL", param_hint="--workers")
     uvicorn.run(
         "reference_server.asgi:app_from_env",

@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
@@ -39,13 +38,16 @@ from .api import (
 from .api.errors import exception_handlers
 from .api.openapi import openapi_document
 from .api.settings_schemas import settings_schemas
+from .api.web_security import AddressLimit, RefuseUnstorableText, SecurityHeaders, cors_by_path
 from .clock import Clock, ControllableClock, SystemClock
 from .realtime.agent_ws import agent_socket
 from .realtime.broadcast import LocalBroadcast
+from .realtime.socket import OPEN_SOCKETS
 from .realtime.visitor_ws import visitor_socket
 from .settings import Settings
-from .state import Broadcast, Server
-from .store.database import migrate, open_engine
+from .state import Broadcast, Server, server_of
+from .store.counters import open_counters
+from .store.database import migrate, open_engine, startup_lock
 from .store.demo import seed_demo
 
 __all__ = ["create_app"]
@@ -92,7 +94,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         Route("/healthz", health, methods=["GET"]),
         Route("/openapi.json", openapi_json, methods=["GET"]),
         Mount("/api/v1", routes=api_routes()),
-        Mount("/widget/v1", routes=widget_routes()),
+        Mount("/widget/v1", routes=widget_routes(), middleware=[Middleware(AddressLimit)]),
         WebSocketRoute("/ws/visitor", visitor_socket),
         WebSocketRoute("/ws/agent", agent_socket),
         *web_pages.routes(),
@@ -103,27 +105,29 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, Server]]:
         engine = open_engine(settings)
-        await migrate(engine)
-        if settings.demo_data:
-            await seed_demo(engine, clock.now())
+        async with startup_lock(settings, engine):  # one worker at a time; the rest find it done
+            await migrate(engine)
+            if settings.demo_data:
+                await seed_demo(engine, clock.now())
         broadcast = make_broadcast(settings)
         await broadcast.start()
-        server = Server(settings=settings, clock=clock, engine=engine, broadcast=broadcast)
+        counters = open_counters(settings.redis_url, settings.database_url)
+        server = Server(
+            settings=settings, clock=clock, engine=engine, broadcast=broadcast, counters=counters
+        )
         try:
             yield {"server": server}
         finally:
             await broadcast.stop()
+            await counters.close()
             await engine.dispose()
 
     app = Starlette(
         routes=routes,
         middleware=[
-            Middleware(
-                CORSMiddleware,
-                allow_origins=list(settings.cors_origins),
-                allow_methods=["*"],
-                allow_headers=["*"],
-            ),
+            Middleware(SecurityHeaders),
+            Middleware(cors_by_path, api_origins=settings.cors_origins),
+            Middleware(RefuseUnstorableText),
         ],
         exception_handlers=exception_handlers(),
         lifespan=lifespan,
@@ -132,7 +136,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
 
 
 async def health(request: Request) -> Response:
-    return JSONResponse({"status": "ok", "version": VERSION})
+    """``open_sockets``: this worker's connected visitors and agents."""
+    opened = server_of(request).extras.get(OPEN_SOCKETS, {})
+    sockets = {kind: int(opened.get(kind, 0)) for kind in ("visitor", "agent")}
+    return JSONResponse({"status": "ok", "version": VERSION, "open_sockets": sockets})
 
 
 async def openapi_json(request: Request) -> Response:

@@ -9,10 +9,14 @@ from __future__ import annotations
 from starlette.applications import Starlette
 
 from .app import create_app
-from .settings import Settings
+from .settings import Settings, SettingsError
 
 __all__ = ["app_from_env"]
 
 
 def app_from_env() -> Starlette:
-    return create_app(Settings.from_env())
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:  # a message, not a traceback
+        raise SystemExit(f"livechat: {error}") from None
+    return create_app(settings)

@@ -1,13 +1,13 @@
 """Ids, secrets and their hashes. Secrets (session tokens, API keys, visitor tokens,
-identification tokens) are shown once and stored only as SHA-256 hashes; passwords as scrypt."""
+identification tokens) are shown once and stored only as SHA-256 hashes (passwords: see
+:mod:`reference_server.passwords`)."""
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 
-__all__ = ["hash_password", "hash_secret", "new_id", "new_secret", "verify_password"]
+__all__ = ["hash_secret", "new_id", "new_secret"]
 
 
 def new_id(prefix: str) -> str:
@@ -22,23 +22,3 @@ def new_secret(prefix: str) -> str:
 
 def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
-
-
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
-
-
-def hash_password(password: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, **_SCRYPT)
-    return f"scrypt${salt.hex()}${digest.hex()}"
-
-
-def verify_password(password: str, stored: str) -> bool:
-    try:
-        scheme, salt_hex, digest_hex = stored.split("$")
-    except ValueError:
-        return False
-    if scheme != "scrypt":
-        return False
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=bytes.fromhex(salt_hex), **_SCRYPT)
-    return hmac.compare_digest(digest.hex(), digest_hex)

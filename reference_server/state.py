@@ -1,6 +1,7 @@
-"""What a running server holds: settings, its one clock, the database engine and the
-real-time broadcast. Made by :func:`reference_server.app.create_app`'s lifespan and reached
-from any request or WebSocket with :func:`server_of`.
+"""What a running server holds: settings, its one clock, the database engine, the real-time
+broadcast and the counters of the abuse limits. Made by
+:func:`reference_server.app.create_app`'s lifespan and reached from any request or WebSocket
+with :func:`server_of`.
 
 The broadcast is described here by its protocols (:class:`Broadcast`, :class:`Subscription`):
 the services publish on it, the WebSockets subscribe to it, and ``realtime/`` provides the
@@ -18,7 +19,7 @@ from starlette.requests import HTTPConnection
 from .clock import Clock
 from .settings import Settings
 
-__all__ = ["Broadcast", "Server", "Subscription", "server_of"]
+__all__ = ["Broadcast", "Counters", "Server", "Subscription", "server_of"]
 
 
 class Subscription(Protocol):
@@ -39,12 +40,27 @@ class Broadcast(Protocol):
         ...
 
 
+class Counters(Protocol):
+    """Event counts per time window and blocks until an instant, for the abuse limits
+    (``store/counters.py``: in-process, or Redis for several workers). Instants are seconds
+    of the server's clock."""
+
+    async def hit(self, key: str, window: int, now: float) -> tuple[int, float]: ...
+    async def streak(self, key: str, within: int, now: float) -> int: ...
+    async def until(self, key: str) -> float | None: ...
+    async def block(self, key: str, until: float, ttl: int) -> None: ...
+    async def forget(self, *keys: str) -> None: ...
+    async def clear(self) -> None: ...
+    async def close(self) -> None: ...
+
+
 @dataclass
 class Server:
     settings: Settings
     clock: Clock
     engine: AsyncEngine
     broadcast: Broadcast
+    counters: Counters
     extras: dict[str, Any] = field(default_factory=dict)  # per-process caches and locks
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping
-from typing import Annotated, Any
+from datetime import timedelta
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
@@ -23,6 +24,7 @@ from ..domain.codec import InvalidData, join_path, to_dict
 from ..services.widget_setup import validate_widget_defaults
 from ..state import server_of
 from ..store.accounts import (
+    API_KEY_SCOPES,
     account_defaults,
     create_api_key,
     delete_api_key,
@@ -92,13 +94,24 @@ class TrackingCodeOut(Output):
     snippet: str
 
 
+ApiKeyScope = Literal[API_KEY_SCOPES]  # type: ignore[valid-type]
+
+
 class ApiKeyIn(Input):
     name: str = Field(min_length=1, max_length=200)
+    scopes: list[ApiKeyScope] = Field(
+        min_length=1,
+        max_length=len(API_KEY_SCOPES),
+        description="what the key may do: <area>:read (GET) or <area>:write (everything)",
+    )
+    expires_in_days: int = Field(90, ge=1, le=730, description="the key stops working then")
 
 
 class ApiKeyOut(Output):
     id: str
     name: str
+    scopes: list[str]
+    expires_at: str
     created_at: str
 
 
@@ -114,7 +127,11 @@ def _account_out(account: Mapping[str, Any]) -> dict[str, Any]:
 
 def _key_out(key: Mapping[str, Any]) -> dict[str, Any]:
     return ApiKeyOut.model_validate(
-        {**key, "created_at": key["created_at"].isoformat()}
+        {
+            **key,
+            "expires_at": key["expires_at"].isoformat(),
+            "created_at": key["created_at"].isoformat(),
+        }
     ).model_dump()
 
 
@@ -223,9 +240,15 @@ async def create_key(request: Request) -> Response:
     principal = await require_user(request, "users")
     body = await read_model(request, ApiKeyIn)
     server = server_of(request)
+    now = server.clock.now()
     async with server.engine.begin() as db:
         key, secret = await create_api_key(
-            db, principal.account_id, server.clock.now(), name=body.name
+            db,
+            principal.account_id,
+            now,
+            name=body.name,
+            scopes=body.scopes,
+            expires_at=now + timedelta(days=body.expires_in_days),
         )
     return JSONResponse({**_key_out(key), "key": secret}, status_code=201)
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 
-from .errors import BadRequest, PayloadTooLarge, ValidationFailed, pydantic_fields
+from ..json_input import BadJson, parse_json
+from .errors import (
+    BadRequest,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+    pydantic_fields,
+)
 
 __all__ = ["PAGE_QUERY", "page_of", "parse_model", "query_int", "read_json", "read_model"]
 
@@ -16,8 +22,20 @@ M = TypeVar("M", bound=BaseModel)
 MAX_BODY_BYTES = 256 * 1024
 
 
+def is_json_media_type(content_type: str) -> bool:
+    """``application/json`` or ``application/<something>+json`` (parameters allowed)."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
 async def read_json(request: Request, *, limit: int = MAX_BODY_BYTES) -> Any:
-    """The request's JSON body; 413 above ``limit`` bytes, 400 when it is not JSON."""
+    """The request's JSON body; 415 unless sent as JSON (a form or ``text/plain`` post from
+    another site never gets this far), 413 above ``limit`` bytes, 400 when it is not JSON
+    (:mod:`reference_server.json_input` says what else is refused)."""
+    if not is_json_media_type(request.headers.get("content-type", "")):
+        raise UnsupportedMediaType("send the body as JSON (Content-Type: application/json)")
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"the body is larger than {limit} bytes")
@@ -29,9 +47,12 @@ async def read_json(request: Request, *, limit: int = MAX_BODY_BYTES) -> Any:
     if not body.strip():
         raise BadRequest("a JSON body is required", code="malformed_json")
     try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise BadRequest(f"the body is not valid JSON: {error}", code="malformed_json") from None
+        return parse_json(body)
+    except BadJson as error:
+        if error.code == "validation_failed":
+            fields = {error.field: error.message}
+            raise ValidationFailed("the request is not valid", fields=fields) from None
+        raise BadRequest(f"the body is not valid JSON: {error.message}", code=error.code) from None
 
 
 def parse_model(model: type[M], data: Any) -> M:

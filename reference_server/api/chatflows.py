@@ -25,7 +25,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ..domain.availability import ChatState
-from ..domain.chatflow import Workspace, WorkspaceKind, chatflow_to_dict
+from ..domain.chatflow import MAX_PRIORITY, Workspace, WorkspaceKind, chatflow_to_dict
 from ..domain.display import Device
 from ..services import chatflows as service
 from ..services.widget_config import decide
@@ -72,7 +72,7 @@ class ChatflowCreateIn(Input):
     name: str = Field(min_length=1, max_length=200)
     workspace: WorkspaceIn
     language: Literal["en", "nb"] | None = None
-    priority: int | None = Field(default=None, ge=0, le=1_000_000)
+    priority: int | None = Field(default=None, ge=0, le=MAX_PRIORITY)
     published: bool | None = None
     build: BuildPatch = None
     target: TargetPatch = None

@@ -1,7 +1,8 @@
 """The JSON error contract, and the one table that maps errors to HTTP.
 
 Services raise their own errors (:mod:`reference_server.services.errors`); endpoints raise
-the same ones, plus the two only HTTP has (a body that is not JSON, or too big).
+the same ones, plus the three only HTTP has (a body that is not JSON, too big, or not sent
+as JSON).
 :data:`HTTP_ERRORS` gives each class its status and general code; an error's own ``code``
 (``invalid_transition``, ``at_capacity``, …) says more where it has one::
 
@@ -12,7 +13,9 @@ the same ones, plus the two only HTTP has (a body that is not JSON, or too big).
     ├── NotFound                         404     not_found
     ├── Conflict                         409     conflict (or the error's code)
     ├── PayloadTooLarge (HTTP only)      413     payload_too_large
-    └── ValidationFailed                 422     validation_failed (fields: {path: message})
+    ├── UnsupportedMediaType (HTTP only) 415     unsupported_media_type
+    ├── ValidationFailed                 422     validation_failed (fields: {path: message})
+    └── TooManyRequests                  429     rate_limited (and a Retry-After header)
 
 Handlers also turn pydantic's validation errors, Starlette's HTTP exceptions (unknown route,
 wrong method) and any unexpected exception into the same shape, so a client never sees an
@@ -35,6 +38,7 @@ from ..services.errors import (
     Forbidden,
     NotFound,
     ServiceError,
+    TooManyRequests,
     Unauthorized,
     ValidationFailed,
 )
@@ -48,11 +52,14 @@ __all__ = [
     "NotFound",
     "PayloadTooLarge",
     "ServiceError",
+    "TooManyRequests",
     "Unauthorized",
+    "UnsupportedMediaType",
     "ValidationFailed",
     "error_response",
     "exception_handlers",
     "http_status",
+    "service_error_response",
     "pydantic_fields",
 ]
 
@@ -67,6 +74,10 @@ class PayloadTooLarge(ServiceError):
     """The request body is bigger than the endpoint takes."""
 
 
+class UnsupportedMediaType(ServiceError):
+    """The body is not sent as JSON (as an HTML form or a "simple" cross-site request is)."""
+
+
 HTTP_ERRORS: Mapping[type[ServiceError], tuple[int, str]] = {
     ServiceError: (400, "bad_request"),
     BadRequest: (400, "bad_request"),
@@ -75,7 +86,9 @@ HTTP_ERRORS: Mapping[type[ServiceError], tuple[int, str]] = {
     NotFound: (404, "not_found"),
     Conflict: (409, "conflict"),
     PayloadTooLarge: (413, "payload_too_large"),
+    UnsupportedMediaType: (415, "unsupported_media_type"),
     ValidationFailed: (422, "validation_failed"),
+    TooManyRequests: (429, "rate_limited"),
 }
 """Each error class's HTTP status and general code (a subclass takes its parent's)."""
 
@@ -88,17 +101,30 @@ def http_status(error: ServiceError) -> tuple[int, str]:
 
 
 def error_response(
-    status: int, code: str, message: str, fields: Mapping[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    fields: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     body = {"error": {"code": code, "message": message, "fields": dict(fields or {})}}
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, headers=headers)
+    sent = dict(headers or {})
+    if status == 401:
+        sent["WWW-Authenticate"] = "Bearer"
+    return JSONResponse(body, status_code=status, headers=sent or None)
+
+
+def service_error_response(error: ServiceError) -> JSONResponse:
+    status, code = http_status(error)
+    headers = None
+    if isinstance(error, TooManyRequests):
+        headers = {"Retry-After": str(error.retry_after)}
+    return error_response(status, code, error.message, error.fields, headers)
 
 
 async def _service_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ServiceError)
-    status, code = http_status(exc)
-    return error_response(status, code, exc.message, exc.fields)
+    return service_error_response(exc)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> Response:
@@ -114,7 +140,8 @@ _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_la
 async def _http_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
-    return error_response(exc.status_code, code, str(exc.detail))
+    # the headers Starlette attaches (``Allow`` on a 405) belong to the answer
+    return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:

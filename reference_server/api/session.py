@@ -1,9 +1,14 @@
 """Log in and out: a session token, returned in the body (bearer use) and as an HttpOnly
-cookie (pages and WebSockets)."""
+cookie (pages; ``Secure`` when the server's public URL is https), and socket tickets.
+
+Log-in takes as long for an unknown e-mail address as for a known one, and repeated wrong
+passwords are slowed down (429 with Retry-After, :mod:`reference_server.services.limits`).
+A password stored with older parameters is re-hashed on a successful log-in.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
 
 import sqlalchemy as sa
 from pydantic import Field
@@ -11,19 +16,21 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ..secrets import hash_secret, new_secret, verify_password
+from ..passwords import hash_password, needs_rehash, unknown_user_check, verify_password
+from ..secrets import hash_secret, new_secret
+from ..services import limits
 from ..state import server_of
 from ..store import schema as t
+from ..store.socket_tickets import issue_ticket
 from .auth import ALL_PERMISSIONS, SESSION_COOKIE, require_user
 from .body import read_model
 from .errors import Unauthorized
 from .openapi import operation
 from .schemas import Input, Output
 from .users import grantable_roles
+from .web_security import client_address
 
 __all__ = ["routes"]
-
-SESSION_LIFETIME = timedelta(days=7)
 
 
 class LoginIn(Input):
@@ -35,6 +42,11 @@ class SessionOut(Output):
     token: str
     user_id: str
     account_id: str
+    expires_at: str
+
+
+class TicketOut(Output):
+    ticket: str
     expires_at: str
 
 
@@ -56,11 +68,13 @@ class MeOut(Output):
     request=LoginIn,
     response=SessionOut,
     auth="none",
-    errors=(400, 401, 422),
+    errors=(400, 401, 415, 422, 429),
 )
 async def login(request: Request) -> Response:
     body = await read_model(request, LoginIn)
     server = server_of(request)
+    address = client_address(request.scope)
+    await limits.login_allowed(server, body.email, address)
     async with server.engine.connect() as db:
         user = (
             await db.execute(
@@ -69,11 +83,20 @@ async def login(request: Request) -> Response:
                 )
             )
         ).first()
-    if user is None or not verify_password(body.password, user.password_hash):
+    # the hash's work runs in a thread, not in the event loop; the same work for an unknown
+    # address, so that timing does not tell which addresses have accounts
+    if user is None:
+        await asyncio.to_thread(unknown_user_check, body.password)
+        correct = False
+    else:
+        correct = await asyncio.to_thread(verify_password, body.password, user.password_hash)
+    if user is None or not correct:
+        await limits.login_failed(server, body.email, address)
         raise Unauthorized("wrong email or password")
+    await limits.login_succeeded(server, body.email)
     token = new_secret("lcs")
     now = server.clock.now()
-    expires = now + SESSION_LIFETIME
+    expires = now + min(server.settings.session_idle, server.settings.session_max)
     async with server.engine.begin() as db:
         await db.execute(
             t.sessions.insert().values(
@@ -83,6 +106,12 @@ async def login(request: Request) -> Response:
                 created_at=now,
             )
         )
+        if needs_rehash(user.password_hash):
+            await db.execute(
+                t.users.update()
+                .where(t.users.c.id == user.id)
+                .values(password_hash=hash_password(body.password))
+            )
     out = SessionOut(
         token=token, user_id=user.id, account_id=user.account_id, expires_at=expires.isoformat()
     )
@@ -90,8 +119,9 @@ async def login(request: Request) -> Response:
     response.set_cookie(
         SESSION_COOKIE,
         token,
-        max_age=int(SESSION_LIFETIME.total_seconds()),
+        max_age=int(server.settings.session_max.total_seconds()),
         httponly=True,
+        secure=server.settings.public_url.startswith("https://"),
         samesite="lax",
         path="/",
     )
@@ -100,15 +130,32 @@ async def login(request: Request) -> Response:
 
 @operation("Log out (ends this session)", tags=("auth",), status=204, errors=(401,))
 async def logout(request: Request) -> Response:
-    await require_user(request)
-    token = request.headers.get("authorization", "")[7:].strip() or request.cookies.get(
-        SESSION_COOKIE, ""
-    )
+    principal = await require_user(request)
     async with server_of(request).engine.begin() as db:
-        await db.execute(t.sessions.delete().where(t.sessions.c.token_hash == hash_secret(token)))
+        await db.execute(
+            t.sessions.delete().where(t.sessions.c.token_hash == principal.session_hash)
+        )
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+@operation(
+    "A single-use ticket to open /ws/agent (valid for a minute)",
+    tags=("auth",),
+    response=TicketOut,
+    status=201,
+    errors=(401, 403),
+)
+async def socket_ticket(request: Request) -> Response:
+    principal = await require_user(request, "inbox")
+    server = server_of(request)
+    async with server.engine.begin() as db:
+        ticket, expires_at = await issue_ticket(
+            db, server.clock.now(), session_hash=principal.session_hash
+        )
+    out = TicketOut(ticket=ticket, expires_at=expires_at.isoformat())
+    return JSONResponse(out.model_dump(), status_code=201)
 
 
 @operation("Who am I", tags=("auth",), response=MeOut, errors=(401,))
@@ -131,4 +178,5 @@ def routes() -> list[BaseRoute]:
         Route("/auth/login", login, methods=["POST"]),
         Route("/auth/logout", logout, methods=["POST"]),
         Route("/auth/me", me, methods=["GET"]),
+        Route("/auth/socket-ticket", socket_ticket, methods=["POST"]),
     ]

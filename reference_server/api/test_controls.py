@@ -69,7 +69,7 @@ async def set_clock(request: Request) -> Response:
 
 
 @operation(
-    "Delete all data (and reseed the demo account when demo data is on)",
+    "Delete all data and limit counts (and reseed the demo account in demo mode)",
     tags=("test controls",),
     status=204,
     auth="none",
@@ -81,6 +81,7 @@ async def reset(request: Request) -> Response:
         for table in reversed(t.metadata.sorted_tables):
             await db.execute(sa.delete(table))
     server.extras.clear()
+    await server.counters.clear()  # the abuse limits start afresh too
     if server.settings.demo_data:
         await seed_demo(server.engine, server.clock.now())
     return Response(status_code=204)

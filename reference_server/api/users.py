@@ -25,8 +25,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from ..domain.chatflow import link_problem
 from ..domain.conversation import InvalidEmail, normalise_email
 from ..domain.routing import AgentStatus
+from ..passwords import MIN_LENGTH, password_problem
 from ..services.capacity import on_capacity_changed
 from ..state import server_of
 from ..store.references import uses_of_user
@@ -35,6 +37,7 @@ from ..store.users import (
     create_user,
     delete_user,
     email_in_use,
+    end_sessions,
     get_user,
     list_users,
     set_status,
@@ -42,7 +45,7 @@ from ..store.users import (
 )
 from .auth import Principal, require_user
 from .body import PAGE_QUERY, page_of, read_model
-from .errors import Conflict, Forbidden, NotFound
+from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .openapi import operation
 from .partial import Patch
 from .schemas import Input, Output
@@ -59,8 +62,9 @@ def _email_in_use() -> Conflict:
 
 
 def _url(value: str) -> str:
-    if value and not value.startswith(("https://", "http://", "/")):
-        raise ValueError("must be an http(s) URL or a path on this server")
+    problem = link_problem(value)  # no javascript:, no //other.site
+    if problem:
+        raise ValueError(problem)
     return value
 
 
@@ -81,10 +85,19 @@ def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
+def _password_fields(password: str, email: str) -> dict[str, str]:
+    problem = password_problem(password, email)
+    return {"password": problem} if problem else {}
+
+
 class UserIn(Input):
     email: str = Field(min_length=3, max_length=254)
     name: str = Field(min_length=1, max_length=200)
-    password: str = Field(min_length=8, max_length=200)
+    password: str = Field(
+        min_length=MIN_LENGTH,
+        max_length=200,
+        description="at least 10 characters, not a common password, not the e-mail address",
+    )
     role: Role = "agent"
     permissions: list[Permission] = Field(default_factory=list, max_length=2)
     has_seat: bool = True
@@ -101,7 +114,9 @@ class UserPatch(Patch):
 
     email: str | None = Field(None, min_length=3, max_length=254)
     name: str | None = Field(None, min_length=1, max_length=200)
-    password: str | None = Field(None, min_length=8, max_length=200)
+    password: str | None = Field(
+        None, min_length=MIN_LENGTH, max_length=200, description="ends every other session"
+    )
     role: Role | None = None
     permissions: list[Permission] | None = Field(None, max_length=2)
     has_seat: bool | None = None
@@ -228,6 +243,9 @@ async def list_all(request: Request) -> Response:
 async def create(request: Request) -> Response:
     principal = await require_user(request, "users")
     body = await read_model(request, UserIn)
+    weak = _password_fields(body.password, body.email)
+    if weak:
+        raise ValidationFailed("choose a stronger password", fields=weak)
     _may_manage(principal, None, body.role)
     server = server_of(request)
     try:
@@ -293,6 +311,12 @@ async def patch(request: Request) -> Response:
         if target is None:
             raise NotFound("no such user")
         _check_patch(principal, target, changes)
+        if "password" in changes:
+            weak = _password_fields(changes["password"], changes.get("email", target["email"]))
+            if weak:
+                raise ValidationFailed("choose a stronger password", fields=weak)
+            # a new password ends every session but the one that set it
+            await end_sessions(db, user_id, keep=principal.session_hash)
         if "email" in changes and await email_in_use(db, changes["email"], except_user=user_id):
             raise _email_in_use()
         demoted = target["role"] == "admin" and changes.get("role", "admin") != "admin"

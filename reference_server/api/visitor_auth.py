@@ -1,5 +1,6 @@
 """Who the visitor calling the widget API is: the visitor token from the ``X-Visitor-Token``
-header, checked by :func:`reference_server.services.auth.identify_visitor`."""
+header (never from the URL), checked by :func:`reference_server.services.auth.identify_visitor`.
+The visitor WebSocket opens with a single-use ticket instead (``realtime/visitor_ws.py``)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ VISITOR_HEADER = "x-visitor-token"
 
 
 def presented_visitor_token(connection: HTTPConnection) -> str | None:
-    return connection.headers.get(VISITOR_HEADER) or connection.query_params.get("visitor_token")
+    return connection.headers.get(VISITOR_HEADER) or None
 
 
 async def require_visitor(connection: HTTPConnection, account_id: str) -> VisitorIdentity:

@@ -70,7 +70,9 @@ def demo_articles() -> dict[str, tuple[str, str, str]]:
 
 
 def _origin(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+    """The server's own origin, from ``LIVECHAT_PUBLIC_URL`` — never from the ``Host``
+    header, which a client chooses (a cache in front would keep what one client sent)."""
+    return server_of(request).settings.public_url
 
 
 def _script_json(value: object) -> str:
@@ -179,6 +181,15 @@ async def demo_css(request: Request) -> Response:
     )
 
 
+async def demo_js(request: Request) -> Response:
+    """The demo single-page app's script (a file: the pages' CSP allows no inline script)."""
+    return Response(
+        (DEMO / "app.js").read_text(encoding="utf-8"),
+        media_type="application/javascript; charset=utf-8",
+        headers=_JS_HEADERS,
+    )
+
+
 def _page(name: str) -> HTMLResponse:
     return HTMLResponse((WEB / name).read_text(encoding="utf-8"))
 
@@ -219,6 +230,7 @@ def routes() -> list[BaseRoute]:
         Route("/demo", demo_root, methods=["GET"]),
         Route("/demo/", demo_page, methods=["GET"]),
         Route("/demo/demo.css", demo_css, methods=["GET"]),
+        Route("/demo/app.js", demo_js, methods=["GET"]),
         Route("/demo/help", help_index, methods=["GET"]),
         Route("/demo/help/", help_index, methods=["GET"]),
         Route("/demo/help/{slug}", help_article, methods=["GET"]),

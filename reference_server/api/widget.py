@@ -22,6 +22,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..domain.consent import PageBanner
 from ..domain.display import Device, WidgetAction, cookies_for_action
+from ..services import limits
 from ..services.widget_config import ConfigRequest, cookie_json, widget_config
 from ..state import server_of
 from ..store import knowledge as kb_store
@@ -38,6 +39,7 @@ from .errors import NotFound
 from .knowledge import SearchHitOut, hit_json, search_query
 from .openapi import operation
 from .schemas import Input, Output
+from .web_security import client_address
 
 __all__ = ["routes"]
 
@@ -239,9 +241,16 @@ async def config(request: Request) -> Response:
         consent_cookies=body.consent.cookies,
         page_banner=_PAGE_BANNER[body.enable_widget_cookie_banner],
     )
+    address = client_address(request.scope)
+
+    async def new_visitor() -> None:  # SE2: counted before the row is written
+        await limits.new_visitor(server, account_id, address)
+
     async with server.engine.begin() as db:
         await _require_account(db, account_id)
-        answer = await widget_config(db, account_id, asked, server.clock.now())
+        answer = await widget_config(
+            db, account_id, asked, server.clock.now(), before_new_visitor=new_visitor
+        )
     if answer is None:
         return Response(status_code=204)
     return JSONResponse(WidgetConfigOut.model_validate(answer).model_dump())

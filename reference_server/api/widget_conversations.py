@@ -23,6 +23,7 @@ from ..services.events import for_visitor, message_event
 from ..services.messages import NewMessage
 from ..state import server_of
 from ..store.conversations import list_visitor_conversations
+from ..store.socket_tickets import issue_ticket
 from .body import query_int, read_model
 from .conversation_schemas import (
     ConsentAnswersIn,
@@ -42,6 +43,7 @@ from .conversation_schemas import (
     VisitorConversationOut,
 )
 from .openapi import operation
+from .schemas import Output
 from .visitor_auth import VisitorIdentity, require_visitor
 
 __all__ = ["routes", "visitor_message"]
@@ -305,10 +307,35 @@ async def close(request: Request) -> Response:
     return JSONResponse(view)
 
 
+class SocketTicketOut(Output):
+    ticket: str
+    expires_at: str
+
+
+@operation(
+    "A single-use ticket to open /ws/visitor (valid for a minute)",
+    tags=_TAGS,
+    response=SocketTicketOut,
+    status=201,
+    auth="visitor",
+    errors=(401,),
+)
+async def socket_ticket(request: Request) -> Response:
+    visitor = await _visitor(request)
+    server = server_of(request)
+    async with server.engine.begin() as db:
+        ticket, expires_at = await issue_ticket(
+            db, server.clock.now(), visitor_id=visitor.visitor_id
+        )
+    out = SocketTicketOut(ticket=ticket, expires_at=expires_at.isoformat())
+    return JSONResponse(out.model_dump(), status_code=201)
+
+
 def routes() -> list[BaseRoute]:
     base = "/{account_id}/conversations"
     one = base + "/{conversation_id}"
     return [
+        Route("/{account_id}/socket-ticket", socket_ticket, methods=["POST"]),
         Route("/{account_id}/consent", visitor_consent, methods=["POST"]),
         Route(base, start, methods=["POST"]),
         Route(base, list_own, methods=["GET"]),

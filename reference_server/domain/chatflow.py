@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .codec import FieldError, from_dict, join_path, to_dict
 
 __all__ = [
+    "MAX_PRIORITY",
     "AccountDefaults",
     "AssignmentSettings",
     "AtCapacityBehaviour",
@@ -67,6 +68,7 @@ __all__ = [
     "check_references",
     "new_chatflow",
     "parse_hhmm",
+    "link_problem",
 ]
 
 
@@ -275,6 +277,20 @@ class HeadingKind(StrEnum):
     BRANDING = "branding"
 
 
+def link_problem(url: str) -> str | None:
+    """Why ``url`` may not be a link or image the widget shows (None when it may): an
+    absolute http(s) address or a path (``/privacy``). Never a ``javascript:`` or
+    ``data:`` link, nor ``//host/...`` (another site, whatever the page's scheme)."""
+    if not url:
+        return None
+    lowered = url.strip().lower()
+    if lowered.startswith(("https://", "http://")) and lowered.split("/")[2]:
+        return None
+    if url.startswith("/") and not url.startswith(("//", "/\\")):
+        return None
+    return "must be an http(s) address or a path (/...)"
+
+
 @dataclass(frozen=True)
 class HeadingSettings:
     kind: HeadingKind = HeadingKind.USERS_AND_TEAMS
@@ -290,6 +306,9 @@ class HeadingSettings:
             errors.append(FieldError("brand_name", "must not be empty for a branding heading"))
         if self.brand_alias and self.kind is not HeadingKind.BRANDING:
             errors.append(FieldError("brand_alias", "needs the branding heading"))
+        avatar = link_problem(self.brand_avatar_url)
+        if avatar:
+            errors.append(FieldError("brand_avatar_url", avatar))
         return errors
 
 
@@ -498,6 +517,10 @@ class DataProcessingConsent:
     text: str = ""
     privacy_policy_url: str = ""
 
+    def _check(self) -> list[FieldError]:
+        problem = link_problem(self.privacy_policy_url)
+        return [FieldError("privacy_policy_url", problem)] if problem else []
+
 
 @dataclass(frozen=True)
 class CommunicationConsent:
@@ -550,6 +573,9 @@ class Workspace:
         return [] if self.id.strip() else [FieldError("id", "must name an inbox or helpdesk")]
 
 
+MAX_PRIORITY = 1_000_000
+
+
 @dataclass(frozen=True)
 class Chatflow:
     """A website live-agent chatflow. ``priority`` breaks ties between chatflows that
@@ -574,6 +600,8 @@ class Chatflow:
             errors.append(FieldError("name", "must not be empty"))
         elif len(self.name) > 200:
             errors.append(FieldError("name", "must be at most 200 characters"))
+        if not 0 <= self.priority <= MAX_PRIORITY:
+            errors.append(FieldError("priority", f"must be 0 to {MAX_PRIORITY}"))
         return errors
 
 

@@ -1,4 +1,6 @@
-"""The agent's WebSocket: ``/ws/agent?token=…`` (or the session cookie) (CV1, CV2).
+"""The agent's WebSocket: ``/ws/agent?ticket=…`` (a single-use ticket from
+``POST /api/v1/auth/socket-ticket``), or the session cookie, or a bearer header (CV1, CV2).
+``Origin``, when a browser sends it, must be the server's own.
 
 After ``ready`` the agent receives every event of the account's inbox channel —
 ``{"type": "conversation", "event": "new" | "assigned" | "queued" | "transferred" |
@@ -32,8 +34,15 @@ from ..domain.conversation import ConversationStatus, SenderKind
 from ..domain.inbox import AgentAction
 from ..services import conversations as service
 from ..services import messages as message_service
-from ..services.auth import SESSION_COOKIE, Principal, authenticate, require_user
-from ..services.errors import ServiceError
+from ..services.auth import (
+    SESSION_COOKIE,
+    Principal,
+    agent_by_ticket,
+    authenticate,
+    origin_problem,
+    require_user,
+)
+from ..services.errors import Forbidden, ServiceError
 from ..services.events import ack_frame, agent_channel, inbox_channel
 from ..services.inbox import Actor, require_allowed
 from ..services.inputs import MessageIn
@@ -41,7 +50,7 @@ from ..services.views import conversation_view
 from ..state import Subscription, server_of
 from ..store.conversations import list_conversations
 from .feeds import ConversationFeeds
-from .socket import ClientGone, FrameIn, SocketSession, refuse
+from .socket import AUTH_FAILED, ORIGIN_REFUSED, ClientGone, FrameIn, SocketSession, refuse
 
 __all__ = ["agent_socket"]
 
@@ -75,6 +84,8 @@ class ReadFrame(FrameIn):
 
 
 class AgentSession(SocketSession):
+    kind = "agent"
+
     def __init__(self, websocket: WebSocket, principal: Principal) -> None:
         super().__init__(websocket)
         assert principal.user_id is not None
@@ -194,22 +205,36 @@ class AgentSession(SocketSession):
         )
 
 
-def _presented_token(websocket: WebSocket) -> str | None:
-    # Browsers cannot set headers on a WebSocket: the inbox passes its token as a query
-    # parameter, or relies on the session cookie; other clients may send a bearer header.
+async def _agent(websocket: WebSocket) -> Principal:
+    """Who opens the socket: a single-use ``ticket`` (what the inbox does: browsers cannot
+    set headers on a WebSocket, and a session token in a URL ends up in logs), a bearer
+    header (other clients), or the session cookie. ``Origin``, when a browser sends one, must
+    be the server's own (or a listed CORS origin); with the cookie it must be the server's."""
+    server = server_of(websocket)
+    origin = websocket.headers.get("origin")
     header = websocket.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        return header[7:].strip() or None
-    return websocket.query_params.get("token") or websocket.cookies.get(SESSION_COOKIE)
+    ticket = websocket.query_params.get("ticket")
+    cookie = websocket.cookies.get(SESSION_COOKIE)
+    if origin is not None or (cookie and ticket is None and not header):
+        listed = ticket is not None or bool(header)
+        problem = origin_problem(server.settings, origin, listed=listed)
+        if problem:
+            raise Forbidden(problem, code="cross_origin")
+    if ticket is not None:
+        principal = await agent_by_ticket(server, ticket)
+    elif header.lower().startswith("bearer "):
+        principal = await authenticate(server, header[7:].strip() or None)
+    else:
+        principal = await authenticate(server, cookie)
+    return require_user(principal, "inbox")
 
 
 async def agent_socket(websocket: WebSocket) -> None:
     try:
-        principal = require_user(
-            await authenticate(server_of(websocket), _presented_token(websocket)), "inbox"
-        )
+        principal = await _agent(websocket)
     except ServiceError as error:
-        await refuse(websocket, error.message)
+        refused = ORIGIN_REFUSED if error.code == "cross_origin" else AUTH_FAILED
+        await refuse(websocket, error.message, code=refused)
         return
     await websocket.accept()
     session = AgentSession(websocket, principal)

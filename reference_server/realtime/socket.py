@@ -1,9 +1,11 @@
 """What the visitor and agent WebSockets share.
 
-- Authentication failure: the socket is accepted, then closed with code 4401 (a close
-  before ``accept()`` reaches browsers as an HTTP 403 without the code).
+- Authentication failure: the socket is accepted, then closed with code 4401 (4403 when the
+  page's origin is refused, 4429 when its address opens too many); a close before
+  ``accept()`` reaches browsers as an HTTP 403 without the code.
 - Frames are JSON text objects with a ``type``; each type has a pydantic model. A frame that
-  is not JSON, too big, of an unknown type, or missing or mistyping a field is answered with
+  is not JSON (:mod:`reference_server.json_input`: also too deep, a huge number, a NUL
+  character), too big, of an unknown type, or missing or mistyping a field is answered with
   an ``error`` frame (``malformed_json``, ``payload_too_large``, ``unknown_type``,
   ``validation_failed``) and nothing is stored; the connection stays up. A use case that
   refuses raises a service error (:mod:`reference_server.services.errors`);
@@ -16,17 +18,20 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from ..json_input import BadJson, check_json, parse_json
 from ..services.errors import (
     Conflict,
     Forbidden,
     NotFound,
     ServiceError,
+    TooManyRequests,
     Unauthorized,
     ValidationFailed,
 )
@@ -35,6 +40,9 @@ from ..state import Server, server_of
 
 __all__ = [
     "AUTH_FAILED",
+    "OPEN_SOCKETS",
+    "ORIGIN_REFUSED",
+    "RATE_LIMITED",
     "FRAME_ERRORS",
     "ClientGone",
     "MAX_FRAME_CHARS",
@@ -48,6 +56,10 @@ __all__ = [
 log = logging.getLogger("livechat.realtime")
 
 AUTH_FAILED = 4401
+ORIGIN_REFUSED = 4403
+RATE_LIMITED = 4429
+QUEUED_FRAMES = 16  # frames read ahead of the one being handled
+OPEN_SOCKETS = "open-sockets"  # server.extras: sockets open per session class (a Counter)
 MAX_FRAME_CHARS = 64 * 1024
 
 
@@ -58,6 +70,7 @@ FRAME_ERRORS: Mapping[type[ServiceError], str] = {
     NotFound: "not_found",
     Conflict: "conflict",
     ValidationFailed: "validation_failed",
+    TooManyRequests: "rate_limited",
 }
 """Each service error class's general code in an ``error`` frame (a subclass takes its
 parent's); an error's own code (``invalid_transition``, …) says more where it has one."""
@@ -97,20 +110,24 @@ class ClientGone(Exception):
     """The client is gone (a send failed or found the socket closed)."""
 
 
-async def refuse(websocket: WebSocket, reason: str) -> None:
-    """Accept, then close with 4401, so that browsers see the code."""
+async def refuse(websocket: WebSocket, reason: str, *, code: int = AUTH_FAILED) -> None:
+    """Accept, then close with ``code`` (4401), so that browsers see the code."""
     await websocket.accept()
-    await websocket.close(code=AUTH_FAILED, reason=reason[:120])
+    short = reason.encode("utf-8")[:120].decode("utf-8", "ignore")  # a close reason's limit
+    await websocket.close(code=code, reason=short)
 
 
 class SocketSession:
     """One connected client. Subclasses fill :attr:`handlers` (type → model, handler)."""
+
+    kind = "socket"  # "visitor" | "agent": how /healthz counts the open sockets
 
     def __init__(self, websocket: WebSocket) -> None:
         self.websocket = websocket
         self.server: Server = server_of(websocket)
         self.handlers: dict[str, tuple[type[BaseModel], Handler]] = {}
         self._send_lock = asyncio.Lock()
+        self.gone = False  # the client has left (seen by the reader even mid-handler)
 
     async def send(self, frame: Mapping[str, Any]) -> None:
         async with self._send_lock:
@@ -128,15 +145,45 @@ class SocketSession:
         await self.send(out)
 
     async def receive_loop(self) -> None:
-        """Handle frames until the client disconnects."""
+        """Handle frames, one at a time, until the client disconnects. A reader task takes
+        frames off the socket meanwhile (up to :data:`QUEUED_FRAMES` ahead), so that
+        :attr:`gone` turns true as soon as the client leaves, even while a handler waits."""
+        queue: asyncio.Queue[Mapping[str, Any] | None] = asyncio.Queue()
+        room = asyncio.Semaphore(QUEUED_FRAMES)
+        reader = asyncio.create_task(self._read(queue, room))
         try:
             while True:
+                message = await queue.get()
+                if message is None:
+                    return
+                try:
+                    await self._handle(message)
+                finally:
+                    room.release()
+        except ClientGone:
+            return
+        finally:
+            reader.cancel()
+
+    async def _read(
+        self, queue: asyncio.Queue[Mapping[str, Any] | None], room: asyncio.Semaphore
+    ) -> None:
+        opened = self.server.extras.setdefault(OPEN_SOCKETS, Counter())
+        kind = self.kind
+        opened[kind] += 1
+        try:
+            while True:
+                await room.acquire()
                 message = await self.websocket.receive()
                 if message["type"] == "websocket.disconnect":
                     return
-                await self._handle(message)
-        except (ClientGone, WebSocketDisconnect):
+                queue.put_nowait(message)
+        except (WebSocketDisconnect, RuntimeError, OSError):
             return
+        finally:
+            self.gone = True
+            opened[kind] -= 1
+            queue.put_nowait(None)
 
     async def _handle(self, message: Mapping[str, Any]) -> None:
         raw = message.get("text")
@@ -160,14 +207,20 @@ class SocketSession:
             )
             return
         try:
-            data = json.loads(raw)
-        except json.JSONDecodeError as error:
-            await self.send(error_frame("malformed_json", f"the frame is not JSON: {error}"))
+            data = parse_json(raw, check=False)
+        except BadJson as error:
+            await self.send(error_frame(error.code, f"the frame is not JSON: {error}"))
             return
         if not isinstance(data, dict):
             await self.send(error_frame("malformed_json", "a frame is a JSON object"))
             return
         ref = data.get("ref") if isinstance(data.get("ref"), str) else None
+        try:
+            check_json(data)
+        except BadJson as error:
+            fields = {error.field: error.message} if error.field else None
+            await self.send(error_frame(error.code, "the frame is not valid", fields, ref))
+            return
         kind = data.get("type")
         if not isinstance(kind, str) or kind not in self.handlers:
             known = ", ".join(sorted(self.handlers))
@@ -195,7 +248,10 @@ class SocketSession:
             # even when the socket goes away meanwhile
             await asyncio.shield(handler(frame))
         except ServiceError as error:
-            await self.send(error_frame(frame_code(error), error.message, error.fields, ref))
+            refused = error_frame(frame_code(error), error.message, error.fields, ref)
+            if isinstance(error, TooManyRequests):
+                refused["retry_after"] = error.retry_after  # seconds, as Retry-After says
+            await self.send(refused)
         except ClientGone:
             raise
         except Exception:

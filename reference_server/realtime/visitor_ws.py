@@ -1,4 +1,6 @@
-"""The visitor's WebSocket: ``/ws/visitor?account_id=…&visitor_token=…`` (CV1).
+"""The visitor's WebSocket: ``/ws/visitor?account_id=…&ticket=…`` (CV1); the ticket, good
+for one connection within a minute, comes from ``POST /widget/v1/{account_id}/socket-ticket``
+with the visitor token (which itself never goes into a URL).
 
 Frames from the visitor (every one may carry ``ref``, echoed in the reply or error):
 
@@ -32,16 +34,16 @@ from ..domain.consent import ConsentGiven
 from ..domain.conversation import SenderKind
 from ..secrets import new_id
 from ..services import conversations as service
+from ..services import limits, visitor_answers
 from ..services import messages as message_service
-from ..services import visitor_answers
-from ..services.auth import VisitorIdentity, identify_visitor
-from ..services.errors import ServiceError, ValidationFailed
+from ..services.auth import VisitorIdentity, visitor_by_ticket
+from ..services.errors import ServiceError, TooManyRequests, ValidationFailed
 from ..services.events import ack_frame, for_visitor
 from ..services.inputs import ConsentAnswersIn, CsatIn, EmailIn, MessageIn, StartIn
 from ..services.messages import NewMessage
 from ..state import server_of
 from .feeds import ConversationFeeds
-from .socket import ClientGone, FrameIn, SocketSession, refuse
+from .socket import RATE_LIMITED, ClientGone, FrameIn, SocketSession, refuse
 
 __all__ = ["visitor_socket"]
 
@@ -88,6 +90,8 @@ class CloseFrame(FrameIn):
 
 
 class VisitorSession(SocketSession):
+    kind = "visitor"
+
     def __init__(self, websocket: WebSocket, visitor: VisitorIdentity) -> None:
         super().__init__(websocket)
         self.visitor = visitor
@@ -150,6 +154,7 @@ class VisitorSession(SocketSession):
                 consent=given,
                 first_message=first,
                 conversation_id=conversation_id,
+                still_wanted=lambda: not self.gone,
             )
             made.append(started.conversation["id"])
             view = await self._view(started.conversation)
@@ -281,9 +286,15 @@ class VisitorSession(SocketSession):
 
 async def visitor_socket(websocket: WebSocket) -> None:
     account_id = websocket.query_params.get("account_id", "")
-    token = websocket.query_params.get("visitor_token")
+    ticket = websocket.query_params.get("ticket")
+    server = server_of(websocket)
+    client = websocket.client
     try:
-        visitor = await identify_visitor(server_of(websocket), account_id, token)
+        await limits.address_request(server, client.host if client else None)
+        visitor = await visitor_by_ticket(server, account_id, ticket)
+    except TooManyRequests as error:
+        await refuse(websocket, error.message, code=RATE_LIMITED)
+        return
     except ServiceError as error:
         await refuse(websocket, error.message)
         return

@@ -16,7 +16,7 @@ Errors are the API's (:mod:`reference_server.api.errors`): the same for REST and
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -48,7 +48,7 @@ from ..store.teams import team_ids
 from ..store.tickets import create_ticket, ticket_for_conversation
 from ..store.users import agents_snapshot, set_idle_since
 from ..store.visitors import consent_record, save_consent_record
-from . import events
+from . import events, limits
 from .announce import announce_assigned, announce_conversation, publish
 from .capacity import on_capacity_changed
 from .errors import Conflict, NotFound, ValidationFailed
@@ -293,10 +293,16 @@ async def start_conversation(
     consent: ConsentGiven,
     first_message: NewMessage | None,
     conversation_id: str | None = None,
+    still_wanted: Callable[[], bool] | None = None,
 ) -> Started:
     """Start, route and store a conversation (and its first message); ``conversation_id``
     lets a WebSocket subscribe to the conversation before it exists. A start whose first
-    message is stored already (same client id) answers with the conversation it made."""
+    message is stored already (same client id) answers with the conversation it made.
+    Starts are routed one at a time per account: ``still_wanted`` is asked when this one's
+    turn comes, and a start whose visitor has gone meanwhile is dropped
+    (:class:`~.errors.Withdrawn`) before it costs a routing transaction. The abuse limits
+    (:mod:`.limits`) are checked first."""
+    await limits.conversation_started(server, account_id, visitor_id)
     now = server.clock.now()
     async with server.engine.connect() as db:
         stored = await store.load_chatflow(db, account_id, chatflow_id)
@@ -349,7 +355,7 @@ async def start_conversation(
         "created_at": now,
     }
     message = None
-    async with routing_transaction(server, account_id) as db:
+    async with routing_transaction(server, account_id, still_wanted=still_wanted) as db:
         request = request_for(row, owner_id)
         decision = await route_one(db, account_id, chatflow.build.assignment, request)
         status = initial_status(decision.outcome)

@@ -12,8 +12,10 @@ Exception hierarchy::
     ├── NotFound            no such thing — or not the caller's to see
     ├── Conflict            the thing's state does not allow it now
     │                       (``code`` says which: invalid_transition, at_capacity, …)
-    └── ValidationFailed    the input breaks a rule; ``fields`` maps each bad field to why
-        └── InvalidChatflow a chatflow's settings (CF7), every bad field by its path
+    ├── ValidationFailed    the input breaks a rule; ``fields`` maps each bad field to why
+    │   └── InvalidChatflow a chatflow's settings (CF7), every bad field by its path
+    ├── TooManyRequests     a rate limit; ``retry_after`` says in how many seconds to retry
+    └── Withdrawn           the client went away before its request's turn (nobody to tell)
 
 ``code`` is a short machine-readable reason; left out, the entry point's table gives the
 class's general code (``not_found``, ``conflict``, …).
@@ -29,8 +31,10 @@ __all__ = [
     "InvalidChatflow",
     "NotFound",
     "ServiceError",
+    "TooManyRequests",
     "Unauthorized",
     "ValidationFailed",
+    "Withdrawn",
 ]
 
 
@@ -71,3 +75,15 @@ class InvalidChatflow(ValidationFailed):
 
     def __init__(self, fields: Mapping[str, str]) -> None:
         super().__init__("the chatflow is not valid", fields=fields)
+
+
+class TooManyRequests(ServiceError):
+    """A rate limit was reached; try again after ``retry_after`` seconds."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)
+
+
+class Withdrawn(ServiceError):
+    """The client went away while its request waited its turn; it was dropped."""

@@ -8,6 +8,9 @@ be silently ignored) and strings are stripped.
 
 from __future__ import annotations
 
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
+
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -15,6 +18,7 @@ from pydantic import (
     StrictBool,
     StrictInt,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 
@@ -36,10 +40,33 @@ MAX_PROPERTY_NAME = 64
 MAX_PROPERTY_VALUE = 500
 
 
+def _takes_only_a_bool(annotation: Any) -> bool:
+    """``bool`` or ``bool | None``: a field that takes true or false and nothing else."""
+    if annotation is bool:
+        return True
+    if get_origin(annotation) in (Union, UnionType):
+        return set(get_args(annotation)) == {bool, type(None)}
+    return False
+
+
 class Input(BaseModel):
-    """Request bodies and frames: unknown fields are errors, strings are stripped."""
+    """Request bodies and frames: unknown fields are errors, strings are stripped, and a
+    boolean is ``true`` or ``false`` — never ``0``, ``1`` or ``"yes"``."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _only_true_or_false(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        if (
+            field is not None
+            and value is not None
+            and not isinstance(value, bool)
+            and _takes_only_a_bool(field.annotation)
+        ):
+            raise ValueError("must be true or false")
+        return value
 
 
 def pydantic_fields(error: ValidationError) -> dict[str, str]:

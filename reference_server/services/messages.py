@@ -31,7 +31,7 @@ from ..domain.conversation import (
 from ..state import Server
 from ..store import conversations as store
 from ..store import messages as message_store
-from . import events
+from . import events, limits
 from .announce import publish
 from .errors import Conflict, ValidationFailed
 from .views import agent_shown, heading_of, message_view
@@ -113,7 +113,7 @@ async def store_message(
     a resend (:class:`AlreadyStored`) or the conversation is closed (409)."""
     sequence, status = await message_store.take_sequence(db, conversation["id"])
     existing = await message_store.find_by_client_id(
-        db, conversation["id"], sender_kind.value, client_id
+        db, conversation["id"], sender_kind.value, client_id, sender_id
     )
     if existing is not None and is_resend({existing["client_id"]}, client_id):
         raise AlreadyStored(existing)
@@ -160,6 +160,8 @@ async def post_message(
     """Store and broadcast a message; returns its view and whether it is new (False: a
     resend answered with the stored one). ``on_stored`` runs after the commit and before
     the broadcast (a WebSocket acknowledges there, so its ack comes first)."""
+    if sender_kind is SenderKind.VISITOR:
+        await limits.message_sent(server, str(conversation["visitor_id"]))
     clean = checked_text(text)
     chatflow, people, visitor = await _context(server, conversation)
     if sender_kind is SenderKind.VISITOR:

@@ -12,7 +12,7 @@ that start at the same moment never push anyone over their limit.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
@@ -32,6 +32,7 @@ from ..domain.routing import (
 from ..state import Server
 from ..store import conversations as store
 from ..store.users import agents_snapshot
+from .errors import Withdrawn
 
 __all__ = [
     "agent_in_snapshot",
@@ -52,11 +53,18 @@ def _account_lock(server: Server, account_id: str) -> asyncio.Lock:
 
 
 @asynccontextmanager
-async def routing_transaction(server: Server, account_id: str) -> AsyncIterator[AsyncConnection]:
-    """A transaction holding the account's routing lock (process and database)."""
-    async with _account_lock(server, account_id), server.engine.begin() as db:
-        await store.lock_routing(db, account_id)
-        yield db
+async def routing_transaction(
+    server: Server, account_id: str, *, still_wanted: Callable[[], bool] | None = None
+) -> AsyncIterator[AsyncConnection]:
+    """A transaction holding the account's routing lock (process and database).
+    ``still_wanted`` is asked once this process's turn has come, before the transaction
+    begins: when it says no, :class:`~.errors.Withdrawn` is raised and nothing is done."""
+    async with _account_lock(server, account_id):
+        if still_wanted is not None and not still_wanted():
+            raise Withdrawn("the client went away before its turn came")
+        async with server.engine.begin() as db:
+            await store.lock_routing(db, account_id)
+            yield db
 
 
 def request_for(conversation: Mapping[str, Any], owner_id: str | None) -> ConversationRequest:

@@ -27,7 +27,7 @@ to chat cookies when the page does not say otherwise (the cookie is only ever se
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -173,11 +173,17 @@ def _targeting_visitor(contact: dict[str, Any] | None) -> Visitor:
 
 
 async def widget_config(
-    db: AsyncConnection, account_id: str, request: ConfigRequest, now: datetime
+    db: AsyncConnection,
+    account_id: str,
+    request: ConfigRequest,
+    now: datetime,
+    *,
+    before_new_visitor: Callable[[], Awaitable[None]] | None = None,
 ) -> dict[str, Any] | None:
     """The widget's configuration for one page view, or ``None`` when no published chatflow
-    applies (TG6). ``LookupError`` for an unknown account. Writes: a new visitor when needed,
-    a contact for a first identification."""
+    applies (TG6). ``LookupError`` for an unknown account. Writes: a new visitor when needed
+    (``before_new_visitor`` runs first: the abuse limits may refuse it), a contact for a
+    first identification."""
     await get_account(db, account_id)
     cookies = parse_cookies(request.cookies)
     who = await _who(db, account_id, request, cookies, now)
@@ -188,6 +194,8 @@ async def widget_config(
         return None
 
     if who.row is None:
+        if before_new_visitor is not None:
+            await before_new_visitor()
         _, token = await create_visitor(
             db,
             account_id,

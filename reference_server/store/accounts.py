@@ -8,7 +8,7 @@ name, domain), the time zone, and the first-time widget set-up (CF2) as the plai
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +21,8 @@ from ..secrets import hash_secret, new_id, new_secret
 from . import schema as t
 
 __all__ = [
+    "API_KEY_AREAS",
+    "API_KEY_SCOPES",
     "account_defaults",
     "create_api_key",
     "delete_api_key",
@@ -29,7 +31,31 @@ __all__ = [
     "update_account",
 ]
 
-_KEY_COLUMNS = (t.api_keys.c.id, t.api_keys.c.name, t.api_keys.c.created_at)
+_KEY_COLUMNS = (
+    t.api_keys.c.id,
+    t.api_keys.c.name,
+    t.api_keys.c.scopes,
+    t.api_keys.c.expires_at,
+    t.api_keys.c.created_at,
+)
+
+# What an API key may reach: the first part of the path under /api/v1 → its scope's name.
+# ``<area>:read`` allows GET, ``<area>:write`` everything (reading included).
+API_KEY_AREAS = {
+    "chatflows": "chatflows",
+    "knowledge-bases": "knowledge",
+    "surveys": "surveys",
+    "contacts": "contacts",
+    "conversations": "conversations",
+    "tickets": "tickets",
+    "visitor-identification": "identification",
+}
+API_KEY_SCOPES = tuple(
+    f"{area}:{access}"
+    for area in dict.fromkeys(API_KEY_AREAS.values())
+    for access in ("read", "write")
+    if (area, access) != ("identification", "read")  # creating tokens is all there is
+)
 
 
 async def get_account(db: AsyncConnection, account_id: str) -> dict[str, Any]:
@@ -95,7 +121,13 @@ async def list_api_keys(
 
 
 async def create_api_key(
-    db: AsyncConnection, account_id: str, now: datetime, *, name: str
+    db: AsyncConnection,
+    account_id: str,
+    now: datetime,
+    *,
+    name: str,
+    scopes: Sequence[str],
+    expires_at: datetime,
 ) -> tuple[dict[str, Any], str]:
     """A new key and its secret value (shown once: only the hash is stored)."""
     key = new_secret("lck")
@@ -104,10 +136,12 @@ async def create_api_key(
         "account_id": account_id,
         "name": name,
         "key_hash": hash_secret(key),
+        "scopes": sorted(set(scopes)),
+        "expires_at": expires_at,
         "created_at": now,
     }
     await db.execute(t.api_keys.insert().values(**row))
-    return {"id": row["id"], "name": name, "created_at": now}, key
+    return {k: v for k, v in row.items() if k not in ("key_hash", "account_id")}, key
 
 
 async def delete_api_key(db: AsyncConnection, account_id: str, key_id: str) -> bool:

@@ -4,16 +4,20 @@ the ``livechat create-account`` command and the tests."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ..domain.chatflow import AccountDefaults, AvailabilitySettings
 from ..domain.codec import to_dict
-from ..secrets import hash_password, hash_secret, new_id, new_secret
+from ..passwords import hash_password
+from ..secrets import hash_secret, new_id, new_secret
 from . import schema as t
+from .accounts import API_KEY_SCOPES
 
-__all__ = ["NewAccount", "create_account"]
+__all__ = ["FIRST_KEY_LIFETIME", "NewAccount", "create_account"]
+
+FIRST_KEY_LIFETIME = timedelta(days=365)  # the first API key has every scope
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,8 @@ async def create_account(
                 account_id=account_id,
                 name="default",
                 key_hash=hash_secret(api_key),
+                scopes=list(API_KEY_SCOPES),
+                expires_at=now + FIRST_KEY_LIFETIME,
                 created_at=now,
             )
         )

@@ -1,7 +1,16 @@
-"""Opening the database: the async engine, SQLite's pragmas, and migrations at start."""
+"""Opening the database: the async engine, SQLite's pragmas, and migrations at start.
+
+Several workers starting at once on an empty database must not all create the tables (nor
+all seed the demo): :func:`startup_lock` lets one at a time through — a PostgreSQL advisory
+lock, or a lock file beside a SQLite database — and the ones after it find the work done.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from ..settings import Settings
 
-__all__ = ["alembic_config", "migrate", "open_engine"]
+__all__ = ["alembic_config", "migrate", "open_engine", "startup_lock"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+STARTUP_LOCK = 7_436_001  # the advisory lock's key: "start-up" of this application
 
 
 def open_engine(settings: Settings) -> AsyncEngine:
@@ -57,3 +67,28 @@ def _upgrade(connection: sa.Connection) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
+
+
+@asynccontextmanager
+async def startup_lock(settings: Settings, engine: AsyncEngine) -> AsyncIterator[None]:
+    """Hold the database's start-up lock (one starting worker at a time, across processes)."""
+    path = settings.sqlite_path()
+    if settings.is_sqlite:
+        if path is None:  # an in-memory database belongs to one process
+            yield
+            return
+        with (path.parent / f"{path.name}.startup-lock").open("a") as handle:
+            await asyncio.to_thread(fcntl.flock, handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        return
+    async with engine.connect() as connection:
+        await connection.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": STARTUP_LOCK})
+        try:
+            yield
+        finally:
+            await connection.execute(
+                sa.text("SELECT pg_advisory_unlock(:key)"), {"key": STARTUP_LOCK}
+            )

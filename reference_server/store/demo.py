@@ -16,7 +16,8 @@ from faker import Faker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ..domain.chatflow import chatflow_from_dict, chatflow_to_dict
-from ..secrets import hash_password, new_id
+from ..passwords import hash_password
+from ..secrets import new_id
 from . import schema as t
 from .bootstrap import create_account
 

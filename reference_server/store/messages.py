@@ -23,6 +23,7 @@ from . import schema as t
 
 __all__ = [
     "find_by_client_id",
+    "sender_key",
     "insert_message",
     "list_messages",
     "mark_read",
@@ -48,15 +49,25 @@ async def take_sequence(db: AsyncConnection, conversation_id: str) -> tuple[int,
     return int(row.last_sequence), str(row.status)
 
 
+def sender_key(sender_kind: str, sender_id: str | None) -> str:
+    """Who sent a message, as resends are told apart: the visitor, or one agent."""
+    return f"{sender_kind}:{sender_id}" if sender_id else sender_kind
+
+
 async def find_by_client_id(
-    db: AsyncConnection, conversation_id: str, sender_kind: str, client_id: str
+    db: AsyncConnection,
+    conversation_id: str,
+    sender_kind: str,
+    client_id: str,
+    sender_id: str | None = None,
 ) -> dict[str, Any] | None:
+    """The message this sender stored with this client id (a resend's original), if any."""
     row = (
         (
             await db.execute(
                 sa.select(_m).where(
                     _m.c.conversation_id == conversation_id,
-                    _m.c.sender_kind == sender_kind,
+                    _m.c.sender == sender_key(sender_kind, sender_id),
                     _m.c.client_id == client_id,
                 )
             )
@@ -85,6 +96,7 @@ async def insert_message(
         "client_id": client_id,
         "sender_kind": sender_kind,
         "sender_id": sender_id,
+        "sender": sender_key(sender_kind, sender_id),
         "text": text,
         "created_at": now,
         "read_at": None,

@@ -61,6 +61,8 @@ api_keys = sa.Table(
     _account(),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("scopes", sa.JSON(), nullable=False),  # e.g. ["contacts:read", …] (api/auth.py)
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
     _created(),
 )
 
@@ -95,8 +97,29 @@ sessions = sa.Table(
         nullable=False,
         index=True,
     ),
-    sa.Column("expires_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),  # renewed by use, up to a maximum
     _created(),
+)
+
+socket_tickets = sa.Table(  # single-use, short-lived passes to open a WebSocket
+    "socket_tickets",
+    metadata,
+    sa.Column("ticket_hash", sa.String(64), primary_key=True),
+    sa.Column(  # an agent's ticket: the session it was issued to
+        "session_hash",
+        sa.String(64),
+        sa.ForeignKey("sessions.token_hash", ondelete="CASCADE"),
+        nullable=True,
+        index=True,
+    ),
+    sa.Column(  # a visitor's ticket
+        "visitor_id",
+        sa.String(40),
+        sa.ForeignKey("visitors.id", ondelete="CASCADE"),
+        nullable=True,
+        index=True,
+    ),
+    sa.Column("expires_at", UtcDateTime(), nullable=False, index=True),
 )
 
 teams = sa.Table(
@@ -246,11 +269,13 @@ messages = sa.Table(
     sa.Column("client_id", sa.String(64), nullable=False),
     sa.Column("sender_kind", sa.String(10), nullable=False),  # visitor | agent | system
     sa.Column("sender_id", sa.String(40), nullable=True),
+    # who sent it, for resends: "visitor", "agent:usr_…" — two agents' client ids never clash
+    sa.Column("sender", sa.String(60), nullable=False),
     sa.Column("text", sa.Text(), nullable=False),
     _created(),
     sa.Column("read_at", UtcDateTime(), nullable=True),
     sa.UniqueConstraint("conversation_id", "sequence"),
-    sa.UniqueConstraint("conversation_id", "sender_kind", "client_id"),
+    sa.UniqueConstraint("conversation_id", "sender", "client_id"),
 )
 
 notes = sa.Table(  # CV2: internal notes on a conversation, seen by agents only

@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.conversation import ConversationStatus
 from ..domain.routing import Agent, AgentStatus
-from ..secrets import hash_password, new_id
+from ..passwords import hash_password
+from ..secrets import new_id
 from . import schema as t
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "create_user",
     "delete_user",
     "email_in_use",
+    "end_sessions",
     "get_user",
     "list_users",
     "set_idle_since",
@@ -177,6 +179,14 @@ async def update_user(
         await db.execute(
             _u.update().where(_u.c.account_id == account_id, _u.c.id == user_id).values(**row)
         )
+
+
+async def end_sessions(db: AsyncConnection, user_id: str, *, keep: str | None = None) -> None:
+    """End the user's sessions (their socket tickets go with them), except ``keep``."""
+    query = t.sessions.delete().where(t.sessions.c.user_id == user_id)
+    if keep is not None:
+        query = query.where(t.sessions.c.token_hash != keep)
+    await db.execute(query)
 
 
 async def delete_user(db: AsyncConnection, account_id: str, user_id: str) -> None:

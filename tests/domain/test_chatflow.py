@@ -30,6 +30,7 @@ from reference_server.domain.chatflow import (
     chatflow_from_dict,
     chatflow_to_dict,
     check_references,
+    link_problem,
     new_chatflow,
     parse_hhmm,
 )
@@ -85,6 +86,8 @@ def test_validation_names_every_bad_field_at_once() -> None:
         ({"name": "x", "workspace": {"id": "i"}}, "id", "is required"),
         (minimal(name="  "), "name", "must not be empty"),
         (minimal(name="n" * 201), "name", "must be at most 200 characters"),
+        (minimal(priority=-1), "priority", "must be 0 to 1000000"),
+        (minimal(priority=1_000_001), "priority", "must be 0 to 1000000"),
         (minimal(id=" "), "id", "must not be empty"),
         (minimal(published="yes"), "published", "must be true or false"),
         (minimal(priority=True), "priority", "must be a whole number"),
@@ -108,6 +111,35 @@ def test_validation_names_every_bad_field_at_once() -> None:
             minimal(build={"heading": {"brand_alias": True}}),
             "build.heading.brand_alias",
             "needs the branding heading",
+        ),
+        (
+            minimal(build={"heading": {"brand_avatar_url": "//evil.example/a.png"}}),
+            "build.heading.brand_avatar_url",
+            "must be an http(s) address or a path (/...)",
+        ),
+        (
+            minimal(build={"heading": {"brand_avatar_url": "/\\evil.example/a.png"}}),
+            "build.heading.brand_avatar_url",
+            "must be an http(s) address or a path (/...)",
+        ),
+        (
+            minimal(
+                options={"data_processing_consent": {"privacy_policy_url": "javascript:alert(1)"}}
+            ),
+            "options.data_processing_consent.privacy_policy_url",
+            "must be an http(s) address or a path (/...)",
+        ),
+        (
+            minimal(options={"data_processing_consent": {"privacy_policy_url": "https://"}}),
+            "options.data_processing_consent.privacy_policy_url",
+            "must be an http(s) address or a path (/...)",
+        ),
+        (
+            minimal(
+                options={"data_processing_consent": {"privacy_policy_url": "data:text/html,x"}}
+            ),
+            "options.data_processing_consent.privacy_policy_url",
+            "must be an http(s) address or a path (/...)",
         ),
         (
             minimal(build={"knowledge_base": {"enabled": True}}),
@@ -332,7 +364,7 @@ def test_a_full_chatflow_round_trips_through_its_dict_form_unchanged() -> None:
 @settings(max_examples=150, deadline=None)
 @given(
     name=st.text(min_size=1, max_size=40).filter(str.strip),
-    priority=st.integers(-1000, 1000),
+    priority=st.integers(0, 1_000_000),
     welcome=st.text(min_size=1, max_size=80).filter(str.strip),
     scroll=st.one_of(st.none(), st.integers(1, 100)),
     hours=st.lists(
@@ -452,3 +484,12 @@ def test_a_chatflow_naming_only_what_exists_has_no_reference_errors() -> None:
         options={"csat": {"enabled": True, "survey_id": "s1"}},
     )
     assert check_references(chatflow_from_dict(data), _context()) == []
+
+
+@pytest.mark.feature("BD3", "OP4")
+@pytest.mark.parametrize(
+    "url",
+    ["", "https://acme.test/privacy", "http://acme.test/p", " HTTPS://ACME.TEST/", "/privacy"],
+)
+def test_links_to_web_addresses_and_paths_are_allowed(url: str) -> None:
+    assert link_problem(url) is None

@@ -31,6 +31,8 @@ RANKS = {
     "clock": 1,
     "settings": 1,
     "secrets": 1,
+    "passwords": 1,
+    "json_input": 1,
     "state": 1,
     "store": 2,
     "services": 3,

@@ -162,3 +162,43 @@ test("stop closes the line for good", () => {
   line.connect();
   assert.equal(made.length, 1);
 });
+
+test("an address that comes as a promise (a socket ticket) opens the socket once it is there", async () => {
+  const { FakeSocket, made } = fakeSockets();
+  const timers = manualTimers();
+  let asked = 0;
+  const line = connection({
+    url: () => {
+      asked += 1;
+      return Promise.resolve(`wss://chat.example/ws/visitor?ticket=t${asked}`);
+    },
+    WebSocketImpl: FakeSocket,
+    timers,
+  });
+  line.connect();
+  line.connect(); // a second call while asking does not ask again
+  assert.equal(made.length, 0);
+  assert.ok(line.started);
+  await Promise.resolve();
+  assert.deepEqual(made.map((socket) => socket.url), ["wss://chat.example/ws/visitor?ticket=t1"]);
+  made[0].open();
+  made[0].drop();
+  timers.runAll();
+  await Promise.resolve();
+  assert.equal(made[1].url, "wss://chat.example/ws/visitor?ticket=t2"); // a fresh ticket each time
+});
+
+test("a refused ticket is retried with backoff", async () => {
+  const { FakeSocket, made } = fakeSockets();
+  const timers = manualTimers();
+  const line = connection({
+    url: () => Promise.reject(new Error("429")),
+    WebSocketImpl: FakeSocket,
+    timers,
+  });
+  line.connect();
+  await Promise.resolve();
+  await Promise.resolve();
+  assert.equal(made.length, 0);
+  assert.deepEqual(timers.pending(), [250]);
+});

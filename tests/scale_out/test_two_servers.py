@@ -150,13 +150,13 @@ def test_an_agent_on_one_server_chats_with_a_visitor_on_the_other(
         f"/widget/v1/{account.account_id}/config",
         {"url": "https://acme.test/", "device": "desktop"},
     )
-    visitor_token = config["visitor"]["token"]
+    ticket = ApiClient(first, visitor_token=config["visitor"]["token"]).post(
+        f"/widget/v1/{account.account_id}/socket-ticket"
+    )["ticket"]
 
     async def chat() -> list[dict[str, Any]]:
         ws_first = first.replace("http://", "ws://")
-        visitor_url = (
-            f"{ws_first}/ws/visitor?account_id={account.account_id}&visitor_token={visitor_token}"
-        )
+        visitor_url = f"{ws_first}/ws/visitor?account_id={account.account_id}&ticket={ticket}"
         async with websockets.connect(visitor_url) as visitor:
             await visitor.send(
                 json.dumps(

@@ -27,6 +27,7 @@ from reference_server.store.database import migrate, open_engine
 from ..databases import drop_session_database, emptied_postgres_database
 
 START = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)  # a Monday, 10:00 UTC
+JSON = {"content-type": "application/json"}  # for bodies sent as raw bytes
 
 
 @dataclass

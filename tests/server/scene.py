@@ -476,7 +476,14 @@ def say(
 
 
 def visitor_socket_url(api: Api, visitor_token: str) -> str:
-    return f"/ws/visitor?account_id={api.account.account_id}&visitor_token={visitor_token}"
+    """Where the widget opens its socket: with a single-use ticket it asks for first (the
+    visitor token itself never goes into a URL)."""
+    answer = api.client.post(
+        f"/widget/v1/{api.account.account_id}/socket-ticket",
+        headers={"X-Visitor-Token": visitor_token},
+    )
+    assert answer.status_code == 201, answer.text
+    return f"/ws/visitor?account_id={api.account.account_id}&ticket={answer.json()['ticket']}"
 
 
 def widget_start(

@@ -13,7 +13,7 @@ from reference_server.domain.chatflow import AccountDefaults
 from reference_server.store.accounts import account_defaults, get_account
 from reference_server.store.bootstrap import NewAccount
 
-from .conftest import Api
+from .conftest import JSON, Api
 from .scene import add_user, other_account, run_db
 from .test_basics import assert_error
 
@@ -228,7 +228,7 @@ def test_account_changes_need_the_users_permission(api: Api) -> None:
     assert_error(
         api.client.patch(
             "/api/v1/account",
-            headers=api.admin_headers,
+            headers={**api.admin_headers, **JSON},
             content=b"{nope",
         ),
         400,
@@ -266,11 +266,15 @@ def test_the_tracking_code_loads_the_accounts_script(api: Api) -> None:
 def test_an_api_key_is_shown_once_and_works_until_revoked(api: Api) -> None:
     api.clock.advance(timedelta(minutes=1))
     created = api.client.post(
-        "/api/v1/account/api-keys", headers=api.admin_headers, json={"name": "CRM sync"}
+        "/api/v1/account/api-keys",
+        headers=api.admin_headers,
+        json={"name": "CRM sync", "scopes": ["contacts:read"]},
     )
     assert created.status_code == 201, created.text
     key = created.json()
     assert key["key"].startswith("lck_") and key["name"] == "CRM sync"
+    assert key["scopes"] == ["contacts:read"]
+    assert key["expires_at"] == "2026-04-05T10:01:00+00:00"  # 90 days unless told
     listed = api.client.get("/api/v1/account/api-keys", headers=api.admin_headers).json()
     assert [k["name"] for k in listed] == ["default", "CRM sync"]
     assert all("key" not in k for k in listed)
@@ -285,7 +289,11 @@ def test_an_api_key_is_shown_once_and_works_until_revoked(api: Api) -> None:
 def test_api_keys_are_listed_a_page_at_a_time(api: Api) -> None:
     for name in ("a", "b", "c"):
         api.clock.advance(timedelta(minutes=1))
-        api.client.post("/api/v1/account/api-keys", headers=api.admin_headers, json={"name": name})
+        api.client.post(
+            "/api/v1/account/api-keys",
+            headers=api.admin_headers,
+            json={"name": name, "scopes": ["contacts:read"]},
+        )
     page = api.client.get("/api/v1/account/api-keys?limit=2&offset=1", headers=api.admin_headers)
     assert [k["name"] for k in page.json()] == ["a", "b"]
     assert_error(
@@ -299,16 +307,28 @@ def test_bad_api_key_requests_are_refused_and_change_nothing(api: Api) -> None:
     _, agent = add_user(api, "agent@acme.test")
     other = other_account(api)
     url = "/api/v1/account/api-keys"
-    assert_error(
-        api.client.post(url, headers=api.admin_headers, json={"name": "x" * 201}),
-        422,
-        "validation_failed",
-    )
+    for bad in (
+        {"name": "x" * 201, "scopes": ["contacts:read"]},
+        {"name": "k"},  # no scopes
+        {"name": "k", "scopes": []},
+        {"name": "k", "scopes": ["everything"]},
+        {"name": "k", "scopes": ["contacts:read"], "expires_in_days": 0},
+        {"name": "k", "scopes": ["contacts:read"], "expires_in_days": 731},
+    ):
+        assert_error(
+            api.client.post(url, headers=api.admin_headers, json=bad), 422, "validation_failed"
+        )
     assert_error(api.client.post(url, headers=api.admin_headers, json={}), 422, "validation_failed")
     assert_error(
-        api.client.post(url, headers=api.admin_headers, content=b"[1,"), 400, "malformed_json"
+        api.client.post(url, headers={**api.admin_headers, **JSON}, content=b"[1,"),
+        400,
+        "malformed_json",
     )
-    assert_error(api.client.post(url, headers=agent, json={"name": "mine"}), 403, "forbidden")
+    assert_error(
+        api.client.post(url, headers=agent, json={"name": "mine", "scopes": ["contacts:read"]}),
+        403,
+        "forbidden",
+    )
     assert_error(api.client.get(url, headers=agent), 403, "forbidden")
     assert_error(
         api.client.post(url, headers=api.key_headers, json={"name": "k"}), 403, "forbidden"

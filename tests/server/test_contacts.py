@@ -18,7 +18,7 @@ from reference_server.store.contacts import (
     get_contact,
 )
 
-from .conftest import START, Api
+from .conftest import JSON, START, Api
 from .scene import add_user, other_account, run_db
 from .test_basics import assert_error
 
@@ -239,11 +239,15 @@ def test_malformed_and_unauthenticated_contact_requests_are_refused(api: Api) ->
     kari = new_contact(api)
     url = f"/api/v1/contacts/{kari['id']}"
     assert_error(
-        api.client.post("/api/v1/contacts", headers=api.key_headers, content=b"{x"),
+        api.client.post("/api/v1/contacts", headers={**api.key_headers, **JSON}, content=b"{x"),
         400,
         "malformed_json",
     )
-    assert_error(api.client.patch(url, headers=api.key_headers, content=b""), 400, "malformed_json")
+    assert_error(
+        api.client.patch(url, headers={**api.key_headers, **JSON}, content=b""),
+        400,
+        "malformed_json",
+    )
     for method in ("get", "patch", "delete"):
         kwargs = {"json": {"name": "x"}} if method == "patch" else {}
         assert_error(getattr(api.client, method)(url, **kwargs), 401, "unauthorized")

@@ -8,6 +8,7 @@ import asyncio
 import os
 import secrets
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -50,15 +51,29 @@ from .scene import (
 REDIS_URL = os.environ.get("LIVECHAT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
-def visitor_url(api: Api, visitor: dict[str, str], account_id: str | None = None) -> str:
-    return (
-        f"/ws/visitor?account_id={account_id or api.account.account_id}"
-        f"&visitor_token={visitor['X-Visitor-Token']}"
+def visitor_ticket(api: Api, visitor: dict[str, str], account_id: str | None = None) -> str:
+    """What the widget does before opening its socket: a single-use ticket."""
+    response = api.client.post(
+        f"/widget/v1/{account_id or api.account.account_id}/socket-ticket", headers=visitor
     )
+    assert response.status_code == 201, response.text
+    return str(response.json()["ticket"])
 
 
-def agent_url(headers: dict[str, str]) -> str:
-    return f"/ws/agent?token={headers['Authorization'][7:]}"
+def visitor_url(api: Api, visitor: dict[str, str], account_id: str | None = None) -> str:
+    account_id = account_id or api.account.account_id
+    return f"/ws/visitor?account_id={account_id}&ticket={visitor_ticket(api, visitor, account_id)}"
+
+
+def agent_ticket(api: Api, headers: dict[str, str]) -> str:
+    """What the inbox does before opening its socket: a single-use ticket."""
+    response = api.client.post("/api/v1/auth/socket-ticket", headers=headers)
+    assert response.status_code == 201, response.text
+    return str(response.json()["ticket"])
+
+
+def agent_socket(api: Api, headers: dict[str, str]) -> Any:
+    return api.client.websocket_connect(f"/ws/agent?ticket={agent_ticket(api, headers)}")
 
 
 def visitor_socket(api: Api, visitor: dict[str, str]) -> Any:
@@ -96,34 +111,63 @@ def scene(api: Api) -> dict[str, Any]:
     [
         "",
         "?account_id=ACC",
-        "?account_id=ACC&visitor_token=lcv_x",
-        "?account_id=acc_other&visitor_token=TOKEN",
+        "?account_id=ACC&ticket=lct_x",
+        "?account_id=ACC&visitor_token=TOKEN",  # the long-lived token never goes in a URL
+        "?account_id=acc_other&ticket=TICKET",
     ],
 )
-def test_a_visitor_socket_without_a_valid_token_is_closed_with_4401(
+def test_a_visitor_socket_without_a_valid_ticket_is_closed_with_4401(
     api: Api, scene: dict, query: str
 ) -> None:
     query = query.replace("ACC", api.account.account_id).replace(
         "TOKEN", scene["visitor"]["X-Visitor-Token"]
     )
+    if "TICKET" in query:
+        query = query.replace("TICKET", visitor_ticket(api, scene["visitor"]))
     with api.client.websocket_connect(f"/ws/visitor{query}") as ws:
         assert_closed_with(ws, 4401)
 
 
-@pytest.mark.parametrize("token", [None, "lcs_bogus", "API_KEY"])
-def test_an_agent_socket_without_a_session_is_closed_with_4401(api: Api, token: str | None) -> None:
-    url = "/ws/agent" if token is None else f"/ws/agent?token={token}"
-    url = url.replace("API_KEY", api.account.api_key)
+def test_a_visitor_ticket_opens_one_socket_only(api: Api, scene: dict) -> None:
+    url = visitor_url(api, scene["visitor"])
+    with api.client.websocket_connect(url) as ws:
+        ready(ws)
     with api.client.websocket_connect(url) as ws:
         assert_closed_with(ws, 4401)
 
 
-def test_the_agent_socket_accepts_the_session_cookie(api: Api, scene: dict) -> None:
-    token = scene["agent"]["Authorization"][7:]
-    with api.client.websocket_connect(
-        "/ws/agent", headers={"cookie": f"livechat_session={token}"}
-    ) as ws:
+@pytest.mark.parametrize("query", ["", "?ticket=lct_bogus", "?token=SESSION", "?token=API_KEY"])
+def test_an_agent_socket_without_a_session_is_closed_with_4401(
+    api: Api, scene: dict, query: str
+) -> None:
+    query = query.replace("API_KEY", api.account.api_key)
+    query = query.replace("SESSION", scene["agent"]["Authorization"][7:])
+    with api.client.websocket_connect(f"/ws/agent{query}") as ws:
+        assert_closed_with(ws, 4401)
+
+
+def test_an_agent_ticket_opens_one_socket_within_a_minute(api: Api, scene: dict) -> None:
+    ticket = agent_ticket(api, scene["agent"])
+    with api.client.websocket_connect(f"/ws/agent?ticket={ticket}") as ws:
         assert ready(ws)["user_id"] == scene["agent_id"]
+    with api.client.websocket_connect(f"/ws/agent?ticket={ticket}") as ws:
+        assert_closed_with(ws, 4401)  # used up
+    late = agent_ticket(api, scene["agent"])
+    api.clock.advance(timedelta(seconds=61))
+    with api.client.websocket_connect(f"/ws/agent?ticket={late}") as ws:
+        assert_closed_with(ws, 4401)  # expired
+
+
+def test_the_agent_socket_accepts_the_session_cookie_from_its_own_origin(
+    api: Api, scene: dict
+) -> None:
+    cookie = {"cookie": f"livechat_session={scene['agent']['Authorization'][7:]}"}
+    own = {**cookie, "origin": "http://127.0.0.1:8000"}  # the test server's public URL
+    with api.client.websocket_connect("/ws/agent", headers=own) as ws:
+        assert ready(ws)["user_id"] == scene["agent_id"]
+    for refused in ({**cookie, "origin": "http://127.0.0.1:8001"}, cookie):
+        with api.client.websocket_connect("/ws/agent", headers=refused) as ws:
+            assert_closed_with(ws, 4403)
 
 
 # ---------------------------------------------------------------- a chat, both ways
@@ -132,7 +176,7 @@ def test_the_agent_socket_accepts_the_session_cookie(api: Api, scene: dict) -> N
 @pytest.mark.feature("CV1")
 def test_a_visitor_and_an_agent_chat_over_websockets(api: Api, scene: dict) -> None:
     with (
-        api.client.websocket_connect(agent_url(scene["agent"])) as agent,
+        agent_socket(api, scene["agent"]) as agent,
         visitor_socket(api, scene["visitor"]) as visitor,
     ):
         ready(agent)
@@ -196,7 +240,7 @@ def test_a_visitor_and_an_agent_chat_over_websockets(api: Api, scene: dict) -> N
 def test_typing_reaches_the_other_side_only(api: Api, scene: dict) -> None:
     chat = start(api, scene["visitor"], scene["chatflow_id"])["conversation"]["id"]
     with (
-        api.client.websocket_connect(agent_url(scene["agent"])) as agent,
+        agent_socket(api, scene["agent"]) as agent,
         visitor_socket(api, scene["visitor"]) as visitor,
     ):
         ready(agent)
@@ -219,7 +263,7 @@ def test_read_receipts_are_stored_and_reach_the_sender(api: Api, scene: dict) ->
     say(api, scene["visitor"], chat, "one")
     say(api, scene["visitor"], chat, "two")
     with (
-        api.client.websocket_connect(agent_url(scene["agent"])) as agent,
+        agent_socket(api, scene["agent"]) as agent,
         visitor_socket(api, scene["visitor"]) as visitor,
     ):
         ready(agent)
@@ -491,7 +535,7 @@ def test_a_visitor_closing_frees_the_agent_for_the_waiting_queue(api: Api) -> No
     first_visitor, second_visitor = add_visitor(api), add_visitor(api)
     first = start(api, first_visitor, chatflow_id)["conversation"]["id"]
     with (
-        api.client.websocket_connect(agent_url(agent)) as inbox,
+        agent_socket(api, agent) as inbox,
         visitor_socket(api, first_visitor) as visitor,
     ):
         ready(inbox)
@@ -519,7 +563,7 @@ def test_the_visitor_socket_shows_the_brand_under_the_alias(api: Api, scene: dic
     )
     chat = start(api, scene["visitor"], chatflow_id)["conversation"]["id"]
     with (
-        api.client.websocket_connect(agent_url(scene["agent"])) as agent,
+        agent_socket(api, scene["agent"]) as agent,
         visitor_socket(api, scene["visitor"]) as visitor,
     ):
         ready(agent)
@@ -544,7 +588,7 @@ def test_an_agent_follows_any_conversation_and_gets_its_history(api: Api, scene:
     manual = add_chatflow(api, assignment=AssignmentSettings(enabled=False))
     chat = start(api, scene["visitor"], manual)["conversation"]["id"]
     say(api, scene["visitor"], chat, "anyone there?")
-    with api.client.websocket_connect(agent_url(scene["agent"])) as agent:
+    with agent_socket(api, scene["agent"]) as agent:
         ready(agent)
         agent.send_json({"type": "follow", "conversation_id": chat, "ref": "f"})
         history = frame(agent)
@@ -569,7 +613,7 @@ def test_an_agent_hears_nothing_from_other_accounts(api: Api, scene: dict) -> No
 
     other = other_account(api)
     foreign_flow = add_chatflow(api, account_id=other.account_id, workspace_id=other.inbox_id)
-    with api.client.websocket_connect(agent_url(scene["agent"])) as agent:
+    with agent_socket(api, scene["agent"]) as agent:
         ready(agent)
         api.client.post(
             f"/widget/v1/{other.account_id}/conversations",
@@ -681,7 +725,7 @@ def test_a_chat_over_websockets_through_redis(redis_api: Api) -> None:
         "conversation"
     ]["id"]
     with (
-        api.client.websocket_connect(agent_url(agent_headers)) as agent,
+        agent_socket(api, agent_headers) as agent,
         visitor_socket(api, visitor_headers) as visitor,
     ):
         ready(agent)

@@ -29,6 +29,7 @@ from reference_server.settings import Settings
 from reference_server.state import Server
 from reference_server.store import schema as t
 from reference_server.store.bootstrap import create_account
+from reference_server.store.counters import LocalCounters
 from reference_server.store.database import migrate, open_engine
 from reference_server.store.visitors import create_visitor
 
@@ -370,6 +371,7 @@ async def test_two_workers_on_postgresql_never_push_anyone_over_their_limit() ->
                 clock=ControllableClock(START, running=False),
                 engine=engine,
                 broadcast=LocalBroadcast(),
+                counters=LocalCounters(),
             )
             for engine in workers
         ]

@@ -10,7 +10,7 @@ import pytest
 from reference_server.secrets import new_id
 from reference_server.store import schema as t
 
-from .conftest import START, Api
+from .conftest import JSON, START, Api
 from .scene import (
     add_agent,
     add_conversations,
@@ -169,7 +169,9 @@ def test_bad_survey_input_is_422_and_changes_nothing(api: Api, body: dict) -> No
 
 def test_malformed_and_oversize_survey_bodies_are_refused(api: Api) -> None:
     headers = {**api.admin_headers, "content-type": "application/json"}
-    assert_error(api.client.post(URL, content=b"{x", headers=headers), 400, "malformed_json")
+    assert_error(
+        api.client.post(URL, content=b"{x", headers={**headers, **JSON}), 400, "malformed_json"
+    )
     big = api.client.post(
         URL, json={"name": "n", "question": "q" * 300_000}, headers=api.admin_headers
     )

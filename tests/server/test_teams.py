@@ -9,7 +9,7 @@ import pytest
 
 from reference_server.api import teams as teams_api
 
-from .conftest import Api
+from .conftest import JSON, Api
 from .scene import add_user, other_account
 from .test_basics import assert_error
 
@@ -152,7 +152,7 @@ def test_bad_team_input_is_refused_and_changes_nothing(
     response = getattr(api.client, method)(url, headers=api.admin_headers, json=body)
     assert field in assert_error(response, 422, "validation_failed")["fields"]
     assert_error(
-        getattr(api.client, method)(url, headers=api.admin_headers, content=b"{"),
+        getattr(api.client, method)(url, headers={**api.admin_headers, **JSON}, content=b"{"),
         400,
         "malformed_json",
     )

@@ -55,7 +55,10 @@ def test_test_controls_are_off_by_default(tmp_path: Path) -> None:
         assert_error(client.get("/test-controls/clock"), 404, "not_found")
 
 
+PRODUCTION = {"LIVECHAT_ENV": "production", "LIVECHAT_PUBLIC_URL": "https://chat.example.com"}
+
+
 def test_production_settings_refuse_test_controls() -> None:
     with pytest.raises(SettingsError, match="TEST_CONTROLS"):
-        Settings.from_env({"LIVECHAT_ENV": "production", "LIVECHAT_TEST_CONTROLS": "1"})
-    assert Settings.from_env({"LIVECHAT_ENV": "production"}).test_controls is False
+        Settings.from_env({**PRODUCTION, "LIVECHAT_TEST_CONTROLS": "1"})
+    assert Settings.from_env(PRODUCTION).test_controls is False

@@ -13,7 +13,7 @@ from reference_server.domain.routing import Agent, AgentStatus
 from reference_server.realtime.broadcast import LocalBroadcast
 from reference_server.store.users import agents_snapshot, set_idle_since
 
-from .conftest import START, Api
+from .conftest import JSON, START, Api
 from .scene import PASSWORD, add_conversations, add_user, other_account, run_db
 from .test_basics import assert_error
 
@@ -156,7 +156,7 @@ def test_bad_new_users_are_refused_and_nothing_is_created(
 def test_malformed_and_unauthorised_user_creation_is_refused(api: Api) -> None:
     _, agent = add_user(api, "agent@acme.test", permissions=["chatflows"])
     assert_error(
-        api.client.post("/api/v1/users", headers=api.admin_headers, content=b"{"),
+        api.client.post("/api/v1/users", headers={**api.admin_headers, **JSON}, content=b"{"),
         400,
         "malformed_json",
     )
@@ -329,7 +329,9 @@ def test_bad_user_changes_are_refused_and_change_nothing(
     code = "conflict" if status == 409 else "validation_failed"
     assert field in assert_error(response, status, code)["fields"]
     assert_error(
-        api.client.patch(f"/api/v1/users/{agent_id}", headers=api.admin_headers, content=b"nope"),
+        api.client.patch(
+            f"/api/v1/users/{agent_id}", headers={**api.admin_headers, **JSON}, content=b"nope"
+        ),
         400,
         "malformed_json",
     )
@@ -455,7 +457,9 @@ def test_only_the_user_or_a_user_manager_sets_a_status(api: Api) -> None:
             api.client.put(url, headers=api.admin_headers, json=body), 422, "validation_failed"
         )
     assert_error(
-        api.client.put(url, headers=api.admin_headers, content=b"["), 400, "malformed_json"
+        api.client.put(url, headers={**api.admin_headers, **JSON}, content=b"["),
+        400,
+        "malformed_json",
     )
     assert_error(
         api.client.put(

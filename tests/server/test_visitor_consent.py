@@ -24,6 +24,7 @@ from .scene import (
     pages,
     published,
     rows,
+    visitor_socket_url,
     widget_url,
 )
 from .test_basics import assert_error
@@ -195,8 +196,7 @@ def test_the_socket_start_as_the_widget_sends_it_uses_the_kept_consent(
     answer = config_json(api)
     visitor = visitor_of(answer)
     agree(api, visitor, explicit["id"], data_processing=True)
-    token = answer["visitor"]["token"]
-    url = f"/ws/visitor?account_id={api.account.account_id}&visitor_token={token}"
+    url = visitor_socket_url(api, answer["visitor"]["token"])
     with api.client.websocket_connect(url) as ws:
         assert frame(ws)["type"] == "ready"
         ws.send_json(

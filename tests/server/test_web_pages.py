@@ -34,7 +34,7 @@ def test_the_tracking_code_is_the_loader_with_the_account_and_origin_written_in(
     assert boot is not None
     assert json.loads(boot.group(1)) == {
         "accountId": api.account.account_id,
-        "origin": "http://testserver",
+        "origin": "http://127.0.0.1:8000",  # LIVECHAT_PUBLIC_URL, whatever the Host
     }
 
 
@@ -108,7 +108,7 @@ def test_every_demo_page_carries_the_demo_accounts_tracking_code(api: Api, path:
     response = api.client.get(path)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
-    assert 'src="http://testserver/embed/acc_demo.js"' in response.text
+    assert 'src="http://127.0.0.1:8000/embed/acc_demo.js"' in response.text
     assert "{{" not in response.text
 
 
@@ -120,8 +120,11 @@ def test_the_demo_root_redirects_to_its_home_page(api: Api) -> None:
 
 def test_the_single_page_app_loads_the_chat_through_the_sdk(api: Api) -> None:
     page = api.client.get("/demo/app").text
-    assert page.index("hsConversationsSettings") < page.index("/embed/acc_demo.js")
-    assert "loadImmediately: false" in page and 'inlineEmbedSelector: "#chat-inline"' in page
+    assert page.index('src="/demo/app.js"') < page.index("/embed/acc_demo.js")  # settings first
+    script = api.client.get("/demo/app.js")
+    assert script.headers["content-type"].startswith("application/javascript")
+    assert "loadImmediately: false" in script.text
+    assert 'inlineEmbedSelector: "#chat-inline"' in script.text
 
 
 @pytest.mark.parametrize("path", ["/demo/nope", "/demo/help/no-such-article"])

@@ -336,7 +336,7 @@ def test_bad_consent_bodies_are_refused(api: Api, scene: dict) -> None:
     assert_error(
         api.client.post(
             url,
-            headers=scene["visitor"],
+            headers={**scene["visitor"], "content-type": "application/json"},
             content=b"[",
         ),
         400,

@@ -9,7 +9,7 @@
  * actions the server says this agent may take — claim, assign, transfer to a user or a
  * team, close, reopen — and nothing else; the agent's own status; sound and desktop
  * notifications for new and assigned chats once switched on. Live updates and typing over
- * the /ws/agent socket. On a phone the list and the conversation are one screen each.
+ * the /ws/agent socket, opened with a single-use ticket (POST /api/v1/auth/socket-ticket). On a phone the list and the conversation are one screen each.
  *
  * Every text from visitors, agents or settings is shown with textContent, never as HTML.
  */
@@ -29,6 +29,7 @@ const state = {
   lastSequence: 0,
   mode: "reply",
   socket: null,
+  opening: false, // asking for a socket ticket
   connected: false,
   attempts: 0,
   typingSentAt: 0,
@@ -478,9 +479,21 @@ function follow() {
   if (state.current) send({ type: "follow", conversation_id: state.current.id, after_sequence: state.lastSequence });
 }
 
-function connect() {
+async function connect() {
+  if (state.socket || state.opening || !sessionToken()) return;
+  // A single-use ticket opens the socket: the session token never goes into a URL.
+  state.opening = true;
+  let pass;
+  try {
+    pass = await api("POST", "/auth/socket-ticket");
+  } catch (e) {
+    if (state.me) state.timers.reconnect = setTimeout(connect, Math.min(5000, 250 * Math.pow(2, state.attempts++)));
+    return;
+  } finally {
+    state.opening = false;
+  }
   if (state.socket || !sessionToken()) return;
-  const url = location.origin.replace(/^http/, "ws") + "/ws/agent?token=" + encodeURIComponent(sessionToken());
+  const url = location.origin.replace(/^http/, "ws") + "/ws/agent?ticket=" + encodeURIComponent(pass.ticket);
   const socket = new WebSocket(url);
   state.socket = socket;
   socket.onopen = () => {

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-07 00:58:59.453887
+Create Date: 2026-12-07 01:54:07.905684
 """
 
 from __future__ import annotations
@@ -39,6 +39,10 @@ def upgrade() -> None:
         sa.Column("account_id", sa.String(length=40), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("key_hash", sa.String(length=64), nullable=False),
+        sa.Column("scopes", sa.JSON(), nullable=False),
+        sa.Column(
+            "expires_at", reference_server.store.types.UtcDateTime(timezone=True), nullable=False
+        ),
         sa.Column(
             "created_at", reference_server.store.types.UtcDateTime(timezone=True), nullable=False
         ),
@@ -468,6 +472,39 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "socket_tickets",
+        sa.Column("ticket_hash", sa.String(length=64), nullable=False),
+        sa.Column("session_hash", sa.String(length=64), nullable=True),
+        sa.Column("visitor_id", sa.String(length=40), nullable=True),
+        sa.Column(
+            "expires_at", reference_server.store.types.UtcDateTime(timezone=True), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["session_hash"],
+            ["sessions.token_hash"],
+            name=op.f("fk_socket_tickets_session_hash_sessions"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["visitor_id"],
+            ["visitors.id"],
+            name=op.f("fk_socket_tickets_visitor_id_visitors"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("ticket_hash", name=op.f("pk_socket_tickets")),
+    )
+    with op.batch_alter_table("socket_tickets", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_socket_tickets_expires_at"), ["expires_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_socket_tickets_session_hash"), ["session_hash"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_socket_tickets_visitor_id"), ["visitor_id"], unique=False
+        )
+
+    op.create_table(
         "messages",
         sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("conversation_id", sa.String(length=40), nullable=False),
@@ -475,6 +512,7 @@ def upgrade() -> None:
         sa.Column("client_id", sa.String(length=64), nullable=False),
         sa.Column("sender_kind", sa.String(length=10), nullable=False),
         sa.Column("sender_id", sa.String(length=40), nullable=True),
+        sa.Column("sender", sa.String(length=60), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column(
             "created_at", reference_server.store.types.UtcDateTime(timezone=True), nullable=False
@@ -491,9 +529,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_messages")),
         sa.UniqueConstraint(
             "conversation_id",
-            "sender_kind",
+            "sender",
             "client_id",
-            name=op.f("uq_messages_conversation_id_sender_kind_client_id"),
+            name=op.f("uq_messages_conversation_id_sender_client_id"),
         ),
         sa.UniqueConstraint(
             "conversation_id", "sequence", name=op.f("uq_messages_conversation_id_sequence")
@@ -599,6 +637,12 @@ def downgrade() -> None:
 
     op.drop_table("notes")
     op.drop_table("messages")
+    with op.batch_alter_table("socket_tickets", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_socket_tickets_visitor_id"))
+        batch_op.drop_index(batch_op.f("ix_socket_tickets_session_hash"))
+        batch_op.drop_index(batch_op.f("ix_socket_tickets_expires_at"))
+
+    op.drop_table("socket_tickets")
     with op.batch_alter_table("conversations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_conversations_visitor_id"))
         batch_op.drop_index(batch_op.f("ix_conversations_assignee_id"))

@@ -4,7 +4,9 @@
  * (re)connect — resume from the last sequence, resend what was not acknowledged — is the
  * caller's (onOpen); this module only keeps the line.
  *
- * WebSocket and the timers are passed in, so the specs drive them without a network.
+ * ``url()`` gives the address, or a Promise of it (the widget asks for a single-use socket
+ * ticket first). WebSocket and the timers are passed in, so the specs drive them without a
+ * network.
  */
 
 export const FIRST_DELAY_MS = 250;
@@ -29,13 +31,40 @@ export function connection({
   let timer = null;
   let stopped = false;
 
+  let asking = false; // waiting for url() when it answers with a Promise (a socket ticket)
+
   function connect() {
-    if (stopped || socket) return;
+    if (stopped || socket || asking) return;
     timers.clearTimeout(timer);
     timer = null;
+    let where;
+    try {
+      where = url();
+    } catch (error) {
+      retry();
+      return;
+    }
+    if (where && typeof where.then === "function") {
+      asking = true;
+      where.then(
+        (address) => {
+          asking = false;
+          if (!stopped && !socket) openAt(address);
+        },
+        () => {
+          asking = false;
+          retry();
+        }
+      );
+      return;
+    }
+    openAt(where);
+  }
+
+  function openAt(address) {
     let made;
     try {
-      made = new WebSocketImpl(url());
+      made = new WebSocketImpl(address);
     } catch (error) {
       retry();
       return;
@@ -94,7 +123,7 @@ export function connection({
       return open;
     },
     get started() {
-      return socket !== null || timer !== null;
+      return socket !== null || timer !== null || asking;
     },
     /** Stop for good (the widget is removed). */
     stop() {
