@@ -15,8 +15,17 @@ from .errors import (
     ValidationFailed,
     pydantic_fields,
 )
+from .openapi import QueryParam, integer
 
-__all__ = ["PAGE_QUERY", "page_of", "parse_model", "query_int", "read_json", "read_model"]
+__all__ = [
+    "PAGE_QUERY",
+    "page_of",
+    "page_query",
+    "parse_model",
+    "query_int",
+    "read_json",
+    "read_model",
+]
 
 M = TypeVar("M", bound=BaseModel)
 MAX_BODY_BYTES = 256 * 1024
@@ -83,11 +92,22 @@ def query_int(request: Request, name: str, default: int, *, low: int, high: int)
     return value
 
 
-PAGE_QUERY = (("limit", "1-500, default 100"), ("offset", "default 0"))  # for @operation
+MAX_OFFSET = 10_000_000
+
+
+def page_query(default_limit: int = 100, max_limit: int = 500) -> tuple[QueryParam, ...]:
+    """``limit`` and ``offset`` as :func:`page_of` reads them, for ``@operation(query=…)``."""
+    return (
+        integer("limit", 1, max_limit, default_limit),
+        integer("offset", 0, MAX_OFFSET, 0),
+    )
+
+
+PAGE_QUERY = page_query()
 
 
 def page_of(request: Request, *, default_limit: int = 100, max_limit: int = 500) -> tuple[int, int]:
     """``(limit, offset)`` of a paged list; 422 when either is out of range."""
     limit = query_int(request, "limit", default_limit, low=1, high=max_limit)
-    offset = query_int(request, "offset", 0, low=0, high=10_000_000)
+    offset = query_int(request, "offset", 0, low=0, high=MAX_OFFSET)
     return limit, offset

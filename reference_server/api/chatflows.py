@@ -35,7 +35,7 @@ from ..store.chatflows import StoredChatflow
 from .auth import Principal, require_user_or_api_key
 from .body import PAGE_QUERY, page_of, parse_model, read_json, read_model
 from .errors import BadRequest, NotFound, ValidationFailed
-from .openapi import operation
+from .openapi import choice, operation
 from .partial import merge_patch
 from .schemas import Input, Output
 from .settings_schemas import nullable, typed
@@ -357,7 +357,7 @@ async def unpublish(request: Request) -> Response:
     tags=("chatflows",),
     response=PreviewOut,
     auth="user_or_api_key",
-    query=(("device", "desktop (default), tablet or mobile"),),
+    query=(choice("device", ("desktop", "tablet", "mobile"), "desktop"),),
     errors=(401, 404, 422),
 )
 async def preview(request: Request) -> Response:

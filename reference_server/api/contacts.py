@@ -31,9 +31,9 @@ from ..store.contacts import (
 )
 from ..store.users import user_ids
 from .auth import require_user_or_api_key
-from .body import page_of, read_model
+from .body import PAGE_QUERY, page_of, read_model
 from .errors import Conflict, NotFound, ValidationFailed
-from .openapi import operation
+from .openapi import operation, text
 from .partial import Patch, merge_patch
 from .schemas import Input, Output
 
@@ -129,9 +129,8 @@ async def _check_owner(db: AsyncConnection, account_id: str, owner_id: str | Non
     response_list=True,
     auth="user_or_api_key",
     query=(
-        ("email", "only the contact with this address (any case)"),
-        ("limit", "1-500, default 100"),
-        ("offset", "default 0"),
+        text("email", "only the contact with this address (any case)"),
+        *PAGE_QUERY,
     ),
     errors=(401, 422),
 )

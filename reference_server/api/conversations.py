@@ -33,7 +33,7 @@ from ..services.inbox import Actor, require_allowed, with_actions
 from ..services.transcripts import transcript
 from ..state import server_of
 from .auth import Principal, require_user, require_user_or_api_key
-from .body import page_of, query_int, read_model
+from .body import page_of, page_query, query_int, read_model
 from .conversation_schemas import (
     AssignIn,
     ConversationDetailOut,
@@ -49,13 +49,13 @@ from .conversation_schemas import (
     ViewCountsOut,
 )
 from .errors import ValidationFailed
-from .openapi import operation
+from .openapi import choice, integer, operation
 from .schemas import Output
 
 __all__ = ["routes"]
 
 _TAGS = ("conversations",)
-_PAGE = (("limit", "1-200, default 50"), ("offset", "default 0"))
+_PAGE = (integer("limit", 1, 200, 50), integer("offset", 0, 1_000_000, 0))
 
 
 class TranscriptOut(Output):
@@ -87,8 +87,13 @@ def _actor(principal: Principal) -> Actor:
     response_list=True,
     auth="user_or_api_key",
     query=(
-        ("view", "unassigned | mine | all | closed (default all)"),
-        ("sort", "newest | waiting (longest waiting first; the default of unassigned)"),
+        choice("view", ("unassigned", "mine", "all", "closed"), "all"),
+        choice(
+            "sort",
+            ("newest", "waiting"),
+            None,
+            "newest | waiting (longest waiting first; the default of unassigned)",
+        ),
         *_PAGE,
     ),
     errors=(401, 403, 422),
@@ -146,8 +151,8 @@ async def read(request: Request) -> Response:
     response_list=True,
     auth="user_or_api_key",
     query=(
-        ("after", "sequence number; default 0 (from the start)"),
-        ("limit", "1-500, default 200"),
+        integer("after", 0, 2**31 - 1, 0, "the sequence number to start after"),
+        integer("limit", 1, 500, 200),
     ),
     errors=(401, 403, 404, 422),
 )
@@ -167,6 +172,7 @@ async def list_messages(request: Request) -> Response:
     request=MessageIn,
     response=MessageOut,
     status=201,
+    also=(200,),
     errors=(400, 401, 403, 404, 409, 413, 422),
 )
 async def post_message(request: Request) -> Response:
@@ -254,7 +260,8 @@ async def reopen(request: Request) -> Response:
     tags=_TAGS,
     response=TranscriptOut,
     auth="user_or_api_key",
-    query=(("format", "text (default) or json"),),
+    query=(choice("format", ("text", "json"), "text"),),
+    text_response=True,
     errors=(401, 403, 404, 422),
 )
 async def read_transcript(request: Request) -> Response:
@@ -296,7 +303,7 @@ async def mark_read(request: Request) -> Response:
     response=NoteOut,
     response_list=True,
     auth="user_or_api_key",
-    query=(("limit", "1-500, default 200"), ("offset", "default 0")),
+    query=page_query(default_limit=200),
     errors=(401, 403, 404, 422),
 )
 @operation(

@@ -24,14 +24,18 @@ from ..store.chatflows import chatflows_using
 from .auth import require_user_or_api_key
 from .body import PAGE_QUERY, page_of, query_int, read_model
 from .errors import Conflict, NotFound, ValidationFailed
-from .openapi import operation
+from .openapi import integer, operation, text
 from .partial import Patch
 from .schemas import Input, Output
 
-__all__ = ["MAX_QUERY_LENGTH", "hit_json", "routes", "search_query"]
+__all__ = ["MAX_QUERY_LENGTH", "SEARCH_QUERY", "hit_json", "routes", "search_query"]
 
 PERMISSION = "chatflows"
 MAX_QUERY_LENGTH = 200
+SEARCH_QUERY = (
+    text("q", f"the words to find (required, at most {MAX_QUERY_LENGTH} characters)", min_length=1),
+    integer("limit", 1, 50, 20),
+)
 MAX_BODY_LENGTH = 100_000
 
 
@@ -239,7 +243,7 @@ async def knowledge_base(request: Request) -> Response:
     response=SearchHitOut,
     response_list=True,
     auth="user_or_api_key",
-    query=(("q", "the words to find (required)"), ("limit", "1-50, default 20")),
+    query=SEARCH_QUERY,
     errors=(401, 404, 422),
 )
 async def search(request: Request) -> Response:

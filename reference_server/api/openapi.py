@@ -3,6 +3,13 @@
 An endpoint states what it takes and gives with :func:`operation`; :func:`openapi_document`
 walks the application's routes (into mounts) and builds the document, with every model in
 ``components/schemas``. Nothing is registered globally: the routes are the source.
+
+Every answer an operation can give is documented, so that a client (and schemathesis, in
+``tests/server/test_schemathesis.py``) can rely on the document: the errors every request
+can meet are added to each operation's own — 400 (an unreadable address or body), 413, 415
+and 422 with a body, 401 and 403 with credentials, 404 with an id in the path, 422 with
+query parameters, 429 where the abuse limits apply; query parameters carry their types
+(:func:`integer`, :func:`choice`, :func:`text`).
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 from starlette.routing import BaseRoute, Mount, Route
 
-__all__ = ["Operation", "operation", "openapi_document"]
+__all__ = ["Operation", "QueryParam", "choice", "integer", "operation", "openapi_document", "text"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 ERROR_SCHEMA = {
@@ -37,6 +44,34 @@ ERROR_SCHEMA = {
 
 
 @dataclass(frozen=True)
+class QueryParam:
+    name: str
+    description: str
+    schema: Mapping[str, Any]
+
+
+def integer(name: str, low: int, high: int, default: int, about: str = "") -> QueryParam:
+    """A whole-number query parameter within [low, high]."""
+    text = f"{about}; " if about else ""
+    schema = {"type": "integer", "minimum": low, "maximum": high, "default": default}
+    return QueryParam(name, f"{text}{low} to {high}, default {default}", schema)
+
+
+def choice(name: str, values: Sequence[str], default: str | None, about: str = "") -> QueryParam:
+    schema: dict[str, Any] = {"type": "string", "enum": list(values)}
+    if default is not None:
+        schema["default"] = default
+    return QueryParam(name, about or " | ".join(values), schema)
+
+
+def text(name: str, about: str, *, min_length: int = 0) -> QueryParam:
+    schema: dict[str, Any] = {"type": "string"}
+    if min_length:
+        schema["minLength"] = min_length
+    return QueryParam(name, about, schema)
+
+
+@dataclass(frozen=True)
 class Operation:
     summary: str
     tags: tuple[str, ...] = ()
@@ -44,9 +79,13 @@ class Operation:
     response: type[BaseModel] | None = None
     response_list: bool = False
     status: int = 200
+    also: tuple[int, ...] = ()  # other successes with the same body (e.g. 200: a resend)
+    empty: tuple[int, ...] = ()  # successes without a body (e.g. 204: nothing applies)
+    text_response: bool = False  # the success may be text/plain (e.g. ?format=text)
     auth: str = "user"  # user | api_key | user_or_api_key | visitor | none
-    query: tuple[tuple[str, str], ...] = ()  # (name, description)
+    query: tuple[QueryParam | tuple[str, str], ...] = ()  # (name, description): a string
     errors: tuple[int, ...] = field(default=(400, 401, 403, 404, 422))
+    limited: bool = False  # the abuse limits apply (429); every /widget/v1 path is
 
 
 def operation(summary: str, **kwargs: Any) -> Callable[[F], F]:
@@ -104,15 +143,18 @@ def openapi_document(
             models.update(
                 m for m in (op.request, op.response) if m is not None and not isinstance(m, str)
             )
-    ordered = sorted(models, key=lambda m: m.__name__)
-    _, defs = models_json_schema(
+    ordered = sorted(models, key=lambda m: (m.__name__, m.__module__))
+    # pydantic names each model's schema (two models of one name get distinct names): the
+    # refs come from its own map, so none points at a name the document does not have
+    refs, defs = models_json_schema(
         [(m, "validation") for m in ordered], ref_template="#/components/schemas/{model}"
     )
+    names = {model: refs[(model, "validation")]["$ref"] for model in ordered}
     schemas = {**(extra_schemas or {}), **defs.get("$defs", {})}
     schemas["Error"] = ERROR_SCHEMA
     paths: dict[str, dict[str, Any]] = {}
     for path, method, op in found:
-        paths.setdefault(path, {})[method] = _operation_object(path, op)
+        paths.setdefault(path, {})[method] = _operation_object(path, op, names)
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version},
@@ -132,44 +174,87 @@ def openapi_document(
     }
 
 
-def _ref(model: type[BaseModel] | str) -> dict[str, str]:
-    name = model if isinstance(model, str) else model.__name__
-    return {"$ref": f"#/components/schemas/{name}"}
+def _ref(model: type[BaseModel] | str, names: Mapping[type[BaseModel], str]) -> dict[str, str]:
+    if isinstance(model, str):
+        return {"$ref": f"#/components/schemas/{model}"}
+    return {"$ref": names[model]}
 
 
-def _operation_object(path: str, op: Operation) -> dict[str, Any]:
+def _query(param: QueryParam | tuple[str, str]) -> dict[str, Any]:
+    if not isinstance(param, QueryParam):
+        param = QueryParam(param[0], param[1], {"type": "string"})
+    return {
+        "name": param.name,
+        "in": "query",
+        "required": False,
+        "description": param.description,
+        "schema": dict(param.schema),
+    }
+
+
+def _errors(path: str, op: Operation) -> list[int]:
+    """Every error status the operation can answer: its own and the ones every request of
+    its kind can meet (see the module's docstring)."""
+    statuses = {400, *op.errors}
+    if op.request is not None:
+        statuses |= {413, 415, 422}
+    if op.auth != "none":
+        statuses |= {401, 403}
+    if _PARAM.search(path):
+        statuses.add(404)
+    if op.query:
+        statuses.add(422)
+    if op.limited or path.startswith("/widget/v1/"):
+        statuses.add(429)
+    return sorted(statuses - {op.status, *op.also, *op.empty})
+
+
+_ERROR_BODY = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "seconds to wait before trying again",
+        "schema": {"type": "string", "pattern": "^[0-9]+$"},
+    }
+}
+
+
+def _operation_object(
+    path: str, op: Operation, names: Mapping[type[BaseModel], str]
+) -> dict[str, Any]:
     result: dict[str, Any] = {"summary": op.summary, "tags": list(op.tags)}
     params = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
         for name in (m[0] for m in _PARAM.findall(path))
     ]
-    params += [
-        {
-            "name": name,
-            "in": "query",
-            "required": False,
-            "description": text,
-            "schema": {"type": "string"},
-        }
-        for name, text in op.query
-    ]
+    params += [_query(param) for param in op.query]
     if params:
         result["parameters"] = params
     if op.request is not None:
         result["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": _ref(op.request)}},
+            "content": {"application/json": {"schema": _ref(op.request, names)}},
         }
     ok: dict[str, Any] = {"description": "OK"}
+    content: dict[str, Any] = {}
     if op.response is not None:
-        schema: dict[str, Any] = _ref(op.response)
+        schema: dict[str, Any] = _ref(op.response, names)
         if op.response_list:
             schema = {"type": "array", "items": schema}
-        ok["content"] = {"application/json": {"schema": schema}}
+        content["application/json"] = {"schema": schema}
+    if op.text_response:
+        content["text/plain"] = {"schema": {"type": "string"}}
+    if content:
+        ok["content"] = content
     responses: dict[str, Any] = {str(op.status): ok}
-    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-    for status in op.errors:
-        responses[str(status)] = {"description": "error", **error}
+    for status in op.also:
+        responses[str(status)] = {**ok, "description": "OK (already done: the same answer)"}
+    for status in op.empty:
+        responses[str(status)] = {"description": "OK, nothing to answer"}
+    for status in _errors(path, op):
+        answer: dict[str, Any] = {"description": "error", "content": _ERROR_BODY}
+        if status == 429:
+            answer["headers"] = _RETRY_AFTER
+        responses[str(status)] = answer
     result["responses"] = responses
     result["security"] = _SECURITY[op.auth]
     return result

@@ -12,15 +12,33 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from pydantic import ValidationInfo, field_validator
+from pydantic import ConfigDict, ValidationInfo, field_validator
 
 from .schemas import Input
 
 __all__ = ["Patch", "merge_patch"]
 
 
+def _without_null(schema: dict[str, Any], model: type[Any]) -> None:
+    """The document says what the server takes: ``null`` only where ``NULLABLE`` allows."""
+    nullable: frozenset[str] = getattr(model, "NULLABLE", frozenset())
+    for name, prop in schema.get("properties", {}).items():
+        if name in nullable:
+            continue
+        options = [o for o in prop.get("anyOf", ()) if o.get("type") != "null"]
+        if "anyOf" in prop:
+            del prop["anyOf"]
+            if len(options) == 1:
+                prop.update(options[0])
+            else:
+                prop["anyOf"] = options
+        if "default" in prop and prop["default"] is None:
+            del prop["default"]
+
+
 class Patch(Input):
     NULLABLE: ClassVar[frozenset[str]] = frozenset()
+    model_config = ConfigDict(json_schema_extra=_without_null)
 
     @field_validator("*", mode="before")
     @classmethod

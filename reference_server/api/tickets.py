@@ -21,7 +21,7 @@ from ..store import tickets as store
 from .auth import require_user_or_api_key
 from .body import query_int, read_model
 from .errors import NotFound
-from .openapi import operation
+from .openapi import integer, operation, text
 from .partial import Patch, merge_patch
 from .schemas import Output
 
@@ -73,9 +73,9 @@ def _out(ticket: Mapping[str, Any]) -> dict[str, Any]:
     response_list=True,
     auth="user_or_api_key",
     query=(
-        ("conversation_id", "only the ticket of this conversation"),
-        ("limit", "1-200, default 50"),
-        ("offset", "default 0"),
+        text("conversation_id", "only the ticket of this conversation"),
+        integer("limit", 1, 200, 50),
+        integer("offset", 0, 1_000_000, 0),
     ),
     errors=(401, 403, 422),
 )

@@ -36,7 +36,7 @@ from .conversation_schemas import (
     VisitorConversationOut,
 )
 from .errors import NotFound
-from .knowledge import SearchHitOut, hit_json, search_query
+from .knowledge import SEARCH_QUERY, SearchHitOut, hit_json, search_query
 from .openapi import operation
 from .schemas import Input, Output
 from .web_security import client_address
@@ -224,6 +224,7 @@ async def _require_account(db: AsyncConnection, account_id: str) -> None:
     tags=("widget",),
     request=ConfigIn,
     response=WidgetConfigOut,
+    empty=(204,),
     auth="none",
     errors=(400, 404, 413, 422),
 )
@@ -318,7 +319,7 @@ async def kb_articles(request: Request) -> Response:
     response=SearchHitOut,
     response_list=True,
     auth="none",
-    query=(("q", "the words to find (required)"), ("limit", "1-50, default 20")),
+    query=SEARCH_QUERY,
     errors=(404, 422),
 )
 async def kb_search(request: Request) -> Response:

@@ -42,7 +42,7 @@ from .conversation_schemas import (
     VisitorConsentOut,
     VisitorConversationOut,
 )
-from .openapi import operation
+from .openapi import integer, operation
 from .schemas import Output
 from .visitor_auth import VisitorIdentity, require_visitor
 
@@ -77,6 +77,7 @@ async def _own(request: Request, visitor: VisitorIdentity) -> dict[str, object]:
     request=StartIn,
     response=StartOut,
     status=201,
+    also=(200,),
     auth="visitor",
     errors=(400, 401, 409, 413, 422),
 )
@@ -113,7 +114,7 @@ async def start(request: Request) -> Response:
     response=VisitorConversationOut,
     response_list=True,
     auth="visitor",
-    query=(("limit", "1-100, default 20"), ("offset", "default 0")),
+    query=(integer("limit", 1, 100, 20), integer("offset", 0, 1_000_000, 0)),
     errors=(401, 422),
 )
 async def list_own(request: Request) -> Response:
@@ -148,7 +149,10 @@ async def read(request: Request) -> Response:
     response=MessageOut,
     response_list=True,
     auth="visitor",
-    query=(("after", "sequence number, default 0"), ("limit", "1-500, default 200")),
+    query=(
+        integer("after", 0, 2**31 - 1, 0, "the sequence number to start after"),
+        integer("limit", 1, 500, 200),
+    ),
     errors=(401, 404, 422),
 )
 async def list_messages(request: Request) -> Response:
@@ -168,6 +172,7 @@ async def list_messages(request: Request) -> Response:
     request=MessageIn,
     response=MessageOut,
     status=201,
+    also=(200,),
     auth="visitor",
     errors=(400, 401, 404, 409, 413, 422),
 )

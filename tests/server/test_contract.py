@@ -103,3 +103,63 @@ def test_only_true_and_false_are_booleans(api: Api, value: object) -> None:
     )
     assert "chat_channel" in assert_error(response, 422, "validation_failed")["fields"]
     assert [row["name"] for row in rows(api, t.inboxes)] == ["Chat inbox"]
+
+
+# ---------------------------------------------------------------- the OpenAPI document
+
+
+def _document(api: Api) -> dict:
+    return dict(api.client.get("/openapi.json").json())
+
+
+def _refs(value: object) -> list[str]:
+    if isinstance(value, dict):
+        found = [value["$ref"]] if isinstance(value.get("$ref"), str) else []
+        return found + [ref for item in value.values() for ref in _refs(item)]
+    if isinstance(value, list):
+        return [ref for item in value for ref in _refs(item)]
+    return []
+
+
+def test_every_schema_the_document_refers_to_is_in_it(api: Api) -> None:
+    document = _document(api)
+    names = set(document["components"]["schemas"])
+    missing = {ref for ref in _refs(document) if ref.split("/")[-1] not in names}
+    assert missing == set()
+
+
+def test_query_parameters_have_their_types(api: Api) -> None:
+    document = _document(api)
+    typed = {}
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query":
+                    typed[(method, path, parameter["name"])] = parameter["schema"]
+    numbers = {key: schema for key, schema in typed.items() if key[2] in ("limit", "offset")}
+    assert numbers and all(schema["type"] == "integer" for schema in numbers.values())
+    assert typed[("get", "/api/v1/conversations", "limit")]["maximum"] == 200  # as the code
+    assert typed[("get", "/api/v1/conversations", "view")]["enum"] == [
+        "unassigned",
+        "mine",
+        "all",
+        "closed",
+    ]
+
+
+def test_patch_schemas_allow_null_only_where_the_server_takes_it(api: Api) -> None:
+    patch = _document(api)["components"]["schemas"]["UserPatch"]["properties"]
+    assert "null" not in str(patch["email"]) and "null" not in str(patch["has_seat"])
+    assert {"type": "null"} in patch["capacity"]["anyOf"]  # null: no capacity limit
+
+
+def test_every_answer_is_documented_with_its_media_type(api: Api) -> None:
+    paths = _document(api)["paths"]
+    config = paths["/widget/v1/{account_id}/config"]["post"]["responses"]
+    assert "204" in config and "429" in config
+    assert config["429"]["headers"]["Retry-After"]
+    transcript = paths["/api/v1/conversations/{conversation_id}/transcript"]["get"]
+    assert set(transcript["responses"]["200"]["content"]) == {"application/json", "text/plain"}
+    start = paths["/widget/v1/{account_id}/conversations"]["post"]["responses"]
+    assert {"200", "201"} <= set(start)  # 200: a start resent
+    assert "415" in paths["/api/v1/users"]["post"]["responses"]
