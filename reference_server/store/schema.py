@@ -11,6 +11,10 @@ import sqlalchemy as sa
 
 from .types import UtcDateTime
 
+# A boolean default both SQLite and PostgreSQL read as false (sa.false() renders as 0 on
+# SQLite, which PostgreSQL refuses for a boolean column in the generated migration).
+FALSE = sa.text("false")
+
 __all__ = ["metadata"]
 
 metadata = sa.MetaData(
@@ -201,9 +205,9 @@ visitors = sa.Table(  # a browser, known by its messagesUtk cookie or identifica
     # The visitor's consent answers between conversations (the domain's ConsentRecord), a
     # column each, so answers given at the same time never overwrite each other.
     sa.Column("consent_cookies", sa.Boolean(), nullable=True),  # OP3, null: not answered
-    sa.Column("consent_data_processing", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("consent_data_processing", sa.Boolean(), nullable=False, server_default=FALSE),
     sa.Column("consent_notice", sa.Text(), nullable=False, server_default=""),  # OP4 agreed to
-    sa.Column("consent_communication", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("consent_communication", sa.Boolean(), nullable=False, server_default=FALSE),
     _created(),
     sa.Column("last_seen_at", UtcDateTime(), nullable=False),
 )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-07 01:54:07.905684
+Create Date: 2026-12-07 02:37:32.296714
 """
 
 from __future__ import annotations
@@ -362,11 +362,14 @@ def upgrade() -> None:
         sa.Column("identified", sa.Boolean(), nullable=False),
         sa.Column("consent_cookies", sa.Boolean(), nullable=True),
         sa.Column(
-            "consent_data_processing", sa.Boolean(), server_default=sa.text("0"), nullable=False
+            "consent_data_processing",
+            sa.Boolean(),
+            server_default=sa.text("(false)"),
+            nullable=False,
         ),
         sa.Column("consent_notice", sa.Text(), server_default="", nullable=False),
         sa.Column(
-            "consent_communication", sa.Boolean(), server_default=sa.text("0"), nullable=False
+            "consent_communication", sa.Boolean(), server_default=sa.text("(false)"), nullable=False
         ),
         sa.Column(
             "created_at", reference_server.store.types.UtcDateTime(timezone=True), nullable=False
