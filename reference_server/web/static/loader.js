@@ -315,7 +315,7 @@
       interacted: function () {
         if (!state.interacted) {
           state.interacted = true;
-          emit("userInteractedWithWidget", { message: "The visitor interacted with the widget" });
+          emit("userInteractedWithWidget", code.module.sdkEvent.userInteractedWithWidget());
         }
       },
       /** The cookie banner's answer (OP3): the server keeps it and answers afresh. */
@@ -379,7 +379,7 @@
       if (!config) return false; // no chatflow applies to this page
       mount(parts[1], config, opts);
       state.loaded = true;
-      emit("widgetLoaded", { message: "The widget has loaded" });
+      emit("widgetLoaded", parts[1].module.sdkEvent.widgetLoaded());
       if (state.openWhenLoaded) state.widget.open();
       return true;
     }).catch(function (error) {
