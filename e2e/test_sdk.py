@@ -16,13 +16,18 @@ from .server import LiveServer
 
 pytestmark = pytest.mark.feature("QA3")
 
+# Every event HubSpot's Conversations SDK documents (quickReplyButtonClick: bots' quick
+# replies, which this widget has not; listening to it is accepted).
 EVENTS = [
     "widgetLoaded",
     "widgetClosed",
     "conversationStarted",
     "conversationClosed",
+    "userSelectedThread",
     "unreadConversationCountChanged",
+    "contactAssociated",
     "userInteractedWithWidget",
+    "quickReplyButtonClick",
 ]
 RECORDER = """
 window.__events = [];
@@ -115,15 +120,19 @@ def test_conversation_and_unread_events_follow_the_conversation(
     started = expect_event(page, "conversationStarted")
     conversation_id = widget.conversation_id
     assert started == [{"conversation": {"conversationId": conversation_id}}]
+    # HubSpot fires userSelectedThread for a thread created too.
+    assert expect_event(page, "userSelectedThread") == started
 
     widget.minimize()
     agent = server.login("agent1@demo.test")
-    agent.post(
-        f"/api/v1/conversations/{conversation_id}/messages",
-        {"client_id": uuid.uuid4().hex, "text": "An answer while minimized"},
-    )
-    expect(widget.unread).to_have_text("1")
-    assert expect_event(page, "unreadConversationCountChanged")[-1] == {"unreadCount": 1}
+    for text in ("An answer while minimized", "And one more thing"):
+        agent.post(
+            f"/api/v1/conversations/{conversation_id}/messages",
+            {"client_id": uuid.uuid4().hex, "text": text},
+        )
+    expect(widget.unread).to_have_text("2")  # the badge counts messages
+    # The event counts conversations with unread messages, and fires when that changes.
+    assert expect_event(page, "unreadConversationCountChanged") == [{"unreadCount": 1}]
     widget.open()
     expect(widget.unread).to_be_hidden()
     assert expect_event(page, "unreadConversationCountChanged", 2)[-1] == {"unreadCount": 0}
@@ -188,3 +197,114 @@ def test_the_demo_single_page_app_loads_the_chat_inline_on_its_support_route(
     expect(page.locator("#hubspot-conversations-inline-iframe")).to_have_count(0)
     page.get_by_role("link", name="Support").click()
     expect(widget.message("Hello from the app")).to_be_visible()  # the history comes back
+
+
+# ---------------------------------------------------------------- loading (issue 8 §5)
+
+
+class HeldConfig:
+    """Holds the loader's config request until released: the widget is "still loading"
+    for as long as the test wants, without waiting for any time to pass."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.routes: list[Any] = []
+        page.route("**/widget/v1/*/config", lambda route: self.routes.append(route))
+
+    def release(self) -> None:
+        for _ in range(200):  # each evaluate lets Playwright hand over the routed request
+            if self.routes:
+                break
+            self.page.evaluate("0")
+        assert self.routes, "the loader never asked for its config"
+        for route in self.routes:
+            route.continue_()
+        self.page.unroute("**/widget/v1/*/config")
+
+
+def status(page: Page) -> Any:
+    return page.evaluate("window.HubSpotConversations.widget.status()")
+
+
+@pytest.mark.feature("CV6")
+def test_status_is_pending_while_loading_and_open_then_opens_once_loaded(
+    server: LiveServer, page: Page
+) -> None:
+    path = server.chatflow("sdk-pending", display={"desktop": "launcher"})
+    record_events(page)
+    held = HeldConfig(page)
+    page.goto(path)
+    page.wait_for_function("!!window.HubSpotConversations")
+    assert status(page) == {"loaded": False, "pending": True}
+    page.evaluate("HubSpotConversations.widget.open()")  # still loading
+    expect(page.locator("#hubspot-messages-iframe-container")).to_have_count(0)
+    held.release()
+    widget = ChatWidget(page)
+    widget.expect_mode("open")  # not the chatflow's launcher: the page asked to open it
+    expect(widget.window).to_be_visible()
+    assert status(page) == {"loaded": True, "pending": False}
+    assert len(expect_event(page, "widgetLoaded")) == 1
+
+
+@pytest.mark.feature("CV6")
+def test_refresh_after_remove_loads_the_widget_again(server: LiveServer, page: Page) -> None:
+    path = server.chatflow("sdk-refresh-removed", display={"desktop": "launcher"})
+    record_events(page)
+    widget = DemoPage(page).open(path)
+    widget.expect_mode("launcher")
+    page.evaluate("HubSpotConversations.widget.remove()")
+    expect(widget.host).to_have_count(0)
+    assert status(page) == {"loaded": False, "pending": False}
+    page.evaluate("HubSpotConversations.widget.refresh()")
+    widget.expect_mode("launcher")
+    assert status(page) == {"loaded": True, "pending": False}
+    assert len(expect_event(page, "widgetLoaded", 2)) == 2
+
+
+@pytest.mark.feature("CV6", "OP8")
+def test_clear_with_reset_leaves_loading_to_a_page_that_loads_the_widget_itself(
+    server: LiveServer, page: Page
+) -> None:
+    path = server.chatflow("sdk-clear-manual", display={"desktop": "launcher"})
+    record_events(page, loadImmediately=False)
+    page.goto(path)
+    page.wait_for_function("!!window.HubSpotConversations")
+    page.evaluate("HubSpotConversations.widget.load()")
+    demo = DemoPage(page)
+    widget = demo.widget
+    widget.expect_mode("launcher")
+    first = demo.expect_cookie("messagesUtk")["value"]
+
+    page.evaluate("HubSpotConversations.clear({resetWidget: true})")
+    expect(widget.host).to_have_count(0)  # removed, and not loaded again by itself
+    demo.expect_no_cookie("messagesUtk")
+    assert status(page) == {"loaded": False, "pending": False}
+    assert len(events(page, "widgetLoaded")) == 1
+
+    page.evaluate("HubSpotConversations.widget.load()")  # the page's own call
+    widget.expect_mode("launcher")
+    assert demo.expect_cookie("messagesUtk")["value"] != first  # a new visitor
+
+
+@pytest.mark.feature("CV6")
+def test_debug_logs_what_the_widget_does_until_turned_off(server: LiveServer, page: Page) -> None:
+    path = server.chatflow("sdk-debug", display={"desktop": "launcher"})
+    logged: list[str] = []
+    page.on("console", lambda message: logged.append(message.text))
+    widget = DemoPage(page).open(path)
+    assert not [line for line in logged if "[livechat]" in line]
+    page.evaluate("HubSpotConversations.debug()")
+    assert any("[livechat] debugging on" in line for line in logged)
+    # On for the tab: the next page logs its config answer and its events.
+    logged.clear()
+    DemoPage(page).open(path)
+    page.wait_for_function("HubSpotConversations.widget.status().loaded")
+    assert any("[livechat] config" in line for line in logged)
+    assert any("[livechat] event widgetLoaded" in line for line in logged)
+    page.evaluate("HubSpotConversations.debug(false)")
+    logged.clear()
+    widget.open()
+    expect(widget.window).to_be_visible()
+    page.evaluate("HubSpotConversations.widget.close()")
+    widget.expect_mode("launcher")
+    assert not [line for line in logged if "[livechat]" in line]
