@@ -308,3 +308,80 @@ def test_debug_logs_what_the_widget_does_until_turned_off(server: LiveServer, pa
     page.evaluate("HubSpotConversations.widget.close()")
     widget.expect_mode("launcher")
     assert not [line for line in logged if "[livechat]" in line]
+
+
+# ---------------------------------------------------------------- the visitor's conversations
+
+
+@pytest.mark.feature("CV6", "CV1")
+def test_the_visitor_picks_an_earlier_conversation_from_the_list(
+    server: LiveServer, page: Page
+) -> None:
+    agent_id = server.user_id("agent1@demo.test")
+    path = server.chatflow(
+        "sdk-threads",
+        display={"desktop": "launcher"},
+        build={"assignment": {"user_ids": [agent_id]}},
+    )
+    record_events(page)
+    widget = DemoPage(page).open(path)
+    widget.open()
+    widget.send("Where is my order?")
+    first = widget.conversation_id
+    agent = server.login("agent1@demo.test")
+    agent.post(
+        f"/api/v1/conversations/{first}/messages",
+        {"client_id": uuid.uuid4().hex, "text": "It ships tomorrow"},
+    )
+    agent.post(f"/api/v1/conversations/{first}/close")
+    expect(widget.closed_notice).to_be_visible()
+    widget.start_new_conversation()
+    widget.send("Another question")
+    second = widget.conversation_id
+    assert second != first
+    assert [e["conversation"]["conversationId"] for e in events(page, "userSelectedThread")] == [
+        first,
+        second,
+    ]
+
+    widget.show_threads()
+    expect(widget.thread_rows).to_have_count(2)
+    expect(widget.thread_rows.first).to_have_attribute("data-conversation-id", second)  # newest
+    expect(widget.thread_row(second)).to_have_attribute("aria-current", "true")
+    expect(widget.thread_row(first)).to_have_attribute("data-status", "closed")
+    widget.thread_row(first).click()
+    expect(widget.threads).to_be_hidden()
+    assert expect_event(page, "userSelectedThread", 3)[-1] == {
+        "conversation": {"conversationId": first}
+    }
+    assert widget.conversation_id == first
+    expect(widget.message("It ships tomorrow")).to_be_visible()
+    expect(widget.message("Another question")).to_have_count(0)
+    expect(widget.closed_notice).to_be_visible()
+
+    # Back to the open one: its history and its composer.
+    widget.show_threads()
+    widget.thread_row(second).click()
+    expect(widget.message("Another question")).to_be_visible()
+    expect(widget.input).to_be_editable()
+
+
+@pytest.mark.feature("CV6")
+def test_the_list_shows_only_the_visitors_own_conversations(
+    server: LiveServer, page: Page
+) -> None:
+    path = server.chatflow("sdk-threads-own", display={"desktop": "launcher"})
+    server.start_conversation(path, "Someone else's question")  # another visitor
+    widget = DemoPage(page).open(path)
+    widget.open()
+    widget.show_threads()
+    expect(widget.host.get_by_test_id("lc-threads-empty")).to_be_visible()
+    expect(widget.thread_rows).to_have_count(0)
+    widget.threads_new.click()
+    expect(widget.threads).to_be_hidden()
+    widget.send("My own question")
+    widget.show_threads()
+    expect(widget.thread_rows).to_have_count(1)
+    expect(widget.thread_rows.first).to_have_attribute(
+        "data-conversation-id", widget.conversation_id
+    )
