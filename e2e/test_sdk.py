@@ -367,9 +367,7 @@ def test_the_visitor_picks_an_earlier_conversation_from_the_list(
 
 
 @pytest.mark.feature("CV6")
-def test_the_list_shows_only_the_visitors_own_conversations(
-    server: LiveServer, page: Page
-) -> None:
+def test_the_list_shows_only_the_visitors_own_conversations(server: LiveServer, page: Page) -> None:
     path = server.chatflow("sdk-threads-own", display={"desktop": "launcher"})
     server.start_conversation(path, "Someone else's question")  # another visitor
     widget = DemoPage(page).open(path)
