@@ -156,6 +156,37 @@ def test_refresh_asks_again_for_the_current_url_in_a_single_page_app(
     expect(page.locator("#hubspot-messages-iframe-container")).to_have_count(1)
 
 
+@pytest.mark.feature("CV6", "TG3")
+def test_refresh_where_no_chatflow_applies_keeps_a_chat_under_way_only(
+    server: LiveServer, page: Page
+) -> None:
+    agent_id = server.user_id("agent1@demo.test")
+    path = server.chatflow(
+        "spa-engaged",
+        display={"desktop": "launcher"},
+        build={"assignment": {"user_ids": [agent_id]}},
+    )
+    widget = DemoPage(page).open(path)
+    page.evaluate("history.pushState(null, '', '/demo/privacy')")
+    page.evaluate("HubSpotConversations.widget.refresh()")
+    expect(widget.host).to_have_count(0)  # no chat under way: the widget goes
+
+    page.evaluate("history.pushState(null, '', '/demo/long?case=spa-engaged')")
+    page.evaluate("HubSpotConversations.widget.refresh()")
+    widget.open()
+    widget.send("Still there when I move on?")
+    page.evaluate("history.pushState(null, '', '/demo/privacy')")
+    assert page.evaluate("HubSpotConversations.widget.refresh()") is True
+    expect(widget.window).to_be_visible()  # HubSpot keeps an active chat
+    expect(widget.message("Still there when I move on?")).to_be_visible()
+
+    conversation_id = widget.conversation_id
+    server.login("agent1@demo.test").post(f"/api/v1/conversations/{conversation_id}/close")
+    expect(widget.closed_notice).to_be_visible()
+    page.evaluate("HubSpotConversations.widget.refresh()")
+    expect(widget.host).to_have_count(0)  # the chat has ended
+
+
 @pytest.mark.feature("CV6", "OP8")
 def test_clear_forgets_the_visitor_and_off_stops_an_event(server: LiveServer, page: Page) -> None:
     path = server.chatflow("sdk-clear")

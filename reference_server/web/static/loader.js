@@ -373,7 +373,8 @@
     if (state.loading) return state.loading;
     var opts = options || {};
     if (opts.widgetOpen) state.openWhenLoaded = true;
-    state.loading = Promise.all([fetchConfig(), loadWidgetCode(), domReady()]).then(function (parts) {
+    var config = opts.config !== undefined ? Promise.resolve(opts.config) : fetchConfig();
+    state.loading = Promise.all([config, loadWidgetCode(), domReady()]).then(function (parts) {
       var config = parts[0];
       state.config = config;
       if (!config) return false; // no chatflow applies to this page
@@ -412,14 +413,30 @@
       /** Take the widget off the page; load() (or refresh()) brings it back. */
       remove: function () { if (state.loaded || state.widget) unmount(); },
       /** Ask again what applies to the current URL (single-page apps) and re-render; loads
-       * the widget when it is not on the page. */
+       * the widget when it is not on the page. Where no chatflow applies the widget goes —
+       * unless the visitor is in a chat (HubSpot's rule), which then stays as it is. */
       refresh: function (options) {
         var opts = options || {};
         if (state.loading) return state.loading.then(function () { return api.widget.refresh(opts); });
         var wasOpen = !!(state.widget && state.widget.isOpen());
-        unmount();
-        state.pageStart = Date.now();
-        return load({ openToNewThread: !!opts.openToNewThread, widgetOpen: wasOpen || !!opts.openToNewThread });
+        var engaged = !!(state.widget && state.widget.engaged());
+        var again = {
+          openToNewThread: !!opts.openToNewThread,
+          widgetOpen: wasOpen || !!opts.openToNewThread
+        };
+        var fresh = state.loading = fetchConfig();
+        return fresh.then(function (config) {
+          state.loading = null;
+          if (!config && engaged) return true;
+          unmount();
+          state.pageStart = Date.now();
+          again.config = config;
+          return load(again);
+        }, function (error) {
+          state.loading = null;
+          console.warn("livechat: could not refresh:", error);
+          return state.loaded;
+        });
       },
       /** {loaded, pending}: on the page, and a load under way. */
       status: function () { return { loaded: state.loaded, pending: !!state.loading }; }

@@ -7,7 +7,7 @@
  *   const widget = mount(host, bridge);   // host: an element; the widget lives in its
  *                                         // shadow root
  *   widget.setMode("launcher" | "prompt" | "open" | "hidden"); widget.open(); widget.close();
- *   widget.isOpen(); widget.exitIntent(); widget.destroy();
+ *   widget.isOpen(); widget.engaged(); widget.exitIntent(); widget.destroy();
  *   sdkEvent.widgetLoaded() …   // HubSpot's event payloads (sdk.js)
  *
  * The bridge is the loader's side: {origin, accountId, config (the config answer), inline,

@@ -363,6 +363,11 @@ export class Widget {
     return this.mode === "open";
   }
 
+  /** The visitor is in a chat: an open conversation on screen, or messages waiting. */
+  engaged() {
+    return Boolean(this.conversation && !this.closed) || this.outbox.all().length > 0;
+  }
+
   /** The visitor (or the SDK) opens the chat: remembered for 30 minutes. */
   open() {
     if (this.mode === "open") return;
