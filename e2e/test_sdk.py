@@ -380,6 +380,13 @@ def test_the_visitor_picks_an_earlier_conversation_from_the_list(
     expect(widget.thread_rows.first).to_have_attribute("data-conversation-id", second)  # newest
     expect(widget.thread_row(second)).to_have_attribute("aria-current", "true")
     expect(widget.thread_row(first)).to_have_attribute("data-status", "closed")
+    # Each row shows its newest message: the rows tell the conversations apart.
+    expect(widget.thread_row(second).get_by_test_id("lc-thread-preview")).to_have_text(
+        "You: Another question"
+    )
+    expect(widget.thread_row(first).get_by_test_id("lc-thread-preview")).to_have_text(
+        "It ships tomorrow"
+    )
     widget.thread_row(first).click()
     expect(widget.threads).to_be_hidden()
     assert expect_event(page, "userSelectedThread", 3)[-1] == {

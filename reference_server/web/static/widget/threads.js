@@ -1,13 +1,13 @@
 /**
  * The list of the visitor's conversations (newest first), so a visitor can go back to an
  * earlier one — and an integration hears ``userSelectedThread`` when they do. Each row
- * shows who answered (the conversation's own presentation), when it started, whether it is
- * open and whether it has unread replies.
+ * shows who answered (the conversation's own presentation), the newest message and when it
+ * came, whether the conversation is open and whether it has unread replies.
  */
 
 import { avatar, h } from "./dom.js";
 
-function started(iso, language) {
+function when(iso, language) {
   const when = new Date(iso);
   if (Number.isNaN(when.getTime())) return "";
   try {
@@ -52,6 +52,12 @@ export function threadList({ onSelect, onNew }) {
         const people = (conversation.presentation && conversation.presentation.header.people) || [];
         const names = people.map((person) => person.name).filter(Boolean).join(", ") || t("widget.chat");
         const open = conversation.status !== "closed";
+        const last = conversation.last_message || null;
+        const preview = !last
+          ? ""
+          : last.sender_kind === "visitor"
+            ? t("widget.you_wrote", { text: last.text })
+            : last.text;
         list.appendChild(
           h("li", {}, [
             h(
@@ -69,9 +75,10 @@ export function threadList({ onSelect, onNew }) {
                 people[0] ? avatar(people[0]) : null,
                 h("span", { class: "lc-thread-text" }, [
                   h("span", { class: "lc-thread-name", text: names }),
+                  preview ? h("span", { class: "lc-thread-preview", testid: "lc-thread-preview", text: preview }) : null,
                   h("span", {
                     class: "lc-thread-meta",
-                    text: `${started(conversation.created_at, language)} · ${t(open ? "widget.conversation_open" : "widget.conversation_ended")}`,
+                    text: `${when((last && last.created_at) || conversation.created_at, language)} · ${t(open ? "widget.conversation_open" : "widget.conversation_ended")}`,
                   }),
                 ]),
                 conversation.unread > 0
