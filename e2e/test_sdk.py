@@ -142,6 +142,24 @@ def test_conversation_and_unread_events_follow_the_conversation(
     assert closed == [{"conversation": {"conversationId": conversation_id}}]
 
 
+@pytest.mark.feature("CV6", "BD2")
+def test_contact_associated_fires_when_the_visitor_leaves_an_email(
+    server: LiveServer, page: Page
+) -> None:
+    path = server.chatflow("sdk-contact", build={"email_capture": {"when": "always"}})
+    record_events(page)
+    widget = DemoPage(page).open(path)
+    widget.open()
+    widget.send("Please call me back")
+    widget.leave_email("not an email")
+    expect(widget.host.get_by_test_id("lc-email-error")).to_be_visible()
+    assert events(page, "contactAssociated") == []  # refused: no contact
+    widget.leave_email("kari@example.test")
+    expect(widget.email_thanks).to_be_visible()
+    [associated] = expect_event(page, "contactAssociated")
+    assert list(associated) == ["message"] and associated["message"]
+
+
 @pytest.mark.feature("CV6", "TG1")
 def test_refresh_asks_again_for_the_current_url_in_a_single_page_app(
     server: LiveServer, page: Page
