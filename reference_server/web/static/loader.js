@@ -373,8 +373,9 @@
     if (state.loading) return state.loading;
     var opts = options || {};
     if (opts.widgetOpen) state.openWhenLoaded = true;
-    var config = opts.config !== undefined ? Promise.resolve(opts.config) : fetchConfig();
-    state.loading = Promise.all([config, loadWidgetCode(), domReady()]).then(function (parts) {
+    // refresh() has asked for the config already.
+    var asked = opts.config !== undefined ? Promise.resolve(opts.config) : fetchConfig();
+    state.loading = Promise.all([asked, loadWidgetCode(), domReady()]).then(function (parts) {
       var config = parts[0];
       state.config = config;
       if (!config) return false; // no chatflow applies to this page
