@@ -439,3 +439,46 @@ def test_the_list_shows_only_the_visitors_own_conversations(server: LiveServer, 
     expect(widget.thread_rows.first).to_have_attribute(
         "data-conversation-id", widget.conversation_id
     )
+
+
+@pytest.mark.feature("CV6", "CV1")
+def test_unread_replies_in_two_conversations_count_two(server: LiveServer, page: Page) -> None:
+    agent_id = server.user_id("agent1@demo.test")
+    path = server.chatflow(
+        "sdk-unread-two",
+        display={"desktop": "launcher"},
+        build={"assignment": {"user_ids": [agent_id]}},
+    )
+    record_events(page)
+    widget = DemoPage(page).open(path)
+    widget.open()
+    widget.send("About my order")
+    first = widget.conversation_id
+    widget.show_threads()
+    widget.threads_new.click()
+    widget.send("About a return")
+    second = widget.conversation_id
+    agent = server.login("agent1@demo.test")
+
+    def reply(conversation_id: str, text: str) -> None:
+        agent.post(
+            f"/api/v1/conversations/{conversation_id}/messages",
+            {"client_id": uuid.uuid4().hex, "text": text},
+        )
+
+    reply(first, "Your order ships tomorrow")  # the visitor is reading the other one
+    assert expect_event(page, "unreadConversationCountChanged") == [{"unreadCount": 1}]
+    widget.minimize()
+    reply(second, "Returns are free")
+    reply(second, "Just use the label in the box")
+    expect(widget.unread).to_have_text("3")
+    assert expect_event(page, "unreadConversationCountChanged", 2)[-1] == {"unreadCount": 2}
+    widget.open()  # the return conversation is on screen: read
+    assert expect_event(page, "unreadConversationCountChanged", 3)[-1] == {"unreadCount": 1}
+    widget.show_threads()
+    expect(widget.thread_row(first).get_by_test_id("lc-thread-unread")).to_have_text("1")
+    widget.thread_row(first).click()
+    expect(widget.message("Your order ships tomorrow")).to_be_visible()
+    assert expect_event(page, "unreadConversationCountChanged", 4)[-1] == {"unreadCount": 0}
+    expect(widget.unread).to_be_hidden()
+    assert second != first

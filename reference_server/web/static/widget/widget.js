@@ -567,6 +567,9 @@ export class Widget {
         break;
       case "message":
         if (mine && frame.message) this.addMessage(frame.message, false);
+        else if (id && frame.message && frame.message.sender_kind === "agent") {
+          this.countUnread(id, 1); // a reply in another of the visitor's conversations
+        }
         break;
       case "resumed":
         if (mine && frame.conversation) this.adopt(frame.conversation);
