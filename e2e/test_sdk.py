@@ -482,3 +482,29 @@ def test_unread_replies_in_two_conversations_count_two(server: LiveServer, page:
     assert expect_event(page, "unreadConversationCountChanged", 4)[-1] == {"unreadCount": 0}
     expect(widget.unread).to_be_hidden()
     assert second != first
+
+
+@pytest.mark.feature("CV6", "TG6")
+def test_refresh_open_to_new_thread_opens_a_new_conversation_on_the_new_chatflow(
+    server: LiveServer, page: Page
+) -> None:
+    """HubSpot's example: "Talk to sales" buttons that change the URL and call
+    refresh({openToNewThread: true})."""
+    support = server.chatflow("support-button", build={"welcome_message": "Support here"})
+    server.chatflow("sales-button", build={"welcome_message": "Sales here"})
+    sales_id = server.last_chatflow_id
+    record_events(page)
+    widget = DemoPage(page).open(support)
+    widget.open()
+    widget.send("A support question")
+    support_conversation = widget.conversation_id
+    page.evaluate("history.pushState({}, 'talk_to_sales', '/demo/long?case=sales-button')")
+    page.evaluate("HubSpotConversations.widget.refresh({openToNewThread: true})")
+    expect(widget.host).to_have_attribute("data-chatflow-id", sales_id)
+    expect(widget.window).to_be_visible()
+    expect(widget.message("Sales here")).to_be_visible()
+    expect(widget.message("A support question")).to_have_count(0)
+    widget.send("A sales question")
+    assert widget.conversation_id != support_conversation
+    started = expect_event(page, "conversationStarted", 2)
+    assert started[-1] == {"conversation": {"conversationId": widget.conversation_id}}
