@@ -22,6 +22,18 @@ function when(iso, language) {
   }
 }
 
+/** What a row shows of the newest message: the visitor's own with "You: " before it, a
+ * reply as it is, nothing before the first message. */
+export function threadPreview(last, t) {
+  if (!last || !last.text) return "";
+  return last.sender_kind === "visitor" ? t("widget.you_wrote", { text: last.text }) : last.text;
+}
+
+/** When a row's conversation last moved: its newest message, else its start. */
+export function threadTime(conversation) {
+  return (conversation.last_message && conversation.last_message.created_at) || conversation.created_at;
+}
+
 export function threadList({ onSelect, onNew }) {
   const list = h("ul", { class: "lc-thread-list", testid: "lc-thread-list" });
   const empty = h("p", { class: "lc-muted", testid: "lc-threads-empty", hidden: true });
@@ -52,12 +64,7 @@ export function threadList({ onSelect, onNew }) {
         const people = (conversation.presentation && conversation.presentation.header.people) || [];
         const names = people.map((person) => person.name).filter(Boolean).join(", ") || t("widget.chat");
         const open = conversation.status !== "closed";
-        const last = conversation.last_message || null;
-        const preview = !last
-          ? ""
-          : last.sender_kind === "visitor"
-            ? t("widget.you_wrote", { text: last.text })
-            : last.text;
+        const preview = threadPreview(conversation.last_message, t);
         list.appendChild(
           h("li", {}, [
             h(
@@ -78,7 +85,7 @@ export function threadList({ onSelect, onNew }) {
                   preview ? h("span", { class: "lc-thread-preview", testid: "lc-thread-preview", text: preview }) : null,
                   h("span", {
                     class: "lc-thread-meta",
-                    text: `${when((last && last.created_at) || conversation.created_at, language)} · ${t(open ? "widget.conversation_open" : "widget.conversation_ended")}`,
+                    text: `${when(threadTime(conversation), language)} · ${t(open ? "widget.conversation_open" : "widget.conversation_ended")}`,
                   }),
                 ]),
                 conversation.unread > 0
