@@ -93,7 +93,8 @@ def test_load_open_close_remove_and_load_again(server: LiveServer, page: Page) -
     widget.expect_mode("open")
     page.evaluate("HubSpotConversations.widget.close()")
     widget.expect_mode("launcher")
-    assert expect_event(page, "widgetClosed")
+    [closed] = expect_event(page, "widgetClosed")
+    assert list(closed) == ["message"] and closed["message"]
     page.evaluate("HubSpotConversations.widget.remove()")
     expect(page.locator("#hubspot-messages-iframe-container")).to_have_count(0)
     assert page.evaluate("HubSpotConversations.widget.status().loaded") is False
@@ -115,7 +116,8 @@ def test_conversation_and_unread_events_follow_the_conversation(
     record_events(page)
     widget = DemoPage(page).open(path)
     widget.open()
-    assert expect_event(page, "userInteractedWithWidget")
+    [interacted] = expect_event(page, "userInteractedWithWidget")
+    assert list(interacted) == ["message"] and interacted["message"]
     widget.send("Hello from the SDK test")
     started = expect_event(page, "conversationStarted")
     conversation_id = widget.conversation_id
