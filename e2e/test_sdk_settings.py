@@ -160,14 +160,19 @@ def test_avoid_inline_styles_links_the_style_sheet_instead(
     found = page.evaluate(STYLES_IN_THE_WIDGET)
     assert found["styleElements"] == 0
     assert count_styles() == styles_before  # nothing added to the page's own head
-    if avoid:
-        assert found == {
-            "adopted": 0,
-            "links": [f"{server.url}/static/widget.css"],
-            "styleElements": 0,
-        }
-    else:
+    if not avoid:
         assert found == {"adopted": 1, "links": [], "styleElements": 0}
+        return
+    assert found == {
+        "adopted": 0,
+        "links": [f"{server.url}/static/widget.css"],
+        "styleElements": 0,
+    }
+    # Settings are read at each load: without the setting the next load adopts the sheet.
+    page.evaluate("window.hsConversationsSettings.avoidInlineStyles = false")
+    page.evaluate("HubSpotConversations.widget.refresh()")
+    expect(widget.launcher).to_have_css("border-radius", "50%")
+    assert page.evaluate(STYLES_IN_THE_WIDGET) == {"adopted": 1, "links": [], "styleElements": 0}
 
 
 # ---------------------------------------------------------------- hideNewThreadLink

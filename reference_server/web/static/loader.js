@@ -229,21 +229,28 @@
 
   // ------------------------------------------------------------------ mounting
 
-  var widgetCode = null;
+  var widgetModule = null;
+  var widgetCss = null;
 
-  /** The widget's modules and, unless the page avoids inline styles, its style sheet. */
+  /** Fetched once, kept for later loads (a failure is tried again next time). */
+  function once(get, keep) {
+    var pending = get().catch(function (error) { keep(null); throw error; });
+    keep(pending);
+    return pending;
+  }
+
+  /** The widget's modules and, unless the page avoids inline styles (read at each load),
+   * its style sheet's text. */
   function loadWidgetCode() {
-    if (widgetCode) return widgetCode;
-    var css = settings().avoidInlineStyles === true
-      ? Promise.resolve("")
-      : fetch(ORIGIN + "/static/widget.css", { credentials: "omit" }).then(function (r) { return r.text(); });
-    widgetCode = Promise.all([import(ORIGIN + "/static/widget/main.js"), css]).then(function (parts) {
+    var module = widgetModule || once(function () {
+      return import(ORIGIN + "/static/widget/main.js");
+    }, function (p) { widgetModule = p; });
+    var css = settings().avoidInlineStyles === true ? Promise.resolve("") : widgetCss || once(function () {
+      return fetch(ORIGIN + "/static/widget.css", { credentials: "omit" }).then(function (r) { return r.text(); });
+    }, function (p) { widgetCss = p; });
+    return Promise.all([module, css]).then(function (parts) {
       return { module: parts[0], css: parts[1] };
-    }, function (error) {
-      widgetCode = null;
-      throw error;
     });
-    return widgetCode;
   }
 
   function domReady() {
