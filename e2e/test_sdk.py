@@ -337,6 +337,34 @@ def test_clear_with_reset_leaves_loading_to_a_page_that_loads_the_widget_itself(
     assert demo.expect_cookie("messagesUtk")["value"] != first  # a new visitor
 
 
+@pytest.mark.feature("CV6", "OP8")
+def test_reset_and_reload_widget_the_older_name_integrations_still_call(
+    server: LiveServer, page: Page
+) -> None:
+    path = server.chatflow("sdk-reset-reload", display={"desktop": "launcher"})
+    record_events(page, loadImmediately=False)
+    page.goto(path)
+    page.wait_for_function("!!window.HubSpotConversations")
+    demo = DemoPage(page)
+    widget = demo.widget
+    # Found in integrations: load, then reset at once (while the first load is under way).
+    page.evaluate(
+        "HubSpotConversations.widget.load(); HubSpotConversations.resetAndReloadWidget();"
+    )
+    widget.expect_mode("launcher")
+    assert len(expect_event(page, "widgetLoaded", 2)) == 2  # loaded, then loaded again
+    first = demo.expect_cookie("messagesUtk")["value"]
+
+    # And the other order, with the widget removed: reset, then the page's own load.
+    page.evaluate("HubSpotConversations.widget.remove()")
+    page.evaluate(
+        "HubSpotConversations.resetAndReloadWidget(); HubSpotConversations.widget.load();"
+    )
+    widget.expect_mode("launcher")
+    assert demo.expect_cookie("messagesUtk")["value"] != first  # a new visitor
+    assert len(expect_event(page, "widgetLoaded", 3)) == 3
+
+
 @pytest.mark.feature("CV6")
 def test_debug_logs_what_the_widget_does_until_turned_off(server: LiveServer, page: Page) -> None:
     path = server.chatflow("sdk-debug", display={"desktop": "launcher"})

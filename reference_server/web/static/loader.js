@@ -402,6 +402,14 @@
     return state.loading;
   }
 
+  /** The chat cookies, the tab's visitor token, its cookie answer and its unsent messages. */
+  function forgetVisitor() {
+    COOKIES.forEach(function (name) { writeCookie({ name: name, value: "", max_age_seconds: 0 }); });
+    session(KEY_TOKEN, null);
+    session(KEY_CONSENT, null);
+    try { window.sessionStorage.removeItem("livechat:" + ACCOUNT + ":outbox"); } catch (e) { /* none */ }
+  }
+
   // ------------------------------------------------------------------ the SDK (CV6)
 
   var api = {
@@ -451,18 +459,26 @@
     },
     /** Forget the visitor: the chat cookies and the session's token. {resetWidget: true}
      * also removes the widget and loads a fresh one — unless the page loads it itself
-     * (loadImmediately: false), which then calls widget.load(). */
+     * (loadImmediately: false), which then calls widget.load(). A load under way finishes
+     * first (its answer would bring the old visitor back). */
     clear: function (options) {
-      COOKIES.forEach(function (name) { writeCookie({ name: name, value: "", max_age_seconds: 0 }); });
-      session(KEY_TOKEN, null);
-      session(KEY_CONSENT, null);
-      try { window.sessionStorage.removeItem("livechat:" + ACCOUNT + ":outbox"); } catch (e) { /* none */ }
-      if (options && options.resetWidget) {
-        unmount();
-        if (settings().loadImmediately === false) return Promise.resolve(false);
-        return load({});
-      }
-      return Promise.resolve(true);
+      var reset = !!(options && options.resetWidget);
+      if (reset && state.loading) return state.loading.then(function () { return api.clear(options); });
+      forgetVisitor();
+      if (!reset) return Promise.resolve(true);
+      unmount();
+      if (settings().loadImmediately === false) return Promise.resolve(false);
+      return load({});
+    },
+    /** HubSpot's older name for a reset, still called by integrations: forgets the visitor
+     * and loads the widget again when it was on the page or loading (or loads itself). */
+    resetAndReloadWidget: function () {
+      if (state.loading) return state.loading.then(function () { return api.resetAndReloadWidget(); });
+      var wasThere = state.loaded;
+      forgetVisitor();
+      unmount();
+      if (!wasThere && settings().loadImmediately === false) return Promise.resolve(false);
+      return load({});
     },
     /** Log what the widget does (config answers, triggers, events) to the console, for
      * this tab; debug(false) stops. */
