@@ -337,6 +337,30 @@ def test_clear_with_reset_leaves_loading_to_a_page_that_loads_the_widget_itself(
     assert demo.expect_cookie("messagesUtk")["value"] != first  # a new visitor
 
 
+@pytest.mark.feature("CV6")
+def test_an_integration_that_checks_for_debug_and_refresh_loads_the_chat(
+    server: LiveServer, page: Page
+) -> None:
+    """Found in integration code: it uses the SDK only when ``debug`` and a top-level
+    ``refresh`` exist, and then calls ``debug(true)`` and ``refresh()``."""
+    path = server.chatflow("sdk-old-refresh", display={"desktop": "launcher"})
+    logged: list[str] = []
+    page.on("console", lambda message: logged.append(message.text))
+    page.add_init_script(
+        "window.hsConversationsSettings = {loadImmediately: false};"
+        "window.hsConversationsOnReady = [function () {"
+        "  var api = window.HubSpotConversations;"
+        "  window.__apiPresent = !!(api && api.debug && api.refresh);"
+        "  api.debug(true);"
+        "  api.refresh();"
+        "}];"
+    )
+    widget = DemoPage(page).open(path)
+    widget.expect_mode("launcher")
+    assert page.evaluate("window.__apiPresent") is True
+    assert any("[livechat] event widgetLoaded" in line for line in logged)
+
+
 @pytest.mark.feature("CV6", "OP8")
 def test_reset_and_reload_widget_the_older_name_integrations_still_call(
     server: LiveServer, page: Page

@@ -487,6 +487,9 @@
       session(KEY_DEBUG, state.debug ? "true" : null);
       log("debugging on", { status: api.widget.status(), config: state.config });
     },
+    /** An older top-level name for widget.refresh() that integrations still call (and
+     * test for before they use the SDK). */
+    refresh: function (options) { return api.widget.refresh(options); },
     on: on,
     off: off
   };
