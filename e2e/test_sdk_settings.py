@@ -79,8 +79,12 @@ def test_enable_widget_cookie_banner_moves_the_banner(
         options=CONSENT_BEFORE_CHAT,
     )
     use_settings(page, enableWidgetCookieBanner=setting)
+    warnings: list[str] = []
+    page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
     demo = DemoPage(page)
     widget = demo.open(path)
+    warned = [line for line in warnings if "enableWidgetCookieBanner" in line]
+    assert bool(warned) == (setting == "sometimes"), warnings
     widget.expect_mode("launcher")
     if banner_at == "widget_load":
         expect(widget.exit_banner).to_be_visible()
