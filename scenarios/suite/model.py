@@ -6,7 +6,7 @@ References between parts are by name: a step's ``visitor`` is any name (a visito
 when first named), ``agent`` and ``to`` name users of the set-up, ``chat`` names a chat a
 ``start_chat`` step called so (``as``). Strings in chatflows and ``api`` steps may hold
 ``{user:NAME}``, ``{team:NAME}``, ``{chatflow:NAME}``, ``{kb:NAME}``, ``{survey:NAME}``,
-``{chat:NAME}``, ``{account}`` and ``{inbox}``: the ids they stand for on the target.
+``{chat:NAME}``, ``{helpdesk:NAME}``, ``{account}`` and ``{inbox}``: the ids they stand for on the target.
 """
 
 from __future__ import annotations
@@ -139,6 +139,7 @@ class ChatflowSetup(BaseModel):
 
 class Setup(Strict):
     account: AccountSetup = Field(default_factory=AccountSetup)
+    helpdesks: list[Name] = Field(default_factory=list)  # help desks with a chat channel
     teams: list[TeamSetup] = Field(default_factory=list)
     users: list[UserSetup] = Field(default_factory=list)
     contacts: list[ContactSetup] = Field(default_factory=list)

@@ -37,7 +37,7 @@ from .transports import Answer, Socket, Transport
 __all__ = ["ServerDriver"]
 
 PASSWORD = "scenario password 7"
-_REFERENCE = re.compile(r"\{(user|team|chatflow|kb|survey|chat):([^{}]+)\}|\{(account|inbox)\}")
+_REFERENCE = re.compile(r"\{(user|team|chatflow|kb|survey|chat|helpdesk):([^{}]+)\}|\{(account|inbox)\}")
 _TRIGGER_ON = {
     "exit_intent": lambda t: bool(t["exit_intent"]),
     "time_on_page": lambda t: t["time_on_page_seconds"] is not None,
@@ -178,6 +178,9 @@ class ServerDriver:
             "key": {"account": account["api_key"]},
             "user": {"admin": account["admin_id"]},
         }
+        for helpdesk in setup.helpdesks:
+            made = self.call("POST", "/api/v1/inboxes", {"kind": "helpdesk", "name": helpdesk})
+            self.ids.setdefault("helpdesk", {})[helpdesk] = made["id"]
         for team in setup.teams:
             made = self.call("POST", "/api/v1/teams", {"name": team.name})
             self.ids.setdefault("team", {})[team.name] = made["id"]

@@ -346,7 +346,7 @@ class SimulatorDriver:
 def _names_for_ids(value: Any) -> Any:
     """``{user:kari}`` → ``kari`` (the simulator's agents and teams are named by their names)."""
     if isinstance(value, str):
-        return re.sub(r"\{(?:user|team|chatflow|kb|survey|chat):([^{}]+)\}", r"\1", value)
+        return re.sub(r"\{(?:user|team|chatflow|kb|survey|chat|helpdesk):([^{}]+)\}", r"\1", value)
     if isinstance(value, list):
         return [_names_for_ids(item) for item in value]
     if isinstance(value, dict):
