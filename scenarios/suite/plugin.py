@@ -19,18 +19,13 @@ from typing import Any
 
 import pytest
 
+from .features import feature_ids
 from .loader import SuiteError, load_suite
 from .model import Scenario
 
 __all__ = ["SUITE_FILE", "ScenarioItem", "SuiteFile", "target_name"]
 
 SUITE_FILE = re.compile(r"^test_.*\.suite\.ya?ml$")
-FEATURES = Path(__file__).resolve().parents[2] / "docs" / "FEATURES.md"
-_FEATURE_ID = re.compile(r"^- ([A-Z]{2,3}\d+) ", re.MULTILINE)
-
-
-def feature_ids() -> list[str]:
-    return _FEATURE_ID.findall(FEATURES.read_text(encoding="utf-8")) if FEATURES.exists() else []
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
