@@ -122,7 +122,8 @@ class _LiveSocket:
     def __init__(self, url: str) -> None:
         from websockets.sync.client import connect
 
-        self._ws = connect(url, open_timeout=FRAME_SECONDS)
+        # Kept open across steps (the visitor stays on the page), closed in close().
+        self._ws = connect(url, open_timeout=FRAME_SECONDS, proxy=None, legacy=True)
 
     def send(self, frame: dict[str, Any]) -> None:
         self._ws.send(json.dumps(frame))
