@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -13,21 +14,33 @@ suite_app = typer.Typer(
     no_args_is_help=True, help="Scenario suites (QA1): run them on a target, report the results."
 )
 
-
-@suite_app.command("run")
-def run(
-    paths: list[str] = typer.Argument(None, help="Suite files or folders (default scenarios/suites)."),
-    target: list[str] = typer.Option(
-        None,
+Paths = Annotated[
+    list[str] | None, typer.Argument(help="Suite files or folders (default scenarios/suites).")
+]
+Targets = Annotated[
+    list[str] | None,
+    typer.Option(
         "--target",
         help="inprocess, simulator, or a live server's URL (started with "
         "LIVECHAT_TEST_CONTROLS=1); repeatable. Default: inprocess and simulator.",
     ),
-    marker: str = typer.Option("", "-m", help="Only scenarios with these feature IDs, e.g. AV6."),
-    keyword: str = typer.Option("", "-k", help="Only scenarios whose names match."),
-    junitxml: Path = typer.Option(
-        None, "--junitxml", help="Write the results as JUnit XML here (for the report)."
-    ),
+]
+Marker = Annotated[str, typer.Option("-m", help="Only scenarios with these feature IDs: AV6.")]
+Keyword = Annotated[str, typer.Option("-k", help="Only scenarios whose names match.")]
+JunitXml = Annotated[
+    Path | None, typer.Option("--junitxml", help="Write the results as JUnit XML here.")
+]
+Results = Annotated[list[Path], typer.Argument(help="JUnit XML files of suite runs.")]
+Output = Annotated[Path, typer.Option("--output", "-o", help="Where the HTML report goes.")]
+
+
+@suite_app.command("run")
+def run(
+    paths: Paths = None,
+    target: Targets = None,
+    marker: Marker = "",
+    keyword: Keyword = "",
+    junitxml: JunitXml = None,
 ) -> None:
     """Run scenario suites; exits non-zero when a scenario fails."""
     # pytest in its own process: this one has imported the packages pytest would rewrite.
@@ -46,10 +59,7 @@ def run(
 
 
 @suite_app.command("report")
-def report(
-    results: list[Path] = typer.Argument(..., help="JUnit XML files of suite runs."),
-    output: Path = typer.Option(Path("out/suites/report.html"), "--output", "-o"),
-) -> None:
+def report(results: Results, output: Output = Path("out/suites/report.html")) -> None:
     """The feature × target matrix of passed, failed and skipped scenarios (HTML)."""
     from reports.suites import suite_report
     from scenarios.suite.features import server_side_features

@@ -40,9 +40,7 @@ def read_results(paths: Sequence[str | Path]) -> pd.DataFrame:
     rows = []
     for path in paths:
         for case in ET.parse(path).getroot().iter("testcase"):
-            properties = {
-                item.get("name"): item.get("value", "") for item in case.iter("property")
-            }
+            properties = {item.get("name"): item.get("value", "") for item in case.iter("property")}
             if "target" not in properties:
                 continue
             outcome, message = _outcome(case)

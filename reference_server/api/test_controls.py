@@ -1,6 +1,7 @@
 """Test controls: set or advance the server's clock, reset its data and open a fresh account
-(each scenario of a suite works in its own), for scenario suites and browser tests. Mounted only with ``LIVECHAT_TEST_CONTROLS=1``, which production settings
-refuse (see settings.py); off by default.
+(each scenario of a suite works in its own), for scenario suites and browser tests. Mounted
+only with ``LIVECHAT_TEST_CONTROLS=1``, which production settings refuse (see settings.py);
+off by default.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from ..clock import ControllableClock
 from ..state import Server, server_of
 from ..store import schema as t
 from ..store.bootstrap import create_account
-from ..store.users import email_in_use
 from ..store.demo import seed_demo
+from ..store.users import email_in_use
 from .body import read_model
 from .errors import Conflict, ValidationFailed
 from .openapi import operation

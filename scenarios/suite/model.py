@@ -6,7 +6,8 @@ References between parts are by name: a step's ``visitor`` is any name (a visito
 when first named), ``agent`` and ``to`` name users of the set-up, ``chat`` names a chat a
 ``start_chat`` step called so (``as``). Strings in chatflows and ``api`` steps may hold
 ``{user:NAME}``, ``{team:NAME}``, ``{chatflow:NAME}``, ``{kb:NAME}``, ``{survey:NAME}``,
-``{chat:NAME}``, ``{helpdesk:NAME}``, ``{account}`` and ``{inbox}``: the ids they stand for on the target.
+``{chat:NAME}``, ``{helpdesk:NAME}``, ``{account}`` and ``{inbox}``: the ids they stand
+for on the target.
 """
 
 from __future__ import annotations
@@ -342,9 +343,9 @@ class ChatExpectation(Strict):
     one); ``agent_seen`` is the name the visitor sees for their agent (BD4: the brand)."""
 
     chat: Name
-    status: Literal["waiting", "assigned", "unassigned", "closed", "offline", "abandoned"] | None = (
-        None
-    )
+    status: (
+        Literal["waiting", "assigned", "unassigned", "closed", "offline", "abandoned"] | None
+    ) = None
     assignee: Name | None = None  # checked when given, null included
     agent_seen: str | None = None
     email_known: bool | None = None

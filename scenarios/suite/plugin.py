@@ -75,14 +75,15 @@ class SuiteFile(pytest.File):
                 )
             for target in targets(self.config):
                 item: ScenarioItem = ScenarioItem.from_parent(
-                    self, name=f"{scenario.name}[{target_name(target)}]", scenario=scenario,
+                    self,
+                    name=f"{scenario.name}[{target_name(target)}]",
+                    scenario=scenario,
                     target=target,
                 )
                 for fid in scenario.features:
                     item.add_marker(getattr(pytest.mark, fid))
                 item.add_marker(pytest.mark.feature(*scenario.features))
-                family = "simulator" if target == "simulator" else "server"
-                divergence = scenario.xfail.get(family)
+                divergence = scenario.xfail.get("simulator" if target == "simulator" else "server")
                 if divergence:
                     item.add_marker(pytest.mark.xfail(reason=divergence, strict=True))
                 yield item

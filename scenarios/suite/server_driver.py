@@ -37,7 +37,9 @@ from .transports import Answer, Socket, Transport
 __all__ = ["ServerDriver"]
 
 PASSWORD = "scenario password 7"
-_REFERENCE = re.compile(r"\{(user|team|chatflow|kb|survey|chat|helpdesk):([^{}]+)\}|\{(account|inbox)\}")
+_REFERENCE = re.compile(
+    r"\{(user|team|chatflow|kb|survey|chat|helpdesk):([^{}]+)\}|\{(account|inbox)\}"
+)
 _TRIGGER_ON = {
     "exit_intent": lambda t: bool(t["exit_intent"]),
     "time_on_page": lambda t: t["time_on_page_seconds"] is not None,
@@ -453,7 +455,11 @@ class ServerDriver:
         config = visitor.config
         if config is None:
             return None
-        display, availability, consent = config["display"], config["availability"], config["consent"]
+        display, availability, consent = (
+            config["display"],
+            config["availability"],
+            config["consent"],
+        )
         return {
             "chatflow": self._name_of("chatflow", config["chatflow_id"]),
             "mode": display["mode_when_triggered"] if visitor.triggered else display["mode"],
@@ -507,9 +513,7 @@ class ServerDriver:
 
     def queue(self) -> list[str]:
         rows = self.call("GET", "/api/v1/conversations?view=unassigned")
-        return [
-            str(self._name_of("chat", row["id"])) for row in rows if row["status"] == "waiting"
-        ]
+        return [str(self._name_of("chat", row["id"])) for row in rows if row["status"] == "waiting"]
 
     def messages(self, chat: str) -> list[str]:
         for name, visitor in self.visitors.items():

@@ -239,9 +239,7 @@ class SimulatorDriver:
         seen = visitor["view"]
         assert seen is not None, f"{start.visitor}'s page shows no widget to chat in"
         self.number += 1
-        person = _Visitor(
-            self.number, self.minute, 0, _DEVICES[seen["device"]], 0, seen["page"]
-        )
+        person = _Visitor(self.number, self.minute, 0, _DEVICES[seen["device"]], 0, seen["page"])
         person.flow = seen["flow"]
         before = len(self.made)
         self.site.start_chat(self.minute, person)
@@ -310,7 +308,7 @@ class SimulatorDriver:
             return "waiting"
         for record in self.centre.records:
             if record[1] == chat.number:
-                return _RECORD_STATUS.get(record[0], record[0])
+                return _RECORD_STATUS.get(record[0], str(record[0]))
         return "assigned" if chat.agent >= 0 else "unassigned"
 
     def chat(self, name: str) -> dict[str, Any]:

@@ -53,10 +53,7 @@ def test_two_actions_in_one_step_are_refused() -> None:
 
 def test_a_bad_duration_and_a_bad_expectation_are_both_named() -> None:
     problems = refused(
-        suite(
-            "      - wait: soon\n"
-            "      - expect: {chats: [{chat: c1, status: lost}]}\n"
-        )
+        suite("      - wait: soon\n      - expect: {chats: [{chat: c1, status: lost}]}\n")
     )
     assert len(problems) == 2
     assert "step 2 (wait): wait: a number of seconds, or a duration" in problems[0]

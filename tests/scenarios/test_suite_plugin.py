@@ -5,13 +5,13 @@ simulator cannot express skipping the scenario there, a known divergence held st
 from __future__ import annotations
 
 import pytest
+import starlette.testclient  # noqa: F401
 
 # Imported here, before pytester's runs: a run forgets the modules it imported, and numpy
 # and SQLAlchemy cannot be imported twice in one process.
 import reference_server.app  # noqa: F401
-import scenarios.suite.server_driver  # noqa: F401
+import scenarios.suite.server_driver
 import scenarios.suite.sim_driver  # noqa: F401
-import starlette.testclient  # noqa: F401
 
 pytest_plugins = ("pytester",)
 pytestmark = pytest.mark.feature("QA1")
