@@ -1,8 +1,9 @@
 """The simulator as a target: a scenario's set-up becomes a simulator scenario (its users the
 agents, its chatflows the site's chatflows, the pages it views the site's pages), and its
-steps run on the simulator's own :class:`~simulator.visitors.Site` and
-:class:`~simulator.centre.ChatCentre` on the SimPy clock — what a visitor sees is
-``Site.availability`` and the display rules, a chat start is ``Site.start_chat``, a status
+steps run on the simulator's own :class:`~simulator.site.Site`,
+:class:`~simulator.visitors.Visits` and :class:`~simulator.centre.ChatCentre` on the SimPy
+clock — what a visitor sees is
+``Site.chatflow_for`` and ``Site.widget``, a chat start is ``Visits.start_chat``, a status
 change ``ChatCentre.set_status``, a close ``ChatCentre.end_chat``, leaving the queue the
 patience timeout's ``ChatCentre.patience_over``.
 
@@ -24,14 +25,14 @@ import simpy
 
 from reference_server.domain.availability import ChatState
 from reference_server.domain.conversation import should_ask_for_email, survey_on_close
-from reference_server.domain.display import Device, VisitorCookies, widget_mode
 from reference_server.domain.routing import AgentStatus
-from reference_server.domain.targeting import PageView, Visitor, select_chatflow
 from simulator.centre import Chat, ChatCentre
 from simulator.distributions import uniform_sampler
-from simulator.records import RecordType
+from simulator.records import VISITOR_COUNT_COLUMNS, RecordType
 from simulator.scenario import load_scenario
-from simulator.visitors import Site, _Visitor
+from simulator.site import Site
+from simulator.traffic import Browsing
+from simulator.visitors import Browser, Visits
 
 from .model import Close, Scenario, StartChat, Status, Step, Trigger, View, WidgetEvent
 
@@ -155,8 +156,10 @@ class SimulatorDriver:
         uniform = uniform_sampler(rng)
         intervals = int(RUN_MINUTES // self.scenario.kpis.interval_minutes) + 1
         self.centre = ChatCentre(self.env, self.scenario, rng, uniform, intervals)
-        counts = [[0] * 6 for _ in range(intervals)]
-        self.site = Site(self.env, self.scenario, self.centre, rng, uniform, counts)
+        counts = [[0] * (len(VISITOR_COUNT_COLUMNS) - 1) for _ in range(intervals)]
+        self.site = Site(self.scenario, self.centre)
+        browsing = Browsing(self.scenario, rng, uniform)
+        self.visits = Visits(self.env, self.scenario, self.site, browsing, counts)
         self.made: list[Chat] = []
         new_chat = self.centre.new_chat
 
@@ -206,18 +209,11 @@ class SimulatorDriver:
         visitor = self._visitor(view.visitor)
         if HIDE_WELCOME in view.cookies:
             visitor["hide_until"] = self.minute + HIDE_WELCOME_SECONDS / 60
-        chosen = select_chatflow(
-            self.scenario.chatflows, PageView(view.url, view.device, Visitor(False, {}))
-        )
+        page, device = self.pages.index(view.url), _DEVICES[view.device]
+        f = self.site.chatflow_for(page, device, 0)
         visitor["view"] = None
-        if chosen is None:
-            return
-        visitor["view"] = {
-            "flow": self.scenario.chatflows.index(chosen),
-            "page": self.pages.index(view.url),
-            "device": view.device,
-            "triggered": False,
-        }
+        if f >= 0:
+            visitor["view"] = {"flow": f, "page": page, "device": device, "triggered": False}
 
     def do_widget_event(self, event: WidgetEvent) -> None:
         self._visitor(event.visitor)["hide_until"] = self.minute + HIDE_WELCOME_SECONDS / 60
@@ -239,10 +235,10 @@ class SimulatorDriver:
         seen = visitor["view"]
         assert seen is not None, f"{start.visitor}'s page shows no widget to chat in"
         self.number += 1
-        person = _Visitor(self.number, self.minute, 0, _DEVICES[seen["device"]], 0, seen["page"])
+        person = Browser(self.number, self.minute, 0, seen["device"], 0, seen["page"])
         person.flow = seen["flow"]
         before = len(self.made)
-        self.site.start_chat(self.minute, person)
+        self.visits.start_chat(self.minute, person)
         chat = self.made[-1] if len(self.made) > before else None
         name = start.name or f"{start.visitor}-{len(self.chats) + 1}"
         self.chats[name] = chat
@@ -276,13 +272,14 @@ class SimulatorDriver:
         seen = visitor["view"]
         if seen is None:
             return None
-        flow = self.scenario.chatflows[seen["flow"]]
-        state, view = self.site.availability(seen["flow"], seen["page"], self.minute)
-        device = Device(seen["device"])
-        cookies = VisitorCookies(hide_welcome=visitor["hide_until"] > self.minute)
+        f, page = seen["flow"], seen["page"]
+        flow = self.scenario.chatflows[f]
+        state, view = self.site.availability(f, page, self.minute)
+        minimized = visitor["hide_until"] > self.minute
 
         def mode(triggered: bool) -> str:
-            return widget_mode(flow.display, device, view, cookies, triggered).value
+            shown, _ = self.site.widget(f, page, seen["device"], minimized, triggered, self.minute)
+            return shown.value
 
         return {
             "chatflow": flow.name,
