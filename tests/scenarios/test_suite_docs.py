@@ -63,7 +63,9 @@ def test_every_expectation_is_documented_with_its_fields() -> None:
 
 def test_every_part_of_the_set_up_is_documented_with_its_fields() -> None:
     missing = [
-        m for name in Setup.model_fields for m in undocumented(f"setup.{name}", model_of(Setup, name))
+        m
+        for name in Setup.model_fields
+        for m in undocumented(f"setup.{name}", model_of(Setup, name))
     ]
     assert not missing, f"docs/suites.md lacks {missing}"
 
