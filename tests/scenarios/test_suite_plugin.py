@@ -105,3 +105,31 @@ def test_an_unknown_feature_id_is_refused(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*scenario 'busy': features: unknown IDs*AV99*"])
+
+
+def test_the_report_counts_each_feature_on_each_target(pytester: pytest.Pytester) -> None:
+    from reports.suites import feature_matrix, read_results, suite_report
+
+    reply = BUSY % "at_capacity" + "      - reply: {agent: kari, chat: c1, text: Hi}\n"
+    write(
+        pytester,
+        scenario("busy", "AV7, AV8", BUSY % "at_capacity"),
+        scenario("reply", "AV7, CV1", reply),
+        scenario("wrong", "AV8", BUSY % "available"),
+    )
+    pytester.runpytest("-p", "no:cacheprovider", "--junitxml", "out.xml")
+    results = read_results([pytester.path / "out.xml"])
+    assert len(results) == 6
+    matrix = feature_matrix(results, ["AV7", "AV8", "CV1", "AV1"])
+    assert matrix.loc["AV7"].to_dict() == {
+        "inprocess": "2 passed",
+        "simulator": "1 passed, 1 skipped",
+    }
+    assert matrix.loc["AV8"].to_dict() == {
+        "inprocess": "1 passed, 1 failed",
+        "simulator": "1 passed, 1 failed",
+    }
+    assert matrix.loc["CV1"].to_dict() == {"inprocess": "1 passed", "simulator": "1 skipped"}
+    assert matrix.loc["AV1"].to_dict() == {"inprocess": "none", "simulator": "none"}
+    page = suite_report([pytester.path / "out.xml"], ["AV7"])
+    assert "the simulator has no reply" in page and "<td>AV7</td>" in page
