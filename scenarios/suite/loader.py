@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from .model import ACTIONS, Suite
+from .model import ACTIONS, Api, Scenario, StartChat, Suite
 
 __all__ = ["SuiteError", "load_suite", "parse_suite"]
 
@@ -39,9 +39,45 @@ def parse_suite(text: str, path: str) -> Suite:
     except yaml.YAMLError as error:
         raise SuiteError(path, [f"{path}: not YAML: {error}"]) from None
     try:
-        return Suite.model_validate(data)
+        suite = Suite.model_validate(data)
     except ValidationError as error:
         raise SuiteError(path, [_where(path, data, e) for e in error.errors()]) from None
+    problems = [
+        f'{path}, scenario "{scenario.name}", {where}: {why}'
+        for scenario in suite.scenarios
+        for where, why in _unknown_names(scenario)
+    ]
+    if problems:
+        raise SuiteError(path, problems)
+    return suite
+
+
+def _unknown_names(scenario: Scenario) -> list[tuple[str, str]]:
+    """Steps naming a user the set-up lacks, or a chat no earlier step started."""
+    users = {"admin", *(user.name for user in scenario.setup.users)}
+    callers = users | {"api_key", "nobody"}
+    chats: set[str] = set()
+    found = []
+    for number, step in enumerate(scenario.steps, 1):
+        action = step.action
+        where = f"step {number} ({action or 'expect'})"
+        value = getattr(step, action) if action else None
+        for field in ("agent", "to"):
+            name = getattr(value, field, None)
+            if name is not None and name not in users:
+                found.append((f"{where}, {action}.{field}", f"no user named {name!r}"))
+        if isinstance(value, Api) and value.caller not in callers:
+            found.append((f"{where}, api.as", f"no user named {value.caller!r}"))
+        if isinstance(value, StartChat):
+            chats.add(value.name or f"{value.visitor}-{len(chats) + 1}")
+        named = [getattr(value, "chat", None)]
+        if step.expect is not None:
+            named += [c.chat for c in step.expect.chats] + [m.chat for m in step.expect.messages]
+            named += [t.chat for t in step.expect.tickets] + list(step.expect.queue or [])
+        for chat in named:
+            if chat is not None and chat not in chats:
+                found.append((where, f"no chat named {chat!r} was started before"))
+    return found
 
 
 def _where(path: str, data: Any, error: Any) -> str:

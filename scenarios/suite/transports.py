@@ -122,8 +122,9 @@ class _LiveSocket:
     def __init__(self, url: str) -> None:
         from websockets.sync.client import connect
 
-        # Kept open across steps (the visitor stays on the page), closed in close().
-        self._ws = connect(url, open_timeout=FRAME_SECONDS, proxy=None, legacy=True)
+        # Kept open across steps (the visitor stays on the page), closed in close(); frames
+        # the steps do not read must never hold the server up (no queue limit).
+        self._ws = connect(url, open_timeout=FRAME_SECONDS, proxy=None, legacy=True, max_queue=None)
 
     def send(self, frame: dict[str, Any]) -> None:
         self._ws.send(json.dumps(frame))

@@ -85,3 +85,19 @@ def test_a_good_file_reads() -> None:
     (scenario,) = parsed.scenarios
     assert [step.action for step in scenario.steps] == ["view", "wait"]
     assert scenario.steps[1].wait == 90
+
+
+def test_a_step_naming_an_unknown_user_or_chat_is_refused() -> None:
+    problems = refused(
+        suite(
+            "      - status: {agent: bob, status: away}\n"
+            "      - close: {agent: admin, chat: c9}\n"
+            "      - start_chat: {visitor: anna, as: c1}\n"
+            "      - expect: {queue: [c1]}\n"
+        )
+    )
+    where = 'suites/test_x.suite.yaml, scenario "Offline at night", '
+    assert problems == [
+        f"{where}step 2 (status), status.agent: no user named 'bob'",
+        f"{where}step 3 (close): no chat named 'c9' was started before",
+    ]
