@@ -147,7 +147,7 @@ def run_replication(
     """One replication with its own Generator (runs in a worker process, or here); its
     simulated clock goes to ``channel`` as it runs."""
     report = _reporter(channel, replication)
-    return simulate(scenario, np.random.default_rng(seed), replication, report)
+    return simulate(scenario, seed, replication, report)
 
 
 def _run_all(
