@@ -13,11 +13,13 @@ The actors do what the shipped clients do:
   widget mode, email capture) is kept. A visitor whose launcher is hidden cannot click: no
   chat.
 - **A visitor who runs out of patience** (arrival + the simulator's patience) while their
-  chat is still waiting leaves: the widget's socket closes (the tab is closed).
-- **An agent** changes status at the simulator's shift and break times (``PUT
-  /api/v1/users/{id}/status`` with their own session) and closes a chat at the moment the
-  simulator finished it (``POST /api/v1/conversations/{id}/close``), whoever holds it on
-  the server.
+  chat is still waiting leaves: the widget's ``close`` frame (they say goodbye), then the
+  socket closes (the tab is closed).
+- **An agent** keeps the inbox's socket open (``/ws/agent``) and answers each chat the
+  server gives them with a first reply over it; changes status at the simulator's shift and
+  break times (``PUT /api/v1/users/{id}/status`` with their own session); and closes a chat
+  at the moment the simulator finished it (``POST /api/v1/conversations/{id}/close``),
+  whoever holds it on the server.
 
 At the end, each conversation is read back as the inbox reads it. The result is one
 :class:`ServerChat` per simulator chat.
@@ -41,7 +43,7 @@ from reference_server.store.visitors import create_visitor
 from simulator.scenario import Segment
 
 from .scene import Scene, set_scene, set_status
-from .server import ReplayError, Server, in_process_server, next_frame
+from .server import ReplayError, Server, in_process_server, next_frame, pending_frames
 from .timeline import SimChat, Timeline
 
 __all__ = ["ServerChat", "replay"]
@@ -80,7 +82,8 @@ class _Replay:
         self.visitors: dict[int, dict[str, str]] = {}  # chat number → widget headers
         self.sockets: dict[int, WebSocketTestSession] = {}
         self.stack = ExitStack()
-        self.contacts: dict[int, str] = {}  # segment → contact id (known visitors)
+        self.agent_sockets: dict[str, WebSocketTestSession] = {}  # by user id
+        self.greeted: set[str] = set()  # conversations an agent has replied in
 
     def instant(self, minutes: float) -> datetime:
         return self.start + timedelta(minutes=minutes)
@@ -213,6 +216,8 @@ class _Replay:
         if view["status"] != "waiting":
             return
         observed.left_at = now
+        # The widget's close: the visitor says goodbye on purpose, then the tab goes.
+        ws.send_json({"type": "close", "conversation_id": observed.conversation_id})
         self._close_socket(chat.number)
 
     def _close_socket(self, number: int) -> None:
@@ -222,6 +227,40 @@ class _Replay:
             ws.__exit__(None, None, None)
 
     # ------------------------------------------------------------ the agents
+
+    def agents_connect(self) -> None:
+        """Each agent opens the inbox's socket (a ticket from their session, then
+        ``/ws/agent``), as the inbox page does when they log in."""
+        for user_id, headers in self.scene.agent_headers.items():
+            ticket = self.server.call("POST", "/api/v1/auth/socket-ticket", (201,), headers=headers)
+            ws = self.stack.enter_context(
+                self.server.client.websocket_connect(f"/ws/agent?ticket={ticket['ticket']}")
+            )
+            ready = next_frame(ws)
+            if ready is None or ready.get("type") != "ready":
+                raise ReplayError(f"the agent socket did not open: {ready}")
+            self.agent_sockets[user_id] = ws
+
+    def agents_answer(self) -> None:
+        """Agents read what their sockets brought; a chat newly assigned to one of them
+        (``following``) gets a first reply over the same socket."""
+        for ws in self.agent_sockets.values():
+            for got in pending_frames(ws):
+                if got.get("type") != "following":
+                    continue
+                conversation_id = got["conversation"]["id"]
+                if conversation_id in self.greeted:
+                    continue
+                self.greeted.add(conversation_id)
+                ws.send_json(
+                    {
+                        "type": "message",
+                        "ref": f"hello-{conversation_id}",
+                        "conversation_id": conversation_id,
+                        "client_id": f"hello-{conversation_id}",
+                        "text": "Hi! How can I help?",
+                    }
+                )
 
     def chat_end(self, chat: SimChat) -> None:
         """The agent finishes the chat (whoever holds it on the server) and the visitor goes."""
@@ -261,9 +300,11 @@ class _Replay:
 
     def run(self) -> list[ServerChat]:
         with self.stack:
+            self.agents_connect()
             for moment, _kind, _n, act in self.events():
                 self.server.set_clock(self.instant(moment))
                 act()
+                self.agents_answer()
             self.server.set_clock(self.instant(self.timeline.duration))
             for observed in self.chats.values():
                 self._read_back(observed)
