@@ -27,12 +27,12 @@ class TwinResult:
 def scenario_window(scenario: Scenario, hours: float | None, start: str | None) -> Scenario:
     """``scenario`` from ``start`` (wall time in its time zone, default its own start) for
     ``hours`` (default its own duration). Raises ``InvalidData`` for a bad window."""
-    changes: dict[str, object] = {}
+    changes: dict[str, object] = {"warmup_minutes": 0.0}  # a window has no warm-up
     if start is not None:
         changes["start"] = start
     if hours is not None:
         changes.update(duration_days=None, duration_minutes=hours * 60.0)
-    return checked(replace(scenario, **changes)) if changes else scenario  # type: ignore[arg-type]
+    return checked(replace(scenario, **changes))  # type: ignore[arg-type]
 
 
 def twin_check(scenario: Scenario, *, replication: int = 0, seed: int = 1) -> TwinResult:

@@ -6,7 +6,8 @@
   CSAT survey id;
 - every agent of the scenario, in the scenario's order (a second apart: routing's stable
   order is the order of creation, as the simulator's is the pool's order), with their
-  capacity, skills and seat, logged in; their teams;
+  capacity, skills and seat, and a session (these two straight into the store: a user the
+  admin made and who logged in, without a hundred password hashes); their teams (API);
 - every chatflow, in the server's own plain-dict form (``chatflow_to_dict``) with the
   scenario's ids of workspaces, users, teams and surveys replaced by the server's;
 - for a plain pool (no chatflows), one chatflow that is always on, opens on every page and
@@ -21,6 +22,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from reference_server.domain.chatflow import (
     AvailabilityMode,
     AvailabilitySettings,
@@ -30,13 +33,15 @@ from reference_server.domain.chatflow import (
     WorkspaceKind,
     chatflow_to_dict,
 )
+from reference_server.secrets import hash_secret, new_id, new_secret
+from reference_server.store import schema as t
 from simulator.scenario import Scenario
 
 from .server import Server
 
 __all__ = ["PLAIN_POOL_CHATFLOW", "Scene", "set_scene"]
 
-AGENT_PASSWORD = "twin agent password"
+_SESSIONS_LAST = timedelta(days=400)
 PLAIN_POOL_CHATFLOW = "plain-pool"
 _SET_UP_BEFORE = timedelta(days=1)  # the set-up happens the day before the run
 
@@ -136,32 +141,9 @@ def set_scene(server: Server, scenario: Scenario, start: datetime) -> Scene:
     for group in scenario.agents:
         for agent_id in group.agent_ids:
             moment += timedelta(seconds=1)  # routing's order is the order of creation
-            server.set_clock(moment)
-            made = server.call(
-                "POST",
-                "/api/v1/users",
-                (201,),
-                headers=admin,
-                json={
-                    "email": f"{agent_id}@twin.test",
-                    "name": agent_id,
-                    "password": AGENT_PASSWORD,
-                    "role": "agent",
-                    "has_seat": group.has_seat,
-                    "capacity": group.capacity,
-                    "skills": list(group.skills),
-                },
-            )
-            user_id = made["id"]
-            login = server.call(
-                "POST",
-                "/api/v1/auth/login",
-                (200,),
-                json={"email": f"{agent_id}@twin.test", "password": AGENT_PASSWORD},
-            )
-            server.client.cookies.clear()
+            user_id, token = _agent_with_session(server, scenario, agent_id, moment)
             scene.agents[agent_id] = user_id
-            scene.agent_headers[user_id] = {"Authorization": f"Bearer {login['token']}"}
+            scene.agent_headers[user_id] = {"Authorization": f"Bearer {token}"}
             for team in group.team_ids:
                 teams.setdefault(team, []).append(user_id)
             if not group.shifts:  # on duty all the time, as in the simulator
@@ -181,6 +163,46 @@ def set_scene(server: Server, scenario: Scenario, start: datetime) -> Scene:
         )
         scene.chatflows[chatflow.id] = made["id"]
     return scene
+
+
+def _agent_with_session(
+    server: Server, scenario: Scenario, agent_id: str, created: datetime
+) -> tuple[str, str]:
+    # Straight into the store, as a user the admin made and who then logged in: a hundred
+    # password hashes (creation and log-in of fifty agents) would cost more than the replay.
+    group = next(g for g in scenario.agents if agent_id in g.agent_ids)
+    user_id, token = new_id("usr"), new_secret("lcs")
+
+    async def work(db: AsyncConnection) -> None:
+        await db.execute(
+            t.users.insert().values(
+                id=user_id,
+                account_id=server.account.account_id,
+                email=f"{agent_id}@twin.test",
+                name=agent_id,
+                avatar_url="",
+                password_hash="none",  # never logs in with a password
+                role="agent",
+                permissions=[],
+                has_seat=group.has_seat,
+                status="offline",
+                capacity=group.capacity,
+                skills=list(group.skills),
+                idle_since=created,
+                created_at=created,
+            )
+        )
+        await db.execute(
+            t.sessions.insert().values(
+                token_hash=hash_secret(token),
+                user_id=user_id,
+                expires_at=created + _SESSIONS_LAST,
+                created_at=created,
+            )
+        )
+
+    server.in_store(work)
+    return user_id, token
 
 
 def set_status(server: Server, scene: Scene, agent: str, status: str) -> None:
