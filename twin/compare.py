@@ -130,8 +130,12 @@ def _chat_mismatches(
         differ("assignee", sim.agent, srv.agent)
     sim_wait = sim.wait * 60.0
     server_wait = _server_wait(srv)
-    if not (math.isnan(sim_wait) and math.isnan(server_wait)) and not (
-        abs(sim_wait - server_wait) <= WAIT_TOLERANCE_SECONDS
+    waits_known = not (math.isnan(sim_wait) and math.isnan(server_wait))
+    # Still waiting at the end on both: each waited until the end of the run.
+    if (
+        waits_known
+        and outcome != RecordType.WAITING
+        and not (abs(sim_wait - server_wait) <= WAIT_TOLERANCE_SECONDS)
     ):
         differ("wait", sim_wait, server_wait)
     if sim_ranks.get(sim.number) != server_ranks.get(sim.number):
