@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from reference_server.domain.display import Device, VisitorCookies, widget_mode
+from reference_server.domain.display import Device
 from reference_server.domain.routing import AgentStatus
 from simulator.agents import agent_shift, shift_changes
 from simulator.centre import Chat, ChatCentre
@@ -33,11 +33,11 @@ from simulator.distributions import uniform_sampler
 from simulator.model import simulate
 from simulator.records import CHAT_COLUMNS, VISITOR_COUNT_COLUMNS, RecordType
 from simulator.scenario import Scenario, ScenarioKind
-from simulator.visitors import Site, arrival_segments, site_visitors, visitor_arrivals
+from simulator.site import Site
+from simulator.traffic import DEVICES, Browsing, arrival_segments
+from simulator.visitors import Browser, Visits, site_visitors, visitor_arrivals
 
 __all__ = ["AgentChange", "Shown", "SimChat", "Timeline", "record_timeline", "same_as_simulator"]
-
-_DEVICES = (Device.DESKTOP, Device.TABLET, Device.MOBILE)
 
 
 @dataclass(frozen=True)
@@ -116,30 +116,30 @@ class _RecordingCentre(ChatCentre):
         super().set_status(j, status)
 
 
-class _RecordingSite(Site):
-    """The simulator's site, noting what the widget showed each visitor who clicked to chat
-    and where they were."""
+class _RecordingVisits(Visits):
+    """The simulator's visits, noting what the widget showed each visitor who clicked to
+    chat and where they were."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.where: dict[int, tuple[str, str, int, Shown]] = {}
 
-    def start_chat(self, moment: float, person: Any) -> None:
+    def start_chat(self, moment: float, person: Browser) -> None:
         centre = self.centre
         before = centre._chats
-        f = person.flow
-        flow = self._flows[f]
-        state, view = self.availability(f, person.page, moment)
-        device = _DEVICES[person.device]
-        cookies = VisitorCookies(hide_welcome=person.hide_welcome)
-        mode = widget_mode(flow.display, device, view, cookies, person.triggered)
+        site = self.site
+        f, page = person.flow, person.page
+        state, view = site.availability(f, page, moment)
+        mode, _view = site.widget(
+            f, page, person.device, person.hide_welcome, person.triggered, moment
+        )
         super().start_chat(moment, person)
         if centre._chats == before:
             return  # the launcher was hidden by then: no chat
         chat = centre.chat_objects[centre._chats]  # type: ignore[attr-defined]
         visit = chat.visit
         shown = Shown(
-            chatflow=flow.chatflow.id,
+            chatflow=site.flows[f].chatflow.id,
             state=state.value,
             message_kind=view.message_kind.value,
             mode=mode.value,
@@ -147,18 +147,14 @@ class _RecordingSite(Site):
             minimized=person.hide_welcome,
             email_asked=bool(visit and visit.email_asked),
         )
-        self.where[chat.number] = (
-            self._pages[person.page].url,
-            device.value,
-            person.segment,
-            shown,
-        )
+        url = self.browsing.pages[page].url
+        self.where[chat.number] = (url, DEVICES[person.device].value, person.segment, shown)
 
 
 def _run(
     scenario: Scenario, rng: np.random.Generator
-) -> tuple[_RecordingCentre, _RecordingSite | None]:
-    # simulator.model.simulate's wiring, with the recording centre and site.
+) -> tuple[_RecordingCentre, _RecordingVisits | None]:
+    # simulator.model.simulate's wiring, with the recording centre and visits.
     env = simpy.Environment()
     duration = scenario.duration
     intervals = int(duration // scenario.kpis.interval_minutes) + 1
@@ -173,15 +169,16 @@ def _run(
             index += 1
     segments = arrival_segments(scenario.traffic, scenario.start_utc, scenario.zone, duration)
     counts = [[0] * (len(VISITOR_COUNT_COLUMNS) - 1) for _ in range(intervals)]
-    site = None
+    visits = None
     if scenario.kind is ScenarioKind.PLAIN_POOL:
         env.process(visitor_arrivals(env, centre, segments, rng, scenario.assignment))
     else:
-        site = _RecordingSite(env, scenario, centre, rng, uniform, counts)
-        env.process(site_visitors(env, site, segments))
+        browsing = Browsing(scenario, rng, uniform)
+        visits = _RecordingVisits(env, scenario, Site(scenario, centre), browsing, counts)
+        env.process(site_visitors(env, visits, segments))
     env.run(until=duration)
     centre.close(duration)
-    return centre, site
+    return centre, visits
 
 
 def _row(record: Sequence[Any]) -> Mapping[str, Any]:
@@ -195,8 +192,8 @@ def record_timeline(scenario: Scenario, seed: np.random.SeedSequence | int) -> T
     """Replication ``seed`` of ``scenario`` (a child of the experiment's seed sequence, as
     ``livechat simulate`` runs it), as a :class:`Timeline`."""
     rng = np.random.default_rng(seed)
-    centre, site = _run(scenario, rng)
-    where = site.where if site is not None else {}
+    centre, visits = _run(scenario, rng)
+    where = visits.where if visits is not None else {}
     chats = []
     for record in centre.records:
         row = _row(record)
