@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -81,7 +80,6 @@ class _Replay:
         self.chats = {chat.number: ServerChat(chat.number) for chat in timeline.chats}
         self.visitors: dict[int, dict[str, str]] = {}  # chat number → widget headers
         self.sockets: dict[int, WebSocketTestSession] = {}
-        self.stack = ExitStack()
         self.agent_sockets: dict[str, WebSocketTestSession] = {}  # by user id
         self.greeted: set[str] = set()  # conversations an agent has replied in
 
@@ -167,10 +165,8 @@ class _Replay:
         ticket = server.call(
             "POST", f"/widget/v1/{self.account_id}/socket-ticket", (201,), headers=visitor
         )
-        ws = self.stack.enter_context(
-            server.client.websocket_connect(
-                f"/ws/visitor?account_id={self.account_id}&ticket={ticket['ticket']}"
-            )
+        ws = self._open_socket(
+            f"/ws/visitor?account_id={self.account_id}&ticket={ticket['ticket']}"
         )
         self.sockets[chat.number] = ws
         ready = next_frame(ws)
@@ -223,8 +219,17 @@ class _Replay:
     def _close_socket(self, number: int) -> None:
         ws = self.sockets.pop(number, None)
         if ws is not None:
-            ws.close()
+            ws.__exit__(None, None, None)  # closes it (code 1000) and waits for the server
+
+    def _open_socket(self, path: str) -> WebSocketTestSession:
+        ws: WebSocketTestSession = self.server.client.websocket_connect(path).__enter__()
+        return ws
+
+    def _close_all(self) -> None:
+        for ws in [*self.sockets.values(), *self.agent_sockets.values()]:
             ws.__exit__(None, None, None)
+        self.sockets.clear()
+        self.agent_sockets.clear()
 
     # ------------------------------------------------------------ the agents
 
@@ -233,9 +238,7 @@ class _Replay:
         ``/ws/agent``), as the inbox page does when they log in."""
         for user_id, headers in self.scene.agent_headers.items():
             ticket = self.server.call("POST", "/api/v1/auth/socket-ticket", (201,), headers=headers)
-            ws = self.stack.enter_context(
-                self.server.client.websocket_connect(f"/ws/agent?ticket={ticket['ticket']}")
-            )
+            ws = self._open_socket(f"/ws/agent?ticket={ticket['ticket']}")
             ready = next_frame(ws)
             if ready is None or ready.get("type") != "ready":
                 raise ReplayError(f"the agent socket did not open: {ready}")
@@ -299,7 +302,7 @@ class _Replay:
         return found
 
     def run(self) -> list[ServerChat]:
-        with self.stack:
+        try:
             self.agents_connect()
             for moment, _kind, _n, act in self.events():
                 self.server.set_clock(self.instant(moment))
@@ -308,6 +311,8 @@ class _Replay:
             self.server.set_clock(self.instant(self.timeline.duration))
             for observed in self.chats.values():
                 self._read_back(observed)
+        finally:
+            self._close_all()
         return [self.chats[chat.number] for chat in self.timeline.chats]
 
     def _read_back(self, observed: ServerChat) -> None:
