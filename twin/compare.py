@@ -56,7 +56,9 @@ def server_outcome(chat: ServerChat) -> str:
     if chat.status == "waiting":
         return RecordType.WAITING.value
     if chat.status == "unassigned":
-        return RecordType.UNASSIGNED.value
+        # AV6: a chat started while the widget said offline is a message left for later.
+        offline = chat.state == "offline"
+        return (RecordType.OFFLINE if offline else RecordType.UNASSIGNED).value
     if chat.status == "closed" and chat.left_at is not None:
         return RecordType.ABANDONED.value
     return f"{chat.status} (never assigned)"

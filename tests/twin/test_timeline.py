@@ -16,9 +16,10 @@ from twin.timeline import record_timeline, same_as_simulator
 from .scenarios import EXAMPLE_WINDOWS, pool
 
 
-@pytest.mark.parametrize("name", sorted(EXAMPLE_WINDOWS))
-def test_the_recorded_run_is_exactly_the_simulators_replication(name: str) -> None:
-    start, hours = EXAMPLE_WINDOWS[name]
+@pytest.mark.parametrize(("name", "start", "hours"), EXAMPLE_WINDOWS)
+def test_the_recorded_run_is_exactly_the_simulators_replication(
+    name: str, start: str, hours: float
+) -> None:
     scenario = scenario_window(load_scenario(Path("scenarios/examples") / name), hours, start)
     seed = replication_seeds(7, 3)[2]
     timeline = record_timeline(scenario, seed)
