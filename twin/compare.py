@@ -8,8 +8,9 @@ For each chat of the timeline, :func:`compare` checks
   trigger had fired on that page view);
 - ``email asked`` — whether the widget asked for an email address (BD2);
 - ``outcome`` — answered, abandoned (the visitor gave up waiting), offline (a message left
-  while away or offline: never routed), unassigned (assignment off), waiting (still queued
-  at the end), or ``not started`` (the visitor could not click);
+  while offline: never routed), unassigned (assignment off), timed_out (left the queue at
+  the chatflow's queue timeout), waiting (still queued at the end), or ``not started`` (the
+  visitor could not click);
 - ``assignee`` — who answered it (every routing strategy is deterministic);
 - ``wait`` — from start to answer (to giving up, when abandoned), to the second;
 - ``queue order`` — among chats that waited and were answered, the order they were taken.
@@ -36,6 +37,7 @@ WAIT_TOLERANCE_SECONDS = 0.5
 timeline to the microsecond, so an honest difference is far larger)."""
 
 NOT_STARTED = "not started"
+TIMED_OUT = "timed_out"  # the simulator's record type for a chat past the queue timeout
 
 
 @dataclass(frozen=True)
@@ -56,9 +58,11 @@ def server_outcome(chat: ServerChat) -> str:
     if chat.status == "waiting":
         return RecordType.WAITING.value
     if chat.status == "unassigned":
-        # AV6: a chat started while the widget said offline is a message left for later.
-        offline = chat.state == "offline"
-        return (RecordType.OFFLINE if offline else RecordType.UNASSIGNED).value
+        # AV6: a chat started while the widget said offline is a message left for later; one
+        # that waited in the queue and left it unanswered timed out (the queue timeout, RT5).
+        if chat.state == "offline":
+            return RecordType.OFFLINE.value
+        return TIMED_OUT if chat.queued else RecordType.UNASSIGNED.value
     if chat.status == "closed" and chat.left_at is not None:
         return RecordType.ABANDONED.value
     return f"{chat.status} (never assigned)"

@@ -60,6 +60,7 @@ class ServerChat:
     mode: str | None = None  # widget mode (the triggered one when a trigger had fired)
     email_asked: bool | None = None
     started: bool = False  # a conversation was made
+    queued: bool = False  # it started in the queue (the start's answer said waiting)
     conversation_id: str | None = None
     left_at: float | None = None  # the visitor gave up waiting
     status: str | None = None  # the conversation's status at the end
@@ -195,6 +196,7 @@ class _Replay:
             if got.get("type") == "started":
                 observed.started = True
                 observed.conversation_id = got["conversation"]["id"]
+                observed.queued = got["conversation"]["status"] == "waiting"
                 return
 
     def give_up(self, chat: SimChat, now: float) -> None:

@@ -101,6 +101,8 @@ def test_the_server_s_outcomes_in_the_simulator_s_words() -> None:
     assert server_outcome(server_chat(assigned_at=math.nan, status="unassigned")) == "unassigned"
     message = server_chat(assigned_at=math.nan, status="unassigned", state="offline")
     assert server_outcome(message) == "offline"  # AV6: a message left while offline
+    timed_out = server_chat(assigned_at=math.nan, status="unassigned", queued=True)
+    assert server_outcome(timed_out) == "timed_out"  # RT5: past the queue timeout
 
 
 def test_queue_order_is_the_order_chats_were_taken_from_the_queue() -> None:
