@@ -214,8 +214,13 @@ class _Replay:
         if view["status"] != "waiting":
             return
         observed.left_at = now
-        # The widget's close: the visitor says goodbye on purpose, then the tab goes.
+        # The widget's close: the visitor says goodbye on purpose (the server's ``closed``
+        # says it is done, so the next event finds it done), then the tab goes.
         ws.send_json({"type": "close", "conversation_id": observed.conversation_id})
+        while True:
+            got = next_frame(ws)
+            if got is None or got.get("type") in ("closed", "error"):
+                break
         self._close_socket(chat.number)
 
     def _close_socket(self, number: int) -> None:
