@@ -103,3 +103,7 @@ app.command("compare")(compare)
 from livechat.suite_commands import suite_app  # noqa: E402
 
 app.add_typer(suite_app, name="suite")
+
+from livechat.twin_command import twin  # noqa: E402
+
+app.command("twin")(twin)

@@ -39,6 +39,7 @@ LONG: list[tuple[str, str]] = [
     (r"livechat staff scenarios/examples/around_the_clock\.yaml", "minutes of simulations"),
     (r"--cluster\s+tcp://", "needs a running Dask scheduler at that address"),
     (r"--target\s+https?://", "needs the live server started beside it"),
+    (r"\blivechat twin\b", "a server replay; tests/twin runs it on every shipped example"),
 ]
 
 
