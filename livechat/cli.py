@@ -99,3 +99,7 @@ from livechat.sim_commands import compare, simulate, staff  # noqa: E402
 app.command("simulate")(simulate)
 app.command("staff")(staff)
 app.command("compare")(compare)
+
+from livechat.load_command import load  # noqa: E402
+
+app.command("load")(load)
