@@ -122,8 +122,8 @@ def summary_table(stats: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame()
     out = pd.DataFrame(
         {
-            "type": stats["Type"].fillna(""),
             "name": stats["Name"],
+            "type": stats["Type"].fillna(""),
             "requests": stats["Request Count"].astype(int),
             "failures": stats["Failure Count"].astype(int),
             "req/s": stats["Requests/s"].astype(float).round(2),
@@ -165,7 +165,7 @@ def _named(frame: pd.DataFrame) -> list[str]:
 
 
 def throughput_chart(frame: pd.DataFrame) -> Chart:
-    fig = _figure(4.2)
+    fig = _figure(5.6)
     axes = fig.add_subplot()
     for name in _named(frame):
         part = frame[frame["name"] == name]
@@ -180,7 +180,7 @@ def throughput_chart(frame: pd.DataFrame) -> Chart:
     axes.set_xlabel("seconds since the start")
     axes.set_ylabel("requests per second")
     axes.grid(True, alpha=0.3)
-    axes.legend(fontsize=7, ncol=2, loc="upper left")
+    axes.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.18))
     fig.suptitle("Requests per second")
     return Chart(
         "Requests per second",
@@ -253,7 +253,7 @@ def server_frame(slices: Sequence[dict[str, Any]]) -> pd.DataFrame:
         waits = part.get("wait_percentiles_seconds", {})
         rows.append(
             {
-                "until": part["until"],
+                "until (UTC)": str(part["until"])[11:19],
                 "chats": part["chats"],
                 "answered": part["answered"],
                 "abandoned": part["abandoned"],
