@@ -30,7 +30,7 @@ __all__ = [
     "session_seconds",
 ]
 
-HEADROOM = 2.0  # visitor users per visitor expected at once
+HEADROOM = 3.0  # visitor users per visitor expected at once
 
 
 def arrival_rate(scenario: Scenario, elapsed_seconds: float, speedup: float) -> float:

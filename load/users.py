@@ -24,6 +24,7 @@ import time
 from typing import Any
 
 import gevent
+import gevent.event
 import numpy as np
 from locust import HttpUser, between, task
 
@@ -93,7 +94,9 @@ class Visitor(LoadUser):
         """Until the next arrival on this user's own timeline (the visit just made counts
         from when it began, not from when it ended)."""
         now = time.time()
-        arrival = max(self.next_arrival or now, now - 1.0) + self.gap()
+        # A visit that ran past the next arrival makes the next start at once (up to 10 s
+        # behind): arrivals bunch a little instead of being lost.
+        arrival = max(self.next_arrival or now, now - 10.0) + self.gap()
         self.next_arrival = arrival
         return max(0.0, arrival - now)
 
@@ -301,6 +304,7 @@ class Agent(LoadUser):
         self.login = _my_agent(self.environment)
         self.handling = _minutes_sampler(SCENARIO.chats.handling_time_minutes, self.rng)
         self.held: set[str] = set()
+        self.asked: dict[str, gevent.event.Event] = {}  # the visitor's question has come
         self.acks: dict[str, float] = {}
         self.socket: Socket | None = None
         answer = self.client.post(
@@ -354,10 +358,13 @@ class Agent(LoadUser):
                 conversation = frame["conversation"]
                 if conversation["id"] not in self.held and conversation["status"] == "assigned":
                     self.held.add(conversation["id"])
+                    self.asked.setdefault(conversation["id"], gevent.event.Event())
                     gevent.spawn(self.handle, socket, conversation["id"])
             elif kind == "message" and frame.get("message", {}).get("sender_kind") == "visitor":
                 sent = SENT_AT.search(frame["message"].get("text", ""))
-                if sent and frame["message"]["conversation_id"] in self.held:
+                conversation_id = frame["message"]["conversation_id"]
+                if sent:  # the live question (the first message came with the start)
+                    self.asked.setdefault(conversation_id, gevent.event.Event()).set()
                     fire(
                         self.environment,
                         "visitor → agent delivery",
@@ -386,12 +393,15 @@ class Agent(LoadUser):
         except Exception:
             self.acks.pop(ref, None)
         gevent.sleep(duration)
+        # Not before the visitor's question has come (a very short chat would close under it).
+        self.asked.setdefault(conversation_id, gevent.event.Event()).wait(timeout=10.0)
         self.client.post(
             f"/api/v1/conversations/{conversation_id}/close",
             headers=self.headers,
             name="/api/v1/conversations/[id]/close",
         )
         self.held.discard(conversation_id)
+        self.asked.pop(conversation_id, None)
 
     @task
     def look_at_the_inbox(self) -> None:

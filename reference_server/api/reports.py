@@ -4,6 +4,7 @@ their visitors measured, capacity planners beside the simulator's figures."""
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
 from starlette.requests import Request
@@ -14,8 +15,7 @@ from ..services.errors import Forbidden, ValidationFailed
 from ..services.reports import ChatReportQuery, chat_report
 from ..state import server_of
 from .auth import require_user_or_api_key
-from .body import query_int
-from .openapi import integer, operation, text
+from .openapi import QueryParam, operation, text
 from .schemas import Output
 
 __all__ = ["routes"]
@@ -24,7 +24,7 @@ __all__ = ["routes"]
 class ChatReportOut(Output):
     since: str
     until: str
-    service_level_seconds: int
+    service_level_seconds: float
     chats: int
     offered: int
     answered: int
@@ -35,6 +35,29 @@ class ChatReportOut(Output):
     abandonment: float | None
     mean_wait_seconds: float | None
     wait_percentiles_seconds: dict[str, float | None]
+
+
+THRESHOLD = QueryParam(
+    "service_level_seconds",
+    "the service level's threshold in seconds (a load test compressing time asks for less "
+    "than a second); 0 to 86400, default 60",
+    {"type": "number", "minimum": 0, "maximum": 86_400, "default": 60},
+)
+
+
+def _threshold(request: Request) -> float:
+    raw = request.query_params.get("service_level_seconds")
+    if raw is None:
+        return 60.0
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not 0.0 <= value <= 86_400.0:  # NaN fails too
+        raise ValidationFailed(
+            "bad query parameter", fields={"service_level_seconds": "must be 0 to 86400"}
+        )
+    return value
 
 
 def _moment(request: Request, name: str) -> datetime | None:
@@ -64,7 +87,7 @@ def _moment(request: Request, name: str) -> datetime | None:
     query=(
         text("since", "start of the window (ISO 8601; default: an hour before until)"),
         text("until", "end of the window (ISO 8601; default and at most: now)"),
-        integer("service_level_seconds", 0, 86_400, 60, "the service level's threshold"),
+        THRESHOLD,
     ),
     errors=(401, 403, 422),
 )
@@ -75,7 +98,7 @@ async def chats(request: Request) -> Response:
     query = ChatReportQuery(
         since=_moment(request, "since"),
         until=_moment(request, "until"),
-        service_level_seconds=query_int(request, "service_level_seconds", 60, low=0, high=86_400),
+        service_level_seconds=_threshold(request),
     )
     return JSONResponse(await chat_report(server_of(request), principal.account_id, query))
 

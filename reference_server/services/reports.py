@@ -23,7 +23,7 @@ class ChatReportQuery:
 
     since: datetime | None = None
     until: datetime | None = None
-    service_level_seconds: int = 60
+    service_level_seconds: float = 60.0
 
 
 async def chat_report(server: Server, account_id: str, query: ChatReportQuery) -> dict[str, Any]:

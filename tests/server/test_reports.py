@@ -79,6 +79,17 @@ def test_a_bad_window_is_refused_with_the_field_named(api: Api) -> None:
         "validation_failed",
     )
     assert "since" in error["fields"]
+    for threshold in ("-1", "nan", "a minute", "86401"):
+        error = assert_error(
+            api.client.get(
+                "/api/v1/reports/chats",
+                params={"service_level_seconds": threshold},
+                headers=api.admin_headers,
+            ),
+            422,
+            "validation_failed",
+        )
+        assert "service_level_seconds" in error["fields"]
     later = (START + timedelta(minutes=5)).isoformat()
     error = assert_error(
         api.client.get(
