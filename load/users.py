@@ -305,6 +305,7 @@ class Agent(LoadUser):
         self.handling = _minutes_sampler(SCENARIO.chats.handling_time_minutes, self.rng)
         self.held: set[str] = set()
         self.asked: dict[str, gevent.event.Event] = {}  # the visitor's question has come
+        self.gone: set[str] = set()  # closed by the visitor while held here
         self.acks: dict[str, float] = {}
         self.socket: Socket | None = None
         answer = self.client.post(
@@ -370,10 +371,25 @@ class Agent(LoadUser):
                         "visitor → agent delivery",
                         time.perf_counter() - (time.time() - float(sent.group(1))),
                     )
+            elif self.closed_elsewhere(frame):
+                # The visitor left (or someone else closed it): nothing more to wait for.
+                gone = frame.get("conversation_id") or frame["conversation"]["id"]
+                self.gone.add(gone)
+                self.asked.setdefault(gone, gevent.event.Event()).set()
             elif kind in ("ack", "error") and frame.get("ref") in self.acks:
                 started = self.acks.pop(frame["ref"])
                 problem = None if kind == "ack" else StepFailed(str(frame.get("code")))
                 fire(self.environment, "agent message → ack", started, error=problem)
+
+    def closed_elsewhere(self, frame: dict[str, Any]) -> bool:
+        if frame.get("type") == "closed":
+            return frame.get("conversation_id") in self.held
+        conversation = frame.get("conversation") or {}
+        return (
+            frame.get("type") == "conversation"
+            and frame.get("event") == "closed"
+            and conversation.get("id") in self.held
+        )
 
     def handle(self, socket: Socket, conversation_id: str) -> None:
         """A chat from assignment to close: a greeting, the handling time, a close."""
@@ -395,11 +411,14 @@ class Agent(LoadUser):
         gevent.sleep(duration)
         # Not before the visitor's question has come (a very short chat would close under it).
         self.asked.setdefault(conversation_id, gevent.event.Event()).wait(timeout=10.0)
-        self.client.post(
-            f"/api/v1/conversations/{conversation_id}/close",
-            headers=self.headers,
-            name="/api/v1/conversations/[id]/close",
-        )
+        if conversation_id in self.gone:
+            self.gone.discard(conversation_id)
+        else:
+            self.client.post(
+                f"/api/v1/conversations/{conversation_id}/close",
+                headers=self.headers,
+                name="/api/v1/conversations/[id]/close",
+            )
         self.held.discard(conversation_id)
         self.asked.pop(conversation_id, None)
 
