@@ -180,8 +180,9 @@ def served(
 
 
 def locust_command(plan: Plan, processes: int) -> list[str]:
-    """Locust headless on the plan's locustfile: CSV with full history, HTML, a run time
-    a little past the shape's own end (the shape stops the run; this is the backstop)."""
+    """Locust headless on the plan's locustfile: CSV with full history and HTML. The load
+    shape ends the run at the plan's duration (Locust ignores ``--run-time`` with a shape);
+    :func:`run_locust` stops it if it does not."""
     from . import locustfile_path
 
     out = Path(plan.out_dir)
@@ -193,7 +194,6 @@ def locust_command(plan: Plan, processes: int) -> list[str]:
         "--csv", str(out / LOCUST_PREFIX),
         "--csv-full-history",
         "--html", str(out / "locust.html"),
-        "--run-time", f"{int(plan.duration_seconds) + 5}s",
         "--stop-timeout", "5",
         "--exit-code-on-error", "0",
         "--loglevel", "WARNING",

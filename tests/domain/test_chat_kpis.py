@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from reference_server.domain.chat_kpis import ChatTimes, chat_kpis, percentile
+
+pytestmark = pytest.mark.feature("QA2")
 
 
 def test_answered_abandoned_and_waiting_chats_are_told_apart() -> None:

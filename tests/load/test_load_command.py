@@ -11,11 +11,14 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from livechat.cli import app
 from load.run import NO_ADDRESS_LIMITS
 from tests.live_server import server_process
+
+pytestmark = pytest.mark.feature("QA2", "QA4")
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "scenarios" / "load" / "plain_pool.yaml"

@@ -20,6 +20,8 @@ from load.run import is_loopback, parse_duration
 from load.stage import tagged_url
 from simulator.scenario import Scenario, load_scenario
 
+pytestmark = pytest.mark.feature("QA2")
+
 
 def scenario(**changes: Any) -> Scenario:
     data: dict[str, Any] = {

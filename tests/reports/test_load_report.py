@@ -7,8 +7,11 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from reports.load import connections, errors_by_kind, history, read_run, write_load_report
+
+pytestmark = pytest.mark.feature("QA4")
 
 PERCENTILES = ["50%", "66%", "75%", "80%", "90%", "95%", "98%", "99%", "99.9%", "99.99%", "100%"]
 HISTORY_HEAD = ["Timestamp", "User Count", "Type", "Name", "Requests/s", "Failures/s"]

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from .conftest import START, Api
 from .scene import add_agent, add_chatflow, add_visitor, start, widget_url
 from .test_basics import assert_error
+
+pytestmark = pytest.mark.feature("QA2")
 
 
 def _report(api: Api, headers: dict[str, str] | None = None, **query: object) -> dict:  # type: ignore[type-arg]
