@@ -14,6 +14,7 @@ import asyncio
 import ipaddress
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -207,6 +208,10 @@ def run_locust(plan: Plan, processes: int = 1) -> int:
     """Run Locust for the plan (its output, the progress, goes to this process's
     terminal); stop it if it outlives the run by a minute. Returns its exit code."""
     out = Path(plan.out_dir)
+    # What an earlier run in the same directory left would mix into this one.
+    shutil.rmtree(out / "agents", ignore_errors=True)
+    for stale in out.glob("connections-*.csv"):
+        stale.unlink()
     plan_path = plan.write(out / "plan.json")
     env = {**os.environ, PLAN_VARIABLE: str(plan_path)}
     env["PYTHONPATH"] = os.pathsep.join(

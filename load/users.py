@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import re
 import time
+from pathlib import Path
 from typing import Any
 
 import gevent
@@ -286,8 +288,19 @@ _AGENT_NUMBERS = itertools.count()
 
 
 def _my_agent(environment: Any) -> AgentLogin:
-    """This user's agent: users here take every ``workers``-th agent from the worker's index
-    (Locust hands fixed users to workers in turn)."""
+    """This user's scenario agent, each taken once: the Locust processes on this machine
+    claim agents by creating a file each in the run's directory (the first to create it
+    has it); a worker on another machine, without that directory, takes every
+    ``workers``-th agent from its worker index."""
+    claims = Path(PLAN.out_dir) / "agents"
+    if claims.is_dir() or Path(PLAN.out_dir).is_dir():
+        claims.mkdir(exist_ok=True)
+        for index, login in enumerate(PLAN.cast.agents):
+            try:
+                os.close(os.open(claims / f"{index}.claim", os.O_CREAT | os.O_EXCL))
+            except FileExistsError:
+                continue
+            return login
     runner = environment.runner
     worker = int(getattr(runner, "worker_index", 0) or 0)
     number = next(_AGENT_NUMBERS) * max(PLAN.workers, 1) + worker

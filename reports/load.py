@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from .charts import Chart, png_base64
 from .html import Section, facts, figure, page, paragraph, table
@@ -297,6 +297,32 @@ def server_chart(frame: pd.DataFrame) -> Chart:
     )
 
 
+def comparison_chart(frame: pd.DataFrame) -> Chart:
+    """One panel per KPI: the range of single simulated runs (thin), the interval of the
+    simulated mean (thick), and the server's measured value (a dot)."""
+    fig = _figure(2.6)
+    panels = fig.subplots(1, len(frame))
+    for axes, row in zip(np.atleast_1d(panels), frame.to_dict("records"), strict=True):
+        axes.vlines(0, row["single runs low"], row["single runs high"], color="#98a2b3", lw=2)
+        axes.vlines(0, row["95% CI low"], row["95% CI high"], color="#2356a8", lw=7)
+        axes.plot([0], [row["simulated"]], marker="_", color="white", markersize=12)
+        axes.plot([0.25], [row["server"]], marker="o", color="#b42318", markersize=8)
+        axes.set_xlim(-0.6, 0.6)
+        axes.set_xticks([0, 0.25], ["simulator", "server"], fontsize=8)
+        axes.set_title(str(row["kpi"]), fontsize=9)
+        axes.grid(True, axis="y", alpha=0.3)
+        if "wait" not in str(row["kpi"]):
+            axes.yaxis.set_major_formatter(PercentFormatter(1.0))
+    fig.suptitle("Load beside simulation")
+    return Chart(
+        "Load beside simulation",
+        "Blue: the simulator's 95% interval of the mean; grey: where 95% of single simulated "
+        "runs of this length fall; red: what the live server measured (waits in scenario "
+        "seconds).",
+        png_base64(fig),
+    )
+
+
 # ----------------------------------------------------------------------------- page
 
 
@@ -337,6 +363,7 @@ def load_report(run: LoadRun) -> str:
                     "The server's measured KPIs (times scaled back by the speed-up) beside "
                     "the simulator's 95% intervals for the same scenario and length."
                 )
+                + figure(comparison_chart(run.comparison))
                 + table(run.comparison),
             )
         )

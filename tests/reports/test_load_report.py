@@ -132,6 +132,24 @@ def test_the_report_shows_every_part_with_its_charts(tmp_path: Path) -> None:
     assert summary.set_index("name").loc["visitor start → started", "failures"] == 2
 
 
+def test_the_comparison_with_the_simulator_gets_its_chart_and_table(tmp_path: Path) -> None:
+    write_run(tmp_path)
+    pd.DataFrame(
+        [
+            ["service level", 0.78, 0.9, 0.87, 0.93, 0.8, 0.97, False],
+            ["abandonment", 0.1, 0.05, 0.04, 0.07, 0.01, 0.13, True],
+        ],
+        columns=[
+            "kpi", "server", "simulated", "95% CI low", "95% CI high", "single runs low",
+            "single runs high", "inside single-run range",
+        ],
+    ).to_csv(tmp_path / "comparison.csv", index=False)  # fmt: skip
+    text = write_load_report(tmp_path).read_text(encoding="utf-8")
+    assert "Load beside simulation" in text
+    assert text.count("data:image/png;base64,") == 6
+    assert "0.78" in text
+
+
 def test_a_run_that_left_nothing_still_gets_a_page(tmp_path: Path) -> None:
     text = write_load_report(tmp_path).read_text(encoding="utf-8")
     assert "Load test" in text
