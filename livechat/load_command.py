@@ -48,6 +48,14 @@ def load(
         float, typer.Option(min=1.0, help="Scenario time runs this many times faster.")
     ] = 60.0,
     duration: Annotated[str, typer.Option(help="How long the run lasts: 30s, 10m, 1h.")] = "1m",
+    skip: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            help="Begin this many scenario hours after the scenario's start (e.g. 10: "
+            "Monday 10:00 of a week starting Monday 00:00).",
+        ),
+    ] = 0.0,
     users: Annotated[
         int, typer.Option(min=2, max=MAX_USERS, help="Most users at once (agents included).")
     ] = 200,
@@ -158,6 +166,7 @@ def load(
             step_seconds=step_seconds,
             spike_at_seconds=spike_at,
             spike_seconds=spike_seconds,
+            skip_hours=skip,
             workers=processes,
             seed=seed,
         )
@@ -184,6 +193,7 @@ def load(
             "speed-up": f"{speedup:g}×",
             "duration": f"{seconds:g} s",
             "shape": shape,
+            "scenario hours skipped": f"{skip:g}",
             "user limit": str(users),
             "Locust processes": str(processes),
             "agents": str(len(cast.agents)),
@@ -196,7 +206,7 @@ def load(
             from load.compare import compare_with_simulation, print_comparison
 
             comparison = compare_with_simulation(
-                model, whole, seconds, speedup, replications, directory
+                model, whole, seconds, speedup, replications, directory, skip_hours=skip
             )
             print_comparison(console, comparison)
     report = write_load_report(directory)

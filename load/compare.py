@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,14 +37,18 @@ COMPARED = {
 }
 
 
-def simulated_scenario(scenario: Scenario, seconds: float, speedup: float) -> Scenario:
-    """``scenario`` as long as a live run of ``seconds`` at ``speedup`` (no warm-up: the
-    live run starts empty too)."""
+def simulated_scenario(
+    scenario: Scenario, seconds: float, speedup: float, skip_hours: float = 0.0
+) -> Scenario:
+    """``scenario`` as long as a live run of ``seconds`` at ``speedup``, from the same
+    moment (no warm-up: the live run starts empty too)."""
     minutes = seconds * speedup / 60.0
+    begins = scenario.start_utc.astimezone(scenario.zone) + timedelta(hours=skip_hours)
     interval = min(scenario.kpis.interval_minutes, minutes)
     return checked(
         replace(
             scenario,
+            start=begins.replace(tzinfo=None).isoformat(timespec="minutes"),
             duration_days=None,
             duration_minutes=minutes,
             warmup_minutes=0.0,
@@ -67,11 +72,12 @@ def compare_with_simulation(
     replications: int,
     directory: Path,
     seed: int = 1,
+    skip_hours: float = 0.0,
 ) -> pd.DataFrame:
     """Run the simulator and write ``comparison.csv`` beside the run's files."""
     from simulator.experiment import run_experiment
 
-    model = simulated_scenario(scenario, seconds, speedup)
+    model = simulated_scenario(scenario, seconds, speedup, skip_hours)
     result = run_experiment(model, replications, seed, workers=min(2, replications))
     rows = []
     for kpi, (label, field, unit) in COMPARED.items():

@@ -36,6 +36,7 @@ class Plan:
     spike_at_seconds: float = 10.0
     spike_seconds: float = 10.0
     think_seconds: float = 1.0  # between visitors of one user, for the step and spike shapes
+    skip_hours: float = 0.0  # the run begins this many scenario hours after its start
     workers: int = 1  # Locust processes that run users
     started_at: float = 0.0  # Unix time the run began (pacing and shift clocks)
     seed: int | None = None

@@ -33,11 +33,14 @@ __all__ = [
 HEADROOM = 3.0  # visitor users per visitor expected at once
 
 
-def arrival_rate(scenario: Scenario, elapsed_seconds: float, speedup: float) -> float:
+def arrival_rate(
+    scenario: Scenario, elapsed_seconds: float, speedup: float, skip_hours: float = 0.0
+) -> float:
     """Arrivals per real second ``elapsed_seconds`` into the run (visitors in a funnel,
     chats in a plain pool): the scenario's rate for that hour of its week, special days
-    included, compressed by ``speedup``."""
-    moment = scenario.start_utc + timedelta(seconds=elapsed_seconds * speedup)
+    included, compressed by ``speedup``; the run begins ``skip_hours`` scenario hours after
+    the scenario's start (a run of the busy afternoon)."""
+    moment = scenario.start_utc + timedelta(hours=skip_hours, seconds=elapsed_seconds * speedup)
     local = moment.astimezone(scenario.zone)
     hourly = scenario.traffic.hourly_rates()[local.weekday() * 24 + local.hour]
     for day in scenario.traffic.special_days:
@@ -66,9 +69,11 @@ def session_seconds(scenario: Scenario, speedup: float) -> float:
     return (views * page_seconds + min(1.0, views * chance) * chat_minutes * 60.0) / speedup
 
 
-def scenario_visitor_users(scenario: Scenario, elapsed_seconds: float, speedup: float) -> int:
+def scenario_visitor_users(
+    scenario: Scenario, elapsed_seconds: float, speedup: float, skip_hours: float = 0.0
+) -> int:
     """Visitor users needed ``elapsed_seconds`` into the run (0 while nobody arrives)."""
-    rate = arrival_rate(scenario, elapsed_seconds, speedup)
+    rate = arrival_rate(scenario, elapsed_seconds, speedup, skip_hours)
     if rate <= 0.0:
         return 0
     return max(1, math.ceil(rate * session_seconds(scenario, speedup) * HEADROOM))

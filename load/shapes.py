@@ -38,7 +38,8 @@ class ScenarioShape(_Bounded):
     abstract = True
 
     def visitors(self, elapsed: float) -> int:
-        return scenario_visitor_users(self.plan.scenario, elapsed, self.plan.speedup)
+        plan = self.plan
+        return scenario_visitor_users(plan.scenario, elapsed, plan.speedup, plan.skip_hours)
 
 
 class StepShape(_Bounded):

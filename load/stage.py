@@ -185,7 +185,7 @@ def set_stage(base_url: str, scenario: Scenario, admin_email: str, admin_passwor
     )
     survey_id = str(survey["id"])
 
-    legitimate = {"data_processing_consent": {"kind": "legitimate_interest"}}
+    legitimate = {"data_processing_consent": {"kind": "legitimate_interest"}}  # plain pool
     csat = {"csat": {"enabled": True, "survey_id": survey_id}}
     bodies: list[dict[str, Any]] = []
     if scenario.kind is ScenarioKind.PLAIN_POOL:
@@ -205,7 +205,6 @@ def set_stage(base_url: str, scenario: Scenario, admin_email: str, admin_passwor
         build = dict(data.get("build", {}))
         build["assignment"] = _assignment(build.get("assignment", {}), users, teams)
         options = dict(data.get("options", {}))
-        options.setdefault("data_processing_consent", legitimate["data_processing_consent"])
         if options.get("csat", {}).get("enabled"):
             options["csat"] = {**options["csat"], "survey_id": survey_id}
         body = {

@@ -86,8 +86,8 @@ class Visitor(LoadUser):
         if PLAN.shape != "scenario":
             return float(self.rng.exponential(PLAN.think_seconds))
         t = self.elapsed()
-        rate = arrival_rate(SCENARIO, t, SPEEDUP)
-        users = scenario_visitor_users(SCENARIO, t, SPEEDUP)
+        rate = arrival_rate(SCENARIO, t, SPEEDUP, PLAN.skip_hours)
+        users = scenario_visitor_users(SCENARIO, t, SPEEDUP, PLAN.skip_hours)
         if rate <= 0.0 or users <= 0:
             return 1.0
         return float(self.rng.exponential(users / rate))
@@ -199,7 +199,17 @@ class Visitor(LoadUser):
         return response.json() if response.content else {}
 
     def chat(self, config: dict[str, Any], page_url: str) -> None:
-        """A chat as the widget has it, from the socket ticket to the CSAT answer."""
+        """A chat as the widget has it, from the consent card and the socket ticket to the
+        CSAT answer."""
+        send = config.get("send") or {}
+        if not send.get("allowed", True) and send.get("reason") == "consent_required":
+            # The widget's consent card: the visitor clicks "I agree" (OP4).
+            answers = {"chatflow_id": config["chatflow_id"], "data_processing": True}
+            if (
+                self.widget_call("POST", "/consent", "/widget/v1/[account]/consent", answers)
+                is None
+            ):
+                return
         ticket = self.widget_call("POST", "/socket-ticket", "/widget/v1/[account]/socket-ticket")
         if not ticket:
             return

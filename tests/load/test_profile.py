@@ -123,3 +123,21 @@ def test_the_run_tag_joins_the_page_query() -> None:
         tagged_url("https://shop.test/p?x=1#top", "ab12")
         == "https://shop.test/p?x=1&load-run=ab12#top"
     )
+
+
+def test_a_run_may_begin_later_in_the_scenario_week() -> None:
+    hours = [0.0] * 24
+    hours[10] = 36.0
+    model = scenario(traffic={"by_weekday": {"every_day": hours}})
+    assert arrival_rate(model, 0.0, 60.0) == 0.0  # Monday 00:00
+    assert arrival_rate(model, 0.0, 60.0, skip_hours=10) == pytest.approx(36 / 3600 * 60)
+    assert scenario_visitor_users(model, 0.0, 60.0, skip_hours=10) > 0
+
+
+def test_the_simulated_comparison_covers_the_same_stretch_of_the_scenario() -> None:
+    from load.compare import simulated_scenario
+
+    model = simulated_scenario(scenario(timezone="Europe/Oslo"), 120.0, 60.0, skip_hours=10.5)
+    assert model.start == "2026-03-02T10:30"
+    assert model.duration == 120.0  # two real minutes at 60×: two scenario hours
+    assert model.warmup_minutes == 0.0
