@@ -22,6 +22,7 @@ import math
 import os
 import re
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ import gevent.event
 import numpy as np
 from locust import HttpUser, between, task
 
+from simulator.agents import shift_changes
 from simulator.distributions import sampler
 from simulator.scenario import ScenarioKind
 
@@ -318,7 +320,8 @@ def _my_agent(environment: Any) -> AgentLogin:
 
 
 class Agent(LoadUser):
-    """A scenario agent at work for the whole run: logged in, available, on its socket."""
+    """A scenario agent: logged in and on its socket for the whole run; available, away
+    or offline as its shifts and breaks say (compressed like everything else)."""
 
     fixed_count = len(PLAN.cast.agents)
     wait_time = between(2, 5)
@@ -339,13 +342,33 @@ class Agent(LoadUser):
         if not answer.ok:
             return
         self.headers = {"Authorization": f"Bearer {answer.json()['token']}"}
+        changes = self.shift_changes()
+        self.set_status(changes[0][1])
+        self.connect()
+        if len(changes) > 1:
+            gevent.spawn(self.follow_shifts, changes[1:])
+
+    def shift_changes(self) -> list[tuple[float, str]]:
+        """The agent's status changes over the run from the scenario's shifts and breaks,
+        as (real seconds since the run began, status)."""
+        group = next(g for g in SCENARIO.agents if self.login.scenario_id in g.agent_ids)
+        begins = SCENARIO.start_utc + timedelta(hours=PLAN.skip_hours)
+        minutes = PLAN.duration_seconds * SPEEDUP / 60.0
+        changes = shift_changes(group.shifts, begins, SCENARIO.zone, minutes)
+        return [(minute * 60.0 / SPEEDUP, status.value) for minute, status in changes]
+
+    def follow_shifts(self, changes: list[tuple[float, str]]) -> None:
+        for at, status in changes:
+            gevent.sleep(max(0.0, PLAN.started_at + at - time.time()))
+            self.set_status(status)
+
+    def set_status(self, status: str) -> None:
         self.client.put(
             f"/api/v1/users/{self.login.user_id}/status",
-            json={"status": "available"},
+            json={"status": status},
             headers=self.headers,
             name="/api/v1/users/[id]/status",
         )
-        self.connect()
 
     def connect(self) -> None:
         ticket = self.client.post(
