@@ -30,7 +30,7 @@ test: $(INSTALLED) browsers test-js
 check: $(INSTALLED)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PY) -m mypy reference_server simulator reports livechat benchmarks scenarios
+	$(PY) -m mypy reference_server simulator reports livechat benchmarks scenarios twin load
 
 # The widget's JavaScript modules that hold logic (connection, outbox, ordering, consent,
 # triggers) have specs under Node's own test runner.

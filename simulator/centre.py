@@ -49,9 +49,10 @@ from reference_server.domain.routing import (
 )
 
 from .agents import Workload, speed_table
-from .distributions import Sampler, categorical_sampler, sampler
+from .distributions import categorical_sampler, sampler, uniform_sampler
 from .records import AgentTimeBook, ChatRecord, RecordType
 from .scenario import CsatModel, Scenario
+from .streams import Streams
 
 __all__ = ["Chat", "ChatCentre", "Visit"]
 
@@ -140,14 +141,14 @@ class _Csat:
 
     __slots__ = ("_limits", "_probability", "_ratings", "_uniform")
 
-    def __init__(self, model: CsatModel, rng: np.random.Generator, uniform: Sampler) -> None:
+    def __init__(self, model: CsatModel, rng: np.random.Generator) -> None:
         self._probability = model.response_probability
         self._limits = [
             math.inf if band.max_wait_minutes is None else band.max_wait_minutes
             for band in model.bands
         ]
         self._ratings = [categorical_sampler(band.ratings, rng) for band in model.bands]
-        self._uniform = uniform
+        self._uniform = uniform_sampler(rng)
 
     def answer(self, wait: float) -> int | None:
         if self._uniform.draw() >= self._probability:
@@ -164,8 +165,7 @@ class ChatCentre:
         self,
         env: simpy.Environment,
         scenario: Scenario,
-        rng: np.random.Generator,
-        uniform: Sampler,
+        streams: Streams,
         intervals: int,
     ) -> None:
         self.env = env
@@ -204,10 +204,10 @@ class ChatCentre:
         self._interval = scenario.kpis.interval_minutes
         self.time = AgentTimeBook(len(agents), self._interval, intervals)
         self.records: list[ChatRecord] = []
-        self._handling = sampler(scenario.chats.handling_time_minutes, rng)
+        self._handling = sampler(scenario.chats.handling_time_minutes, streams.handling)
         patience = scenario.chats.patience_minutes
-        self._patience = None if patience is None else sampler(patience, rng)
-        self._csat = _Csat(scenario.chats.csat, rng, uniform)
+        self._patience = None if patience is None else sampler(patience, streams.patience)
+        self._csat = _Csat(scenario.chats.csat, streams.csat)
         self._chats = 0
 
     # -------------------------------------------------------------- chats
