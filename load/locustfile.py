@@ -23,7 +23,7 @@ LoadShape = shapes.shape_for(PLAN)
 @events.init.add_listener
 def _count_connections(environment, **_kwargs):  # type: ignore[no-untyped-def]
     """Every process that runs users writes its open sockets once a second."""
-    if isinstance(environment.runner, MasterRunner):
-        return
+    if isinstance(environment.runner, MasterRunner) or not Path(PLAN.out_dir).is_dir():
+        return  # the master runs no users; a worker elsewhere has no run directory
     out = Path(PLAN.out_dir) / f"connections-{id(environment)}.csv"
     gevent.spawn(ws.record_connections, out)
