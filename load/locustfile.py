@@ -13,7 +13,8 @@ from locust import events
 from locust.runners import MasterRunner
 
 from load import shapes, ws
-from load.users import PLAN, Admin, Agent, Visitor
+from load.persona import PLAN
+from load.users import Admin, Agent, Visitor
 
 __all__ = ["Admin", "Agent", "LoadShape", "Visitor"]
 
