@@ -49,9 +49,10 @@ from reference_server.domain.routing import (
 )
 
 from .agents import Workload, speed_table
-from .distributions import Sampler, categorical_sampler, sampler
+from .distributions import categorical_sampler, sampler, uniform_sampler
 from .records import AgentTimeBook, ChatRecord, RecordType
 from .scenario import CsatModel, Scenario
+from .streams import Streams
 
 __all__ = ["Chat", "ChatCentre", "Visit"]
 
@@ -140,14 +141,14 @@ class _Csat:
 
     __slots__ = ("_limits", "_probability", "_ratings", "_uniform")
 
-    def __init__(self, model: CsatModel, rng: np.random.Generator, uniform: Sampler) -> None:
+    def __init__(self, model: CsatModel, rng: np.random.Generator) -> None:
         self._probability = model.response_probability
         self._limits = [
             math.inf if band.max_wait_minutes is None else band.max_wait_minutes
             for band in model.bands
         ]
         self._ratings = [categorical_sampler(band.ratings, rng) for band in model.bands]
-        self._uniform = uniform
+        self._uniform = uniform_sampler(rng)
 
     def answer(self, wait: float) -> int | None:
         if self._uniform.draw() >= self._probability:
@@ -164,8 +165,7 @@ class ChatCentre:
         self,
         env: simpy.Environment,
         scenario: Scenario,
-        rng: np.random.Generator,
-        uniform: Sampler,
+        streams: Streams,
         intervals: int,
     ) -> None:
         self.env = env
@@ -204,10 +204,10 @@ class ChatCentre:
         self._interval = scenario.kpis.interval_minutes
         self.time = AgentTimeBook(len(agents), self._interval, intervals)
         self.records: list[ChatRecord] = []
-        self._handling = sampler(scenario.chats.handling_time_minutes, rng)
+        self._handling = sampler(scenario.chats.handling_time_minutes, streams.handling)
         patience = scenario.chats.patience_minutes
-        self._patience = None if patience is None else sampler(patience, rng)
-        self._csat = _Csat(scenario.chats.csat, rng, uniform)
+        self._patience = None if patience is None else sampler(patience, streams.patience)
+        self._csat = _Csat(scenario.chats.csat, streams.csat)
         self._chats = 0
 
     # -------------------------------------------------------------- chats
@@ -246,6 +246,19 @@ class ChatCentre:
         chat.queued = QueuedConversation(chat.request, chat.assignment)
         self._queue[chat.request.id] = chat
         return True
+
+    def end_chat(self, chat: Chat) -> None:
+        """The agent closes ``chat`` now, whatever work it had left (scripted scenarios, as
+        in the scenario suites): capacity frees as when a chat's work is done."""
+        j = chat.agent
+        now = self.env.now
+        self._versions[j] += 1  # the completion scheduled before is stale now
+        if self._workloads[j].remove(now, chat):
+            self._schedule(j)
+        self._set_agent(j, with_chat_ended(self.agents[j], now), now)
+        self._record(chat, _ANSWERED_RECORD, now)
+        if self._queue and self._free:
+            self._serve()
 
     def patience_over(self, event: simpy.Event) -> None:
         """The patience timeout of a waiting visitor (``event.value`` is the chat): they give
