@@ -25,6 +25,7 @@ from .api import (
     identification,
     inboxes,
     knowledge,
+    reports,
     session,
     surveys,
     teams,
@@ -71,6 +72,7 @@ def api_routes() -> list[BaseRoute]:
         *conversations.routes(),
         *tickets.routes(),
         *canned_replies.routes(),
+        *reports.routes(),
     ]
 
 

@@ -249,6 +249,19 @@ class ChatCentre:
         self._waiting[chat.request.id] = queued
         return True
 
+    def end_chat(self, chat: Chat) -> None:
+        """The agent closes ``chat`` now, whatever work it had left (scripted scenarios, as
+        in the scenario suites): capacity frees as when a chat's work is done."""
+        j = chat.agent
+        now = self.env.now
+        self._versions[j] += 1  # the completion scheduled before is stale now
+        if self._workloads[j].remove(now, chat):
+            self._schedule(j)
+        self._set_agent(j, with_chat_ended(self.agents[j], now), now)
+        self._record(chat, _ANSWERED_RECORD, now)
+        if self._queue and self._free:
+            self._serve()
+
     def patience_over(self, event: simpy.Event) -> None:
         """The patience timeout of a waiting visitor (``event.value`` is the chat): they give
         up unless an agent has taken the chat meanwhile (SIM4)."""

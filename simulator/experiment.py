@@ -183,9 +183,13 @@ def _run_all(
     }
     while pending:
         done, _ = wait(pending, timeout=_POLL_SECONDS, return_when=FIRST_COMPLETED)
+        # What the replications said while running goes first: on a busy machine they may
+        # all finish between two polls, and their reports still show progress within them.
+        tell(pool.progress_updates())
         for future in done:
             results[pending.pop(future)] = future.result()
-        tell(pool.progress_updates())
+        if done:
+            tell([])
     return [results[i] for i in range(total)]
 
 
