@@ -45,7 +45,7 @@ EXAMPLE_WINDOWS = [
     # routing across teams at a shift change (around_the_clock).
     ("support_centre.yaml", "2026-05-11T10:30", 2.0),
     ("support_centre.yaml", "2026-05-11T15:30", 1.0),
-    ("web_shop.yaml", "2026-03-02T11:30", 3.0),
+    ("web_shop.yaml", "2026-03-02T12:00", 4.0),
     ("around_the_clock.yaml", "2026-04-01T07:40", 0.5),
 ]
 
