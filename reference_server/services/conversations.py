@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ..domain.availability import availability_view, chat_state
 from ..domain.chatflow import AssignmentSettings, Chatflow, Language, WorkspaceKind
 from ..domain.consent import ConsentGiven
 from ..domain.conversation import (
@@ -36,7 +37,15 @@ from ..domain.conversation import (
     transition,
 )
 from ..domain.inbox import AgentAction, team_transfer
-from ..domain.routing import RoutingDecision, RoutingOutcome, has_free_capacity
+from ..domain.intake import Intake, intake, routing_properties
+from ..domain.routing import (
+    Agent,
+    ConversationRequest,
+    RoutingDecision,
+    RoutingOutcome,
+    eligible_agents,
+    has_free_capacity,
+)
 from ..secrets import new_id
 from ..state import Server
 from ..store import conversations as store
@@ -332,6 +341,8 @@ async def start_conversation(
             return resent
         check_consent(chatflow, consent, identified=identified)
 
+    # RT3: routed with what the server knows (language, page), then what the client adds.
+    properties = routing_properties(chatflow, page_url, client_properties=properties)
     conversation_id = conversation_id or new_id("cnv")
     row: dict[str, Any] = {
         "id": conversation_id,
@@ -357,7 +368,8 @@ async def start_conversation(
     message = None
     async with routing_transaction(server, account_id, still_wanted=still_wanted) as db:
         request = request_for(row, owner_id)
-        decision = await route_one(db, account_id, chatflow.build.assignment, request)
+        agents = await agents_snapshot(db, account_id)
+        decision = await _intake_decision(db, account_id, chatflow, agents, request, now)
         status = initial_status(decision.outcome)
         row["status"] = status.value
         if decision.outcome is RoutingOutcome.ASSIGNED:
@@ -401,6 +413,30 @@ async def start_conversation(
             server, events.conversation_channel(conversation_id), events.message_event(view)
         )
     return Started(conversation=row, message=view, decision=decision)
+
+
+_LEFT_FOR_LATER = RoutingDecision(RoutingOutcome.UNASSIGNED, None, "offline")
+
+
+async def _intake_decision(
+    db: AsyncConnection,
+    account_id: str,
+    chatflow: Chatflow,
+    agents: Sequence[Agent],
+    request: ConversationRequest,
+    now: datetime,
+) -> RoutingDecision:
+    """AV5-AV7: what the chat becomes, as the domain's ``intake`` decides from what the
+    widget shows now: routed, a message left unassigned (offline), or refused (no launcher)."""
+    availability = chatflow.build.availability
+    assignment = chatflow.build.assignment
+    state = chat_state(availability, eligible_agents(assignment, agents, request), now)
+    outcome = intake(availability_view(availability, state, now, chatflow.language))
+    if outcome is Intake.REFUSED:
+        raise Conflict("chat is not available on this page now", code="chat_unavailable")
+    if outcome is Intake.MESSAGE:
+        return _LEFT_FOR_LATER
+    return await route_one(db, account_id, assignment, request, agents)
 
 
 async def _resent_start(

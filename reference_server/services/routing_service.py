@@ -12,7 +12,7 @@ that start at the same moment never push anyone over their limit.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
@@ -82,10 +82,13 @@ async def route_one(
     account_id: str,
     assignment: AssignmentSettings,
     request: ConversationRequest,
+    agents: Sequence[Agent] | None = None,
 ) -> RoutingDecision:
     """Route one conversation now (inside :func:`routing_transaction`), moving the
-    round-robin cursor as the domain says."""
-    agents = await agents_snapshot(db, account_id)
+    round-robin cursor as the domain says. ``agents``: the snapshot, when already read in
+    this transaction."""
+    if agents is None:
+        agents = await agents_snapshot(db, account_id)
     cursor = await store.routing_cursor(db, account_id)
     decision = route(assignment, agents, request, cursor)
     if decision.agent_id is not None and decision.reason == RoutingStrategy.ROUND_ROBIN.value:
