@@ -55,9 +55,10 @@ from ..store.inbox import other_conversations
 from ..store.surveys import get_survey
 from ..store.teams import team_ids
 from ..store.tickets import create_ticket, ticket_for_conversation
-from ..store.users import agents_snapshot, set_idle_since
+from ..store.users import agents_snapshot
 from ..store.visitors import consent_record, save_consent_record
 from . import events, limits
+from .agent_status import chat_ended
 from .announce import announce_assigned, announce_conversation, publish
 from .capacity import on_capacity_changed
 from .errors import Conflict, NotFound, ValidationFailed
@@ -479,16 +480,6 @@ async def _check_can_take(db: AsyncConnection, account_id: str, user_id: str) ->
         )
 
 
-async def _idle_if_free(
-    db: AsyncConnection, account_id: str, user_id: str | None, now: datetime
-) -> None:
-    if user_id is None:
-        return
-    agent = await agent_in_snapshot(db, account_id, user_id)
-    if agent is not None and agent.active_chats == 0:
-        await set_idle_since(db, account_id, user_id, now)
-
-
 async def assign(
     server: Server, account_id: str, actor: Actor, conversation_id: str, user_id: str
 ) -> dict[str, Any]:
@@ -550,8 +541,8 @@ async def transfer(
             )
         await _check_can_take(db, account_id, user_id)
         values = {"status": status.value, "assignee_id": user_id, "assigned_at": now}
+        await chat_ended(db, account_id, previous, now)
         await store.update_conversation(db, conversation_id, values)
-        await _idle_if_free(db, account_id, previous, now)
     conversation.update(values)
     await announce_assigned(server, [conversation], event="transferred")
     await on_capacity_changed(server, account_id)
@@ -587,9 +578,9 @@ async def close(
         except InvalidTransition as error:
             raise _refused(error) from None
         values = {"status": status.value, "closed_at": now, "waiting_since": None}
-        await store.update_conversation(db, conversation_id, values)
         if was is ConversationStatus.ASSIGNED:
-            await _idle_if_free(db, account_id, conversation["assignee_id"], now)
+            await chat_ended(db, account_id, conversation["assignee_id"], now)
+        await store.update_conversation(db, conversation_id, values)
         chatflow = await store.load_chatflow(db, account_id, conversation["chatflow_id"])
         survey = await survey_for(db, account_id, chatflow)
     conversation.update(values)
