@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.chatflow import AssignmentSettings, Chatflow, RoutingStrategy
 from ..domain.conversation import ConversationEvent, ConversationStatus, transition
+from ..domain.intake import WaitEnd, end_of_wait, event_after_wait
 from ..domain.routing import (
     Agent,
     ConversationRequest,
@@ -39,6 +40,7 @@ __all__ = [
     "request_for",
     "route_one",
     "routing_transaction",
+    "end_waits",
     "serve_waiting",
 ]
 
@@ -102,6 +104,41 @@ async def agent_in_snapshot(db: AsyncConnection, account_id: str, user_id: str) 
         if agent.id == user_id:
             return agent
     return None
+
+
+def _seconds(moment: datetime | None) -> float | None:
+    return None if moment is None else moment.timestamp()
+
+
+async def end_waits(db: AsyncConnection, account_id: str, now: datetime) -> list[dict[str, Any]]:
+    """RT5: waiting conversations whose visitor is gone or whose queue timeout passed leave
+    the queue, as the domain's ``end_of_wait`` says (inside :func:`routing_transaction`,
+    before the queue is served). Returns them as stored now."""
+    ended = []
+    chatflows: dict[str | None, Chatflow | None] = {}
+    for conversation in await store.waiting_conversations(db, account_id):
+        chatflow_id = conversation["chatflow_id"]
+        if chatflow_id not in chatflows:
+            chatflows[chatflow_id] = await store.load_chatflow(db, account_id, chatflow_id)
+        chatflow = chatflows[chatflow_id]
+        assignment = chatflow.build.assignment if chatflow is not None else AssignmentSettings()
+        waiting_since = conversation["waiting_since"] or conversation["created_at"]
+        end = end_of_wait(
+            assignment,
+            waiting_since.timestamp(),
+            now.timestamp(),
+            _seconds(conversation["visitor_gone_since"]),
+        )
+        if end is WaitEnd.WAITING:
+            continue
+        event = event_after_wait(end)
+        status = transition(ConversationStatus(conversation["status"]), event)
+        values: dict[str, Any] = {"status": status.value, "waiting_since": None}
+        if event is ConversationEvent.CLOSE:
+            values["closed_at"] = now
+        await store.update_conversation(db, conversation["id"], values)
+        ended.append({**conversation, **values})
+    return ended
 
 
 async def serve_waiting(
