@@ -26,6 +26,7 @@ from .api import (
     identification,
     inboxes,
     knowledge,
+    reports,
     session,
     surveys,
     teams,
@@ -73,6 +74,7 @@ def api_routes() -> list[BaseRoute]:
         *conversations.routes(),
         *tickets.routes(),
         *canned_replies.routes(),
+        *reports.routes(),
     ]
 
 

@@ -76,6 +76,16 @@ class Workload:
         chat = heapq.heappop(heap)[2]
         return chat, bool(heap)
 
+    def remove(self, now: float, chat: Any) -> bool:
+        """Take ``chat`` away before its work is done (its agent closed it); returns whether
+        any chat is left."""
+        heap = self._heap
+        self._virtual += self._speeds[len(heap)] * (now - self._since)
+        self._since = now
+        heap[:] = [entry for entry in heap if entry[2] is not chat]
+        heapq.heapify(heap)
+        return bool(heap)
+
     def next_delay(self) -> float:
         """Minutes until the next chat finishes (the workload must not be empty)."""
         heap = self._heap

@@ -51,9 +51,10 @@ from reference_server.domain.routing import (
 )
 
 from .agents import Workload, speed_table
-from .distributions import Sampler, categorical_sampler, sampler
+from .distributions import categorical_sampler, sampler, uniform_sampler
 from .records import AgentTimeBook, ChatRecord, RecordType
 from .scenario import CsatModel, Scenario
+from .streams import Streams
 
 __all__ = ["Chat", "ChatCentre", "Visit"]
 
@@ -143,14 +144,14 @@ class _Csat:
 
     __slots__ = ("_limits", "_probability", "_ratings", "_uniform")
 
-    def __init__(self, model: CsatModel, rng: np.random.Generator, uniform: Sampler) -> None:
+    def __init__(self, model: CsatModel, rng: np.random.Generator) -> None:
         self._probability = model.response_probability
         self._limits = [
             math.inf if band.max_wait_minutes is None else band.max_wait_minutes
             for band in model.bands
         ]
         self._ratings = [categorical_sampler(band.ratings, rng) for band in model.bands]
-        self._uniform = uniform
+        self._uniform = uniform_sampler(rng)
 
     def answer(self, wait: float) -> int | None:
         if self._uniform.draw() >= self._probability:
@@ -167,8 +168,7 @@ class ChatCentre:
         self,
         env: simpy.Environment,
         scenario: Scenario,
-        rng: np.random.Generator,
-        uniform: Sampler,
+        streams: Streams,
         intervals: int,
     ) -> None:
         self.env = env
@@ -207,10 +207,10 @@ class ChatCentre:
         self._interval = scenario.kpis.interval_minutes
         self.time = AgentTimeBook(len(agents), self._interval, intervals)
         self.records: list[ChatRecord] = []
-        self._handling = sampler(scenario.chats.handling_time_minutes, rng)
+        self._handling = sampler(scenario.chats.handling_time_minutes, streams.handling)
         patience = scenario.chats.patience_minutes
-        self._patience = None if patience is None else sampler(patience, rng)
-        self._csat = _Csat(scenario.chats.csat, rng, uniform)
+        self._patience = None if patience is None else sampler(patience, streams.patience)
+        self._csat = _Csat(scenario.chats.csat, streams.csat)
         self._chats = 0
 
     # -------------------------------------------------------------- chats
@@ -264,6 +264,19 @@ class ChatCentre:
             delay = max(deadline / 60.0 - self.env.now, 0.0)
             self._timeout(delay, (chat, deadline)).callbacks.append(self._queue_timeout)
 
+    def end_chat(self, chat: Chat) -> None:
+        """The agent closes ``chat`` now, whatever work it had left (scripted scenarios, as
+        in the scenario suites): capacity frees as when a chat's work is done."""
+        j = chat.agent
+        now = self.env.now
+        self._versions[j] += 1  # the completion scheduled before is stale now
+        if self._workloads[j].remove(now, chat):
+            self._schedule(j)
+        self._set_agent(j, with_chat_ended(self.agents[j], now), now)
+        self._record(chat, _ANSWERED_RECORD, now)
+        if self._queue and self._free:
+            self._serve()
+
     def patience_over(self, event: simpy.Event) -> None:
         """The patience of a waiting visitor ran out (``event.value`` is the chat): they say
         goodbye, which ends the wait unless an agent has taken the chat meanwhile (SIM4)."""
@@ -273,6 +286,24 @@ class ChatCentre:
             waiting_since = chat.request.waiting_since * 60.0
             end = end_of_wait(chat.assignment, waiting_since, now, now, said_goodbye=True)
             self._end_wait(chat, end)
+
+    def visitor_left(self, chat: Chat) -> None:
+        """The visitor of a queued chat closed the page now (their connection went, as the
+        server sees it): the wait ends when the domain says they are gone for good, unless
+        an agent takes the chat first (``end_of_wait``: ``VISITOR_RETURN_SECONDS`` later)."""
+        if chat.request.id not in self._queue:
+            return
+        gone_since = self.env.now * 60.0
+        deadline = wait_deadline(chat.assignment, chat.request.waiting_since * 60.0, gone_since)
+        assert deadline is not None  # the visitor's going always sets one
+        delay = max(deadline / 60.0 - self.env.now, 0.0)
+        self._timeout(delay, (chat, deadline, gone_since)).callbacks.append(self._visitor_gone)
+
+    def _visitor_gone(self, event: simpy.Event) -> None:
+        chat, deadline, gone_since = cast(tuple[Chat, float, float], event.value)
+        if chat.request.id in self._queue:
+            waiting_since = chat.request.waiting_since * 60.0
+            self._end_wait(chat, end_of_wait(chat.assignment, waiting_since, deadline, gone_since))
 
     def _queue_timeout(self, event: simpy.Event) -> None:
         chat, deadline = cast(tuple[Chat, float], event.value)

@@ -260,12 +260,15 @@ def requeues_open_chats(assignment: AssignmentSettings, status: AgentStatus) -> 
 # ---------------------------------------------------------------- eligibility (RT1, RT3, CF6)
 
 
+_NO_SKILLS: frozenset[str] = frozenset()
+
+
 def _required_skills(rules: Sequence[SkillRule], properties: Mapping[str, str]) -> frozenset[str]:
     # RT3: the first matching rule alone decides; later rules are not combined with it.
     for rule in rules:
         if properties.get(rule.property) == rule.value:
             return frozenset(rule.skills)
-    return frozenset()
+    return _NO_SKILLS
 
 
 def eligible_agents(
@@ -281,6 +284,8 @@ def eligible_agents(
     team_ids = assignment.team_ids
     anyone = not user_ids and not team_ids
     skills = _required_skills(assignment.skill_rules, request.properties)
+    if anyone and not skills:  # the usual case, checked per agent on every routing
+        return tuple(agent for agent in agents if agent.has_seat)
     return tuple(
         agent
         for agent in agents
@@ -315,13 +320,20 @@ def route(
         for agent in eligible:
             if agent.id == owner_id and can_take(agent):
                 return RoutingDecision(RoutingOutcome.ASSIGNED, agent.id, "contact_owner")
+    strategy = assignment.strategy
+    if strategy is RoutingStrategy.LEAST_BUSY:
+        # Nobody is less busy than an agent holding no chat: the first such one is chosen
+        # without looking further (what _choose would pick, found sooner).
+        for agent in eligible:
+            if agent.active_chats == 0 and can_take(agent):
+                return RoutingDecision(RoutingOutcome.ASSIGNED, agent.id, strategy.value)
     free = [agent for agent in eligible if can_take(agent)]
     if not free:
         if any(agent.status is AgentStatus.AVAILABLE for agent in eligible):
             return _NO_CAPACITY
         return _NOBODY_AVAILABLE
-    chosen = _choose(assignment.strategy, free, agents, last_assigned_id)
-    return RoutingDecision(RoutingOutcome.ASSIGNED, chosen.id, assignment.strategy.value)
+    chosen = _choose(strategy, free, agents, last_assigned_id)
+    return RoutingDecision(RoutingOutcome.ASSIGNED, chosen.id, strategy.value)
 
 
 def _choose(

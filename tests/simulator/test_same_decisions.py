@@ -5,15 +5,14 @@ of a wait (the visitor's goodbye, the queue timeout)."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import simpy
 
 from reference_server.domain.chatflow import AssignmentSettings, AwayChats, RoutingStrategy
 from reference_server.domain.routing import AgentStatus
 from simulator.centre import Chat, ChatCentre
-from simulator.distributions import uniform_sampler
 from simulator.scenario import load_scenario
+from simulator.streams import Streams
 
 from .test_model import chats_of, edit, pool, run, site
 
@@ -23,8 +22,7 @@ AWAY, AVAILABLE = AgentStatus.AWAY, AgentStatus.AVAILABLE
 def _centre(agents: int = 2, **changes: object) -> tuple[simpy.Environment, ChatCentre]:
     scenario = load_scenario(pool(agents=[{"id": "a", "count": agents, "capacity": 5}], **changes))
     env = simpy.Environment()
-    rng = np.random.default_rng(1)
-    return env, ChatCentre(env, scenario, rng, uniform_sampler(rng), intervals=20)
+    return env, ChatCentre(env, scenario, Streams.from_seed(1), intervals=20)
 
 
 def _chat(env: simpy.Environment, centre: ChatCentre, assignment: AssignmentSettings) -> Chat:
