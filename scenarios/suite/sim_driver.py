@@ -20,17 +20,16 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-import numpy as np
 import simpy
 
 from reference_server.domain.availability import ChatState
 from reference_server.domain.conversation import should_ask_for_email, survey_on_close
 from reference_server.domain.routing import AgentStatus
 from simulator.centre import Chat, ChatCentre
-from simulator.distributions import uniform_sampler
 from simulator.records import VISITOR_COUNT_COLUMNS, RecordType
 from simulator.scenario import load_scenario
 from simulator.site import Site
+from simulator.streams import Streams
 from simulator.traffic import Browsing
 from simulator.visitors import Browser, Visits
 
@@ -57,6 +56,7 @@ _WIDGET_FIELDS = {
     "email_ask",
     "csat",
 }
+_SAME_MOMENT = 1e-9  # minutes: sums of delays may differ from the target in the last bits
 _RECORD_STATUS = {
     RecordType.ANSWERED.value: "closed",
     # As the inbox shows them (domain.intake): an abandoned chat is closed; a message left
@@ -155,13 +155,12 @@ class SimulatorDriver:
         )
         self.pages = pages
         self.env = simpy.Environment()
-        rng = np.random.default_rng(0)
-        uniform = uniform_sampler(rng)
+        streams = Streams.from_seed(0)
         intervals = int(RUN_MINUTES // self.scenario.kpis.interval_minutes) + 1
-        self.centre = ChatCentre(self.env, self.scenario, rng, uniform, intervals)
+        self.centre = ChatCentre(self.env, self.scenario, streams, intervals)
         counts = [[0] * (len(VISITOR_COUNT_COLUMNS) - 1) for _ in range(intervals)]
         self.site = Site(self.scenario, self.centre)
-        browsing = Browsing(self.scenario, rng, uniform)
+        browsing = Browsing(self.scenario, streams)
         self.visits = Visits(self.env, self.scenario, self.site, browsing, counts)
         self.made: list[Chat] = []
         new_chat = self.centre.new_chat
@@ -195,15 +194,22 @@ class SimulatorDriver:
     def act(self, action: str, value: Any) -> None:
         getattr(self, f"do_{action}")(value)
 
+    def _run_to(self, minutes: float) -> None:
+        # What falls due at that very moment happens too, as on the server, whose clock
+        # endpoint ends the waits due by the new time (SimPy's ``until`` stops short of them).
+        self.env.run(until=minutes)
+        while self.env.peek() <= minutes + _SAME_MOMENT:
+            self.env.step()
+
     def do_clock(self, moment: datetime) -> None:
         minutes = (moment - self.start).total_seconds() / 60
         assert minutes >= self.minute, "the simulator's clock cannot go back"
         if minutes > self.minute:
-            self.env.run(until=minutes)
+            self._run_to(minutes)
 
     def do_wait(self, seconds: float) -> None:
         if seconds > 0:
-            self.env.run(until=self.minute + seconds / 60)
+            self._run_to(self.minute + seconds / 60)
 
     def _visitor(self, name: str) -> dict[str, Any]:
         return self.visitors.setdefault(name, {"hide_until": -math.inf, "view": None})
