@@ -29,11 +29,11 @@ from reference_server.domain.display import Device
 from reference_server.domain.routing import AgentStatus
 from simulator.agents import agent_shift, shift_changes
 from simulator.centre import Chat, ChatCentre
-from simulator.distributions import uniform_sampler
 from simulator.model import simulate
 from simulator.records import CHAT_COLUMNS, VISITOR_COUNT_COLUMNS, RecordType
 from simulator.scenario import Scenario, ScenarioKind
 from simulator.site import Site
+from simulator.streams import Streams
 from simulator.traffic import DEVICES, Browsing, arrival_segments
 from simulator.visitors import Browser, Visits, site_visitors, visitor_arrivals
 
@@ -152,14 +152,14 @@ class _RecordingVisits(Visits):
 
 
 def _run(
-    scenario: Scenario, rng: np.random.Generator
+    scenario: Scenario, seed: np.random.SeedSequence | int
 ) -> tuple[_RecordingCentre, _RecordingVisits | None]:
     # simulator.model.simulate's wiring, with the recording centre and visits.
     env = simpy.Environment()
     duration = scenario.duration
     intervals = int(duration // scenario.kpis.interval_minutes) + 1
-    uniform = uniform_sampler(rng)
-    centre = _RecordingCentre(env, scenario, rng, uniform, intervals)
+    streams = Streams.from_seed(seed)
+    centre = _RecordingCentre(env, scenario, streams, intervals)
     index = 0
     for group in scenario.agents:
         changes = shift_changes(group.shifts, scenario.start_utc, scenario.zone, duration)
@@ -171,9 +171,10 @@ def _run(
     counts = [[0] * (len(VISITOR_COUNT_COLUMNS) - 1) for _ in range(intervals)]
     visits = None
     if scenario.kind is ScenarioKind.PLAIN_POOL:
-        env.process(visitor_arrivals(env, centre, segments, rng, scenario.assignment))
+        arrivals = visitor_arrivals(env, centre, segments, streams.arrivals, scenario.assignment)
+        env.process(arrivals)
     else:
-        browsing = Browsing(scenario, rng, uniform)
+        browsing = Browsing(scenario, streams)
         visits = _RecordingVisits(env, scenario, Site(scenario, centre), browsing, counts)
         env.process(site_visitors(env, visits, segments))
     env.run(until=duration)
@@ -191,8 +192,7 @@ def _row(record: Sequence[Any]) -> Mapping[str, Any]:
 def record_timeline(scenario: Scenario, seed: np.random.SeedSequence | int) -> Timeline:
     """Replication ``seed`` of ``scenario`` (a child of the experiment's seed sequence, as
     ``livechat simulate`` runs it), as a :class:`Timeline`."""
-    rng = np.random.default_rng(seed)
-    centre, visits = _run(scenario, rng)
+    centre, visits = _run(scenario, seed)
     where = visits.where if visits is not None else {}
     chats = []
     for record in centre.records:
@@ -233,7 +233,7 @@ def record_timeline(scenario: Scenario, seed: np.random.SeedSequence | int) -> T
 
 def same_as_simulator(timeline: Timeline, seed: np.random.SeedSequence | int) -> bool:
     """Whether the recorded run gave exactly the simulator's own records for ``seed``."""
-    data = simulate(timeline.scenario, np.random.default_rng(seed))
+    data = simulate(timeline.scenario, seed)
     if len(data.chats) != len(timeline.records):
         return False
     return all(
