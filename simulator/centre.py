@@ -201,6 +201,7 @@ class ChatCentre:
         self._last_assigned_id: str | None = None
         self._pointer = -1
         self._queue: dict[str, Chat] = {}
+        self._waiting: dict[str, QueuedConversation] = {}  # the same, as routing sees them
         self._interval = scenario.kpis.interval_minutes
         self.time = AgentTimeBook(len(agents), self._interval, intervals)
         self.records: list[ChatRecord] = []
@@ -243,8 +244,9 @@ class ChatCentre:
         if outcome is _UNASSIGNED:
             self._record(chat, _UNASSIGNED_RECORD, now)
             return False
-        chat.queued = QueuedConversation(chat.request, chat.assignment)
+        queued = chat.queued = QueuedConversation(chat.request, chat.assignment)
         self._queue[chat.request.id] = chat
+        self._waiting[chat.request.id] = queued
         return True
 
     def end_chat(self, chat: Chat) -> None:
@@ -265,6 +267,7 @@ class ChatCentre:
         up unless an agent has taken the chat meanwhile (SIM4)."""
         chat = cast(Chat, event.value)
         if self._queue.pop(chat.request.id, None) is not None:
+            del self._waiting[chat.request.id]
             self._record(chat, _ABANDONED_RECORD, self.env.now)
 
     def offline(self, chat: Chat) -> None:
@@ -345,7 +348,7 @@ class ChatCentre:
         agents = self.agents
         before = [agents[j] for j in indices]
         result = serve_queue(
-            [chat.queued for chat in self._queue.values()],  # type: ignore[misc]
+            list(self._waiting.values()),
             before,
             self._last_assigned_id,
         )
@@ -362,6 +365,7 @@ class ChatCentre:
                 self._set_agent(indices[position], agent, now)
         for assignment in result.assignments:
             chat = self._queue.pop(assignment.conversation_id)
+            del self._waiting[assignment.conversation_id]
             self._begin(self._index[assignment.agent_id], chat, now)
 
     # -------------------------------------------------------------- records
@@ -430,3 +434,4 @@ class ChatCentre:
         for chat in self._queue.values():
             self._record(chat, _WAITING_RECORD, now)
         self._queue.clear()
+        self._waiting.clear()

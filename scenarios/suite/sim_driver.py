@@ -57,11 +57,14 @@ _WIDGET_FIELDS = {
     "email_ask",
     "csat",
 }
+# A chat's record as the server's inbox shows the chat: a message left while offline, or a
+# wait that timed out, sits in the unassigned view; an abandoned chat is closed.
 _RECORD_STATUS = {
     RecordType.ANSWERED.value: "closed",
-    RecordType.ABANDONED.value: "abandoned",
-    RecordType.OFFLINE.value: "offline",
+    RecordType.ABANDONED.value: "closed",
+    RecordType.OFFLINE.value: "unassigned",
     RecordType.UNASSIGNED.value: "unassigned",
+    "timed_out": "unassigned",
 }
 
 
