@@ -20,17 +20,16 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-import numpy as np
 import simpy
 
 from reference_server.domain.availability import ChatState
 from reference_server.domain.conversation import should_ask_for_email, survey_on_close
 from reference_server.domain.routing import AgentStatus
 from simulator.centre import Chat, ChatCentre
-from simulator.distributions import uniform_sampler
 from simulator.records import VISITOR_COUNT_COLUMNS, RecordType
 from simulator.scenario import load_scenario
 from simulator.site import Site
+from simulator.streams import Streams
 from simulator.traffic import Browsing
 from simulator.visitors import Browser, Visits
 
@@ -155,13 +154,12 @@ class SimulatorDriver:
         )
         self.pages = pages
         self.env = simpy.Environment()
-        rng = np.random.default_rng(0)
-        uniform = uniform_sampler(rng)
+        streams = Streams.from_seed(0)  # draws only for what a script does not say (email)
         intervals = int(RUN_MINUTES // self.scenario.kpis.interval_minutes) + 1
-        self.centre = ChatCentre(self.env, self.scenario, rng, uniform, intervals)
+        self.centre = ChatCentre(self.env, self.scenario, streams, intervals)
         counts = [[0] * (len(VISITOR_COUNT_COLUMNS) - 1) for _ in range(intervals)]
         self.site = Site(self.scenario, self.centre)
-        browsing = Browsing(self.scenario, rng, uniform)
+        browsing = Browsing(self.scenario, streams)
         self.visits = Visits(self.env, self.scenario, self.site, browsing, counts)
         self.made: list[Chat] = []
         new_chat = self.centre.new_chat
