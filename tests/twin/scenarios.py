@@ -15,7 +15,7 @@ def pool(
     rate_per_hour: float = 30.0,
     handling_minutes: float = 6.0,
     patience_minutes: float | None = 2.0,
-    minutes: float = 60.0,
+    minutes: float = 45.0,
     breaks: bool = True,
 ) -> Scenario:
     """A plain pool (chats straight to routing) on a Monday morning, agents on a shift with
