@@ -63,14 +63,19 @@ def simulate(
     seed: np.random.SeedSequence | int,
     replication: int = 0,
     report: Callable[[float], None] | None = None,
+    *,
+    centre_type: type[ChatCentre] = ChatCentre,
+    visits_type: type[Visits] = Visits,
 ) -> ReplicationData:
     """Run one replication of ``scenario``; every random draw comes from a stream spawned
-    from ``seed`` (:class:`~simulator.streams.Streams`)."""
+    from ``seed`` (:class:`~simulator.streams.Streams`). ``centre_type`` and ``visits_type``
+    let the twin check (``twin/timeline.py``) watch the very same run through subclasses
+    that only take notes."""
     env = simpy.Environment()
     duration = scenario.duration
     intervals = int(duration // scenario.kpis.interval_minutes) + 1
     streams = Streams.from_seed(seed)
-    centre = ChatCentre(env, scenario, streams, intervals)
+    centre = centre_type(env, scenario, streams, intervals)
     start_utc = scenario.start_utc
     zone = scenario.zone
     index = 0
@@ -86,7 +91,7 @@ def simulate(
         PlainArrivals(env, centre, segments, streams.arrivals, scenario.assignment)
     else:
         browsing = Browsing(scenario, streams)
-        visits = Visits(env, scenario, Site(scenario, centre), browsing, counts)
+        visits = visits_type(env, scenario, Site(scenario, centre), browsing, counts)
         env.process(site_visitors(env, visits, segments))
     if report is not None:
         env.process(clock_reports(env, max(duration / _REPORTS, 1.0), report))
