@@ -91,6 +91,18 @@ class Workload:
         heap = self._heap
         return max((heap[0][0] - self._virtual) / self._speeds[len(heap)], 0.0)
 
+    def take_all(self, now: float) -> list[tuple[Any, float]]:
+        """Empty the workload at ``now``: each chat with the work it has left (at speed 1),
+        first to finish first."""
+        heap = self._heap
+        if heap:
+            self._virtual += self._speeds[len(heap)] * (now - self._since)
+        self._since = now
+        virtual = self._virtual
+        taken = [(chat, max(finish - virtual, 0.0)) for finish, _, chat in sorted(heap)]
+        heap.clear()
+        return taken
+
     def chats(self) -> list[Any]:
         """The chats held, in no particular order."""
         return [entry[2] for entry in self._heap]

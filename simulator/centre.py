@@ -27,7 +27,6 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, insort
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from typing import cast
 
 import numpy as np
@@ -35,6 +34,7 @@ import simpy
 
 from reference_server.domain.chatflow import AssignmentSettings, RoutingStrategy
 from reference_server.domain.conversation import validate_csat_answer
+from reference_server.domain.intake import WaitEnd, end_of_wait, wait_deadline
 from reference_server.domain.routing import (
     Agent,
     AgentStatus,
@@ -42,10 +42,12 @@ from reference_server.domain.routing import (
     QueuedConversation,
     RoutingOutcome,
     can_take,
+    requeues_open_chats,
     route,
     serve_queue,
     with_chat_ended,
     with_chat_started,
+    with_status,
 )
 
 from .agents import Workload, speed_table
@@ -63,6 +65,7 @@ _AVAILABLE = AgentStatus.AVAILABLE
 _NAN = math.nan
 _ANSWERED_RECORD = RecordType.ANSWERED.value
 _ABANDONED_RECORD = RecordType.ABANDONED.value
+_TIMED_OUT_RECORD = RecordType.TIMED_OUT.value
 _WAITING_RECORD = RecordType.WAITING.value
 _OFFLINE_RECORD = RecordType.OFFLINE.value
 _UNASSIGNED_RECORD = RecordType.UNASSIGNED.value
@@ -249,6 +252,20 @@ class ChatCentre:
         self._waiting[chat.request.id] = queued
         return True
 
+    def expect_end_of_wait(self, chat: Chat, *, patience: bool = True) -> None:
+        """A chat has just queued: its visitor's patience (SIM4) and its chatflow's queue
+        timeout (RT5) may end the wait, as the domain's ``end_of_wait`` decides when each
+        comes. One timeout each whose callback does nothing if the chat was taken meanwhile:
+        the equivalent of ``yield taken | env.timeout(patience)``, without a process."""
+        if patience and chat.patience != math.inf:
+            self._timeout(chat.patience, chat).callbacks.append(self.patience_over)
+        # Seconds, as the domain counts them; the callback gets the deadline itself, so the
+        # domain compares the very number it computed.
+        deadline = wait_deadline(chat.assignment, chat.request.waiting_since * 60.0)
+        if deadline is not None:
+            delay = max(deadline / 60.0 - self.env.now, 0.0)
+            self._timeout(delay, (chat, deadline)).callbacks.append(self._queue_timeout)
+
     def end_chat(self, chat: Chat) -> None:
         """The agent closes ``chat`` now, whatever work it had left (scripted scenarios, as
         in the scenario suites): capacity frees as when a chat's work is done."""
@@ -263,26 +280,89 @@ class ChatCentre:
             self._serve()
 
     def patience_over(self, event: simpy.Event) -> None:
-        """The patience timeout of a waiting visitor (``event.value`` is the chat): they give
-        up unless an agent has taken the chat meanwhile (SIM4)."""
+        """The patience of a waiting visitor ran out (``event.value`` is the chat): they say
+        goodbye, which ends the wait unless an agent has taken the chat meanwhile (SIM4)."""
         chat = cast(Chat, event.value)
-        if self._queue.pop(chat.request.id, None) is not None:
-            del self._waiting[chat.request.id]
-            self._record(chat, _ABANDONED_RECORD, self.env.now)
+        if chat.request.id in self._queue:
+            now = self.env.now * 60.0
+            waiting_since = chat.request.waiting_since * 60.0
+            end = end_of_wait(chat.assignment, waiting_since, now, now, said_goodbye=True)
+            self._end_wait(chat, end)
+
+    def visitor_left(self, chat: Chat) -> None:
+        """The visitor of a queued chat closed the page now (their connection went, as the
+        server sees it): the wait ends when the domain says they are gone for good, unless
+        an agent takes the chat first (``end_of_wait``: ``VISITOR_RETURN_SECONDS`` later)."""
+        if chat.request.id not in self._queue:
+            return
+        gone_since = self.env.now * 60.0
+        deadline = wait_deadline(chat.assignment, chat.request.waiting_since * 60.0, gone_since)
+        assert deadline is not None  # the visitor's going always sets one
+        delay = max(deadline / 60.0 - self.env.now, 0.0)
+        self._timeout(delay, (chat, deadline, gone_since)).callbacks.append(self._visitor_gone)
+
+    def _visitor_gone(self, event: simpy.Event) -> None:
+        chat, deadline, gone_since = cast(tuple[Chat, float, float], event.value)
+        if chat.request.id in self._queue:
+            waiting_since = chat.request.waiting_since * 60.0
+            self._end_wait(chat, end_of_wait(chat.assignment, waiting_since, deadline, gone_since))
+
+    def _queue_timeout(self, event: simpy.Event) -> None:
+        chat, deadline = cast(tuple[Chat, float], event.value)
+        if chat.request.id in self._queue:
+            end = end_of_wait(chat.assignment, chat.request.waiting_since * 60.0, deadline)
+            if end is not WaitEnd.WAITING:  # WAITING: requeued since, a later timeout stands
+                self._end_wait(chat, end)
+
+    def _end_wait(self, chat: Chat, end: WaitEnd) -> None:
+        # ABANDONED: the chat closes; TIMED_OUT: it is left for later (the server's
+        # unassigned view), after waiting.
+        del self._queue[chat.request.id]
+        del self._waiting[chat.request.id]
+        kind = _ABANDONED_RECORD if end is WaitEnd.ABANDONED else _TIMED_OUT_RECORD
+        self._record(chat, kind, self.env.now)
 
     def offline(self, chat: Chat) -> None:
-        """A chat started while the widget said offline (AV6) or away (AV5): a message is
-        left for later (an ``offline`` record, for both), nothing queues."""
+        """A chat started while the widget said offline (AV6): a message is left for later
+        (an ``offline`` record), nothing queues (the domain's ``intake``)."""
         self._record(chat, _OFFLINE_RECORD, self.env.now)
 
     def set_status(self, j: int, status: AgentStatus) -> None:
-        """Agent ``j`` starts a shift, a break, or goes off duty (CV4, SIM3)."""
+        """Agent ``j`` starts a shift, a break, or goes off duty (CV4, SIM3): the domain's
+        ``with_status`` (idle from the return), and their open chats stay or go back to the
+        queue as each chat's chatflow says (``requeues_open_chats``)."""
         agent = self.agents[j]
         if agent.status is status:
             return
-        self._set_agent(j, replace(agent, status=status), self.env.now)
+        now = self.env.now
+        self._set_agent(j, with_status(agent, status, now), now)
+        if status is not _AVAILABLE and len(self._workloads[j]):
+            self._hand_back(j, status, now)
         if self._queue and self._free:
             self._serve()
+
+    def _hand_back(self, j: int, status: AgentStatus, now: float) -> None:
+        workload = self._workloads[j]
+        if not any(requeues_open_chats(chat.assignment, status) for chat in workload.chats()):
+            return
+        self._versions[j] += 1  # the scheduled completion is stale: the chats change
+        agent = self.agents[j]
+        for chat, remaining in workload.take_all(now):
+            if not requeues_open_chats(chat.assignment, status):
+                workload.add(now, chat, remaining)
+                continue
+            agent = with_chat_ended(agent, now)
+            chat.agent = -1
+            chat.answered_at = _NAN
+            chat.work = remaining  # what is left of it, for whoever takes it next
+            chat.request = ConversationRequest(chat.request.id, chat.request.properties, None, now)
+            queued = chat.queued = QueuedConversation(chat.request, chat.assignment)
+            self._queue[chat.request.id] = chat
+            self._waiting[chat.request.id] = queued
+            self.expect_end_of_wait(chat, patience=False)  # they are mid-conversation
+        self._set_agent(j, agent, now)
+        if len(workload):
+            self._schedule(j)
 
     def status_setter(self, j: int) -> Callable[[AgentStatus], None]:
         return lambda status: self.set_status(j, status)

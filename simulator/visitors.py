@@ -17,9 +17,10 @@ How a page view plays out: at page load the widget is what ``widget_mode`` says 
 trigger fired; if a trigger fires during the view, the visitor decides at that moment with
 the widget as it is then, otherwise at page load. They start a chat with the scenario's
 chance for that widget mode (times the factor for the message shown) at an even-chance
-moment of the rest of the view; the availability is asked again at that moment (a launcher
-hidden by then means no chat; outside office hours, or inside them with nobody available,
-the chat is a message left offline and never queues). A visitor who does not chat may
+moment of the rest of the view; the availability is asked again at that moment and the
+domain's ``intake`` says what the chat becomes, as on the server (a launcher hidden by then
+means no chat; outside office hours the chat is a message left offline and never queues;
+while away it waits in the queue). A visitor who does not chat may
 minimize a prompt (DS4: the widget stays minimized on later pages) and moves on to another
 page with ``continue_probability``.
 
@@ -47,6 +48,7 @@ from reference_server.domain.availability import ChatState, MessageKind
 from reference_server.domain.chatflow import AssignmentSettings
 from reference_server.domain.conversation import should_ask_for_email
 from reference_server.domain.display import WidgetMode
+from reference_server.domain.intake import Intake, intake
 
 from .centre import Chat, ChatCentre, Visit
 from .records import (
@@ -83,13 +85,14 @@ def visitor(env: simpy.Environment, centre: ChatCentre, chat: Chat) -> None:
     """A visitor who has just started ``chat`` (SIM4).
 
     The chat is routed at once. If it has to wait, the visitor waits until an agent takes
-    it or their patience runs out, whichever comes first: the equivalent of
-    ``yield taken | env.timeout(patience)``, written as one timeout whose callback gives up
-    unless the chat was taken meanwhile: a process and a condition event per chat would add
-    about a third to the cost of simulating a chat.
+    it, their patience runs out or the chatflow's queue timeout passes, whichever comes
+    first (:meth:`ChatCentre.expect_end_of_wait`: timeouts whose callbacks do nothing once
+    the chat was taken; a process and a condition event per chat would add about a third to
+    the cost of simulating a chat).
     """
-    if centre.offer(chat) and chat.patience != math.inf:
-        env.timeout(chat.patience, chat).callbacks.append(centre.patience_over)
+    del env  # the centre schedules on its own environment
+    if centre.offer(chat):
+        centre.expect_end_of_wait(chat)
 
 
 class PlainArrivals:
@@ -306,7 +309,7 @@ class Visits:
         flow = site.flows[f]
         page = person.page
         state, view = site.availability(f, page, moment)
-        if view.launcher_hidden:  # AV6/AV7: the launcher went away before they clicked
+        if intake(view) is Intake.REFUSED:  # AV6/AV7: the launcher went before they clicked
             person.saw_hidden = True
             self._leave(person, chatted=False)
             return
@@ -328,9 +331,10 @@ class Visits:
             flow.capture, state is ChatState.AVAILABLE, segment.identified, segment.known
         )
         visit.email_left = visit.email_asked and self.browsing.leaves_email()
-        # Outside office hours (AV6), or inside them with nobody available (AV5), the widget
-        # says so: the visitor leaves a message for later instead of waiting in the queue.
-        if state is ChatState.OFFLINE or state is ChatState.AWAY:
+        # What the chat becomes is the domain's intake, as on the server: offline (AV6) a
+        # message left for later that never queues; otherwise routed (while away, AV5, it
+        # waits in the queue for somebody to come back).
+        if intake(view) is Intake.MESSAGE:
             centre.offline(chat)
             return
         visitor(self.env, centre, chat)

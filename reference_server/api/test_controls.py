@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ..clock import ControllableClock
+from ..services.capacity import watch_queues
 from ..state import Server, server_of
 from ..store import schema as t
 from ..store.bootstrap import create_account
@@ -85,6 +86,7 @@ async def set_clock(request: Request) -> Response:
         clock.set(clock.now(), running=body.running)
     if body.advance_seconds:
         clock.advance(timedelta(seconds=body.advance_seconds))
+    await watch_queues(server_of(request))  # RT5: waits that ended meanwhile end now
     return JSONResponse(ClockOut(now=clock.now(), running=clock.running).model_dump(mode="json"))
 
 

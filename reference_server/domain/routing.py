@@ -30,10 +30,12 @@ How the two entry points use it:
   available, a limit was raised), it calls :func:`serve_queue` with the waiting conversations
   and stores the assignments, the agents' new counters and the round-robin pointer, in one
   transaction, so that conversations starting at once never push anyone over their limit.
+  Status changes and chat ends go through :func:`with_status` and :func:`with_chat_ended`.
 - **The simulator** keeps a tuple of ``Agent`` as its state. An arriving visitor is routed
   with :func:`route`; :func:`with_chat_started` / :func:`with_chat_ended` update the agent
-  as chats begin and end, and :func:`serve_queue` runs after every end, status change or
-  shift start. Visitors who abandon are simply removed from the queue by the simulator.
+  as chats begin and end, :func:`with_status` as shifts and breaks change their status,
+  and :func:`serve_queue` runs after every end, status change or shift start. Who leaves
+  the queue without an agent is :mod:`~reference_server.domain.intake`'s rule.
   Because both call the same functions, the simulated policy is the server's policy (SIM2).
 
 Round robin: ``last_assigned_id`` is the agent the previous round-robin choice went to. A
@@ -50,7 +52,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from operator import attrgetter
 
-from .chatflow import AssignmentSettings, RoutingStrategy, SkillRule
+from .chatflow import AssignmentSettings, AwayChats, RoutingStrategy, SkillRule
 
 __all__ = [
     "Agent",
@@ -65,10 +67,12 @@ __all__ = [
     "eligible_agents",
     "has_free_capacity",
     "load",
+    "requeues_open_chats",
     "route",
     "serve_queue",
     "with_chat_ended",
     "with_chat_started",
+    "with_status",
 ]
 
 
@@ -223,6 +227,38 @@ def with_chat_ended(agent: Agent, now: float) -> Agent:
     if agent.active_chats == 1:
         return _with_load(agent, 0, now)
     return _with_load(agent, agent.active_chats - 1, agent.idle_since)
+
+
+def with_status(agent: Agent, status: AgentStatus, now: float) -> Agent:
+    """CV4: the agent after a status change at ``now``.
+
+    Longest idle (RT5) counts from the moment an agent could take a chat and had none: one
+    who becomes available with no chat is idle from ``now`` (the time away or off duty does
+    not count); one coming back to chats they kept stays busy until the last ends
+    (:func:`with_chat_ended`). Setting the status an agent already has changes nothing.
+    """
+    if agent.status is status:
+        return agent
+    idle_since = agent.idle_since
+    if status is AgentStatus.AVAILABLE and agent.active_chats == 0:
+        idle_since = now
+    return Agent(
+        agent.id,
+        status,
+        agent.capacity,
+        agent.active_chats,
+        agent.has_seat,
+        agent.team_ids,
+        agent.skills,
+        idle_since,
+    )
+
+
+def requeues_open_chats(assignment: AssignmentSettings, status: AgentStatus) -> bool:
+    """Does an agent's open chat on a chatflow with ``assignment`` go back to the waiting
+    queue when the agent takes ``status``? Only when they stop being available and the
+    chatflow says so (``away_chats``); otherwise they keep it."""
+    return status is not AgentStatus.AVAILABLE and assignment.away_chats is AwayChats.REQUEUE
 
 
 # ---------------------------------------------------------------- eligibility (RT1, RT3, CF6)

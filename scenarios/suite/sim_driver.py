@@ -4,8 +4,8 @@ steps run on the simulator's own :class:`~simulator.site.Site`,
 :class:`~simulator.visitors.Visits` and :class:`~simulator.centre.ChatCentre` on the SimPy
 clock — what a visitor sees is
 ``Site.chatflow_for`` and ``Site.widget``, a chat start is ``Visits.start_chat``, a status
-change ``ChatCentre.set_status``, a close ``ChatCentre.end_chat``, leaving the queue the
-patience timeout's ``ChatCentre.patience_over``.
+change ``ChatCentre.set_status``, a close ``ChatCentre.end_chat``, leaving the page
+``ChatCentre.visitor_left`` (the domain's rule for a visitor whose connection went).
 
 Chats never end on their own here (their work is endless): only a ``close`` step ends one.
 What the simulator does not model — messages, emails, consent, surveys, cookies other than
@@ -56,14 +56,15 @@ _WIDGET_FIELDS = {
     "email_ask",
     "csat",
 }
-# A chat's record as the server's inbox shows the chat: a message left while offline, or a
-# wait that timed out, sits in the unassigned view; an abandoned chat is closed.
+_SAME_MOMENT = 1e-9  # minutes: sums of delays may differ from the target in the last bits
 _RECORD_STATUS = {
     RecordType.ANSWERED.value: "closed",
+    # As the inbox shows them (domain.intake): an abandoned chat is closed; a message left
+    # offline or after the queue timeout waits in the unassigned view.
     RecordType.ABANDONED.value: "closed",
+    RecordType.TIMED_OUT.value: "unassigned",
     RecordType.OFFLINE.value: "unassigned",
     RecordType.UNASSIGNED.value: "unassigned",
-    "timed_out": "unassigned",
 }
 
 
@@ -154,7 +155,7 @@ class SimulatorDriver:
         )
         self.pages = pages
         self.env = simpy.Environment()
-        streams = Streams.from_seed(0)  # draws only for what a script does not say (email)
+        streams = Streams.from_seed(0)
         intervals = int(RUN_MINUTES // self.scenario.kpis.interval_minutes) + 1
         self.centre = ChatCentre(self.env, self.scenario, streams, intervals)
         counts = [[0] * (len(VISITOR_COUNT_COLUMNS) - 1) for _ in range(intervals)]
@@ -193,15 +194,22 @@ class SimulatorDriver:
     def act(self, action: str, value: Any) -> None:
         getattr(self, f"do_{action}")(value)
 
+    def _run_to(self, minutes: float) -> None:
+        # What falls due at that very moment happens too, as on the server, whose clock
+        # endpoint ends the waits due by the new time (SimPy's ``until`` stops short of them).
+        self.env.run(until=minutes)
+        while self.env.peek() <= minutes + _SAME_MOMENT:
+            self.env.step()
+
     def do_clock(self, moment: datetime) -> None:
         minutes = (moment - self.start).total_seconds() / 60
         assert minutes >= self.minute, "the simulator's clock cannot go back"
         if minutes > self.minute:
-            self.env.run(until=minutes)
+            self._run_to(minutes)
 
     def do_wait(self, seconds: float) -> None:
         if seconds > 0:
-            self.env.run(until=self.minute + seconds / 60)
+            self._run_to(self.minute + seconds / 60)
 
     def _visitor(self, name: str) -> dict[str, Any]:
         return self.visitors.setdefault(name, {"hide_until": -math.inf, "view": None})
@@ -250,9 +258,7 @@ class SimulatorDriver:
         chat = self.chats.get(chat_name) if chat_name else None
         if chat is None:
             return
-        gone = self.env.timeout(0, chat)
-        gone.callbacks.append(self.centre.patience_over)
-        self.env.run(until=gone)
+        self.centre.visitor_left(chat)
 
     def do_status(self, status: Status) -> None:
         j = self.centre.ids.index(status.agent)

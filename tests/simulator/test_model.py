@@ -642,17 +642,33 @@ def test_a_launcher_hidden_at_capacity_stops_new_chats_while_everyone_is_full() 
 
 
 @pytest.mark.feature("SIM2", "AV1", "AV5")
-def test_with_nobody_on_duty_chats_become_messages_and_the_away_message_cuts_the_rate() -> None:
+def test_with_nobody_on_duty_chats_wait_in_vain_and_the_away_message_cuts_the_rate() -> None:
     nobody = {"id": "a", "shifts": [{"start": "20:00", "end": "22:00"}]}
     availability = {"away_message_enabled": True, "away_message": "Away"}
     data = edit(site(agents=[nobody]), "chatflows[0].build", {"availability": availability})
     data = edit(data, "chats.patience_minutes", {"kind": "constant", "value": 1})
     busy = chats_of(run(data)[0])
     assert len(busy) > 50
-    # AV5: the widget says "away", so visitors leave a message instead of waiting in a queue
-    assert set(kinds(busy)) == {"offline"}
+    # AV5: a chat started while away queues for somebody to come back (the domain's intake,
+    # as on the server); nobody does, so the visitors give up
+    assert set(kinds(busy)) <= {"abandoned", "waiting"}
+    assert busy["queued"].all()
     damped = edit(data, "traffic.chat_start.message_factor", {"away": 0.0})
     assert len(chats_of(run(damped)[0])) == 0
+
+
+@pytest.mark.feature("SIM2", "RT5", "SIM4")
+def test_a_queue_timeout_before_the_visitors_patience_leaves_the_chat_for_later() -> None:
+    nobody = {"id": "a", "shifts": [{"start": "20:00", "end": "22:00"}]}
+    data = edit(
+        site(agents=[nobody]), "chatflows[0].build.assignment", {"queue_timeout_seconds": 30}
+    )
+    data = edit(data, "chats.patience_minutes", {"kind": "constant", "value": 1})
+    chats = chats_of(run(data)[0])
+    assert len(chats) > 50
+    timed_out = chats[chats["record_type"] == "timed_out"]
+    assert set(kinds(chats)) <= {"timed_out", "waiting"} and len(timed_out) > 50
+    assert (timed_out["wait"] - 0.5).abs().max() < 1e-9  # exactly the timeout, in minutes
 
 
 # ---------------------------------------------------------------- email and CSAT (SIM4)
