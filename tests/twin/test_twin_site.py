@@ -12,7 +12,7 @@ from twin import twin_check
 from .scenarios import site
 
 
-def test_a_site_with_triggers_known_visitors_and_a_hidden_launcher_when_full_agrees() -> None:
+def test_a_site_with_triggers_known_and_signed_in_visitors_and_a_hidden_launcher_agrees() -> None:
     scenario = site(
         mode="always",
         at_capacity="hide_launcher",
@@ -21,6 +21,7 @@ def test_a_site_with_triggers_known_visitors_and_a_hidden_launcher_when_full_agr
         exit_intent=True,
         capture="always",
         known_share=0.3,
+        identified_share=0.3,
     )
     result = twin_check(scenario, replication=0, seed=1)
     shown = [chat.shown for chat in result.timeline.chats if chat.shown is not None]
@@ -55,6 +56,7 @@ def test_chats_started_while_everyone_is_on_a_break_agree() -> None:
     capacity=st.integers(1, 3),
     patience=st.one_of(st.none(), st.floats(0.5, 5.0)),
     known_share=st.sampled_from([0.0, 0.5]),
+    identified_share=st.sampled_from([0.0, 0.3]),
     replication=st.integers(0, 3),
 )
 def test_small_generated_sites_agree_chat_by_chat(
@@ -70,6 +72,7 @@ def test_small_generated_sites_agree_chat_by_chat(
     capacity: int,
     patience: float | None,
     known_share: float,
+    identified_share: float,
     replication: int,
 ) -> None:
     scenario = site(
@@ -84,6 +87,7 @@ def test_small_generated_sites_agree_chat_by_chat(
         capacity=capacity,
         patience_minutes=patience,
         known_share=known_share,
+        identified_share=identified_share,
         minutes=30.0,
         breaks=breaks,
     )
