@@ -12,7 +12,7 @@ assignments written after it agree even with several workers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -272,15 +272,19 @@ async def contact_owners(
     return {row.id: row.owner_id for row in rows}
 
 
-async def agent_people(db: AsyncConnection, account_id: str) -> dict[str, Person]:
-    """Every user of the account as the widget would show them (name and avatar)."""
-    rows = (
-        await db.execute(
-            sa.select(t.users.c.id, t.users.c.name, t.users.c.avatar_url).where(
-                t.users.c.account_id == account_id
-            )
-        )
-    ).all()
+async def agent_people(
+    db: AsyncConnection, account_id: str, only: Collection[str] | None = None
+) -> dict[str, Person]:
+    """Every user of the account as the widget would show them (name and avatar), or only
+    the users ``only`` names (none read when it names none)."""
+    if only is not None and not only:
+        return {}
+    query = sa.select(t.users.c.id, t.users.c.name, t.users.c.avatar_url).where(
+        t.users.c.account_id == account_id
+    )
+    if only is not None:
+        query = query.where(t.users.c.id.in_(sorted(set(only))))
+    rows = (await db.execute(query)).all()
     return {row.id: Person(id=row.id, name=row.name, avatar_url=row.avatar_url) for row in rows}
 
 

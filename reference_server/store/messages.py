@@ -5,8 +5,9 @@ Storing one message is two statements in the caller's transaction:
 :func:`take_sequence` first (it raises ``conversations.last_sequence`` by one and returns the
 new value: the next sequence number of the domain's ``next_sequence``; as the transaction's
 first write it also holds the conversation — PostgreSQL's row lock, SQLite's write lock — so
-numbers never repeat), then :func:`find_by_client_id` to catch a resend (the caller rolls
-back and answers with the stored one) and :func:`insert_message`.
+numbers never repeat), then :func:`insert_message`, which inserts nothing for a client id
+this sender already used (a resend: the caller finds the original with
+:func:`find_by_client_id`, rolls back and answers with it, so no number is used up).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..secrets import new_id
@@ -37,7 +40,8 @@ _c = t.conversations
 
 
 async def take_sequence(db: AsyncConnection, conversation_id: str) -> tuple[int, str]:
-    """The conversation's next sequence number (already counted as used) and its status."""
+    """The conversation's next sequence number (already counted as used) and its status;
+    ``LookupError`` when the conversation is gone."""
     row = (
         await db.execute(
             _c.update()
@@ -45,7 +49,9 @@ async def take_sequence(db: AsyncConnection, conversation_id: str) -> tuple[int,
             .values(last_sequence=_c.c.last_sequence + 1)
             .returning(_c.c.last_sequence, _c.c.status)
         )
-    ).one()
+    ).first()
+    if row is None:
+        raise LookupError(f"no conversation {conversation_id!r}")
     return int(row.last_sequence), str(row.status)
 
 
@@ -88,7 +94,8 @@ async def insert_message(
     sender_kind: str,
     sender_id: str | None,
     text: str,
-) -> dict[str, Any]:
+) -> dict[str, Any] | None:
+    """The stored row, or None when this sender already stored this client id."""
     row: dict[str, Any] = {
         "id": new_id("msg"),
         "conversation_id": conversation_id,
@@ -101,8 +108,13 @@ async def insert_message(
         "created_at": now,
         "read_at": None,
     }
-    await db.execute(_m.insert().values(**row))
-    return row
+    insert = pg_insert(_m) if db.dialect.name == "postgresql" else sqlite_insert(_m)
+    stored = await db.execute(
+        insert.values(**row).on_conflict_do_nothing(
+            index_elements=["conversation_id", "sender", "client_id"]
+        )
+    )
+    return row if stored.rowcount == 1 else None
 
 
 async def list_messages(
