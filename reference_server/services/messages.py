@@ -108,14 +108,19 @@ async def store_message(
     sender_id: str | None,
     client_id: str,
     text: str,
+    accept: Callable[[Mapping[str, Any]], None] | None = None,
 ) -> tuple[dict[str, Any], int]:
     """Store a message in the caller's transaction: the next sequence number, unless it is
-    a resend (:class:`AlreadyStored`), the conversation is closed (409) or gone (404).
-    Two statements when it is new: the number, then the row."""
+    a resend (:class:`AlreadyStored`), the conversation is closed (409) or gone (404), or
+    ``accept`` raises when shown the conversation as it is now (its status and consent,
+    read by the same statement that takes the number). Two statements when it is new: the
+    number, then the row."""
     try:
-        sequence, status = await message_store.take_sequence(db, conversation["id"])
+        sequence, status, consent = await message_store.take_sequence(db, conversation["id"])
     except LookupError:
         raise NotFound("no such conversation") from None
+    if accept is not None:
+        accept({**conversation, "status": status, "consent": consent, "last_sequence": sequence})
     row = None
     if status != ConversationStatus.CLOSED.value:
         row = await message_store.insert_message(
@@ -166,20 +171,33 @@ async def post_message(
     client_id: str,
     text: str,
     on_stored: Callable[[dict[str, Any]], Awaitable[None]] | None = None,
+    identified: bool | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Store and broadcast a message; returns its view and whether it is new (False: a
     resend answered with the stored one). ``on_stored`` runs after the commit and before
-    the broadcast (a WebSocket acknowledges there, so its ack comes first)."""
+    the broadcast (a WebSocket acknowledges there, so its ack comes first).
+
+    Only the conversation's id, account, chatflow and visitor are taken from
+    ``conversation`` (a session may keep it): its status and the visitor's consent are
+    checked as they are when the message is stored. ``identified``: whether the visitor
+    is identified, when the caller knows (else it is read)."""
     if sender_kind is SenderKind.VISITOR:
         await limits.message_sent(server, str(conversation["visitor_id"]))
     clean = checked_text(text)
     by_visitor = sender_kind is SenderKind.VISITOR
     chatflow, people, visitor = await _context(
-        server, conversation, people=[sender_id] if sender_id else (), visitor=by_visitor
+        server,
+        conversation,
+        people=[sender_id] if sender_id else (),
+        visitor=by_visitor and identified is None,
     )
+    accept = None
     if by_visitor:
-        identified = bool(visitor and visitor["identified"])
-        check_consent(chatflow, consent_of(conversation), identified=identified)
+        known = bool(visitor and visitor["identified"]) if identified is None else identified
+
+        def accept(current: Mapping[str, Any]) -> None:
+            check_consent(chatflow, consent_of(current), identified=known)
+
     try:
         async with server.engine.begin() as db:
             row, _ = await store_message(
@@ -190,6 +208,7 @@ async def post_message(
                 sender_id=sender_id,
                 client_id=client_id,
                 text=clean,
+                accept=accept,
             )
     except AlreadyStored as resend:
         return message_view(resend.message, heading_of(chatflow), people), False

@@ -39,20 +39,22 @@ _m = t.messages
 _c = t.conversations
 
 
-async def take_sequence(db: AsyncConnection, conversation_id: str) -> tuple[int, str]:
-    """The conversation's next sequence number (already counted as used) and its status;
-    ``LookupError`` when the conversation is gone."""
+async def take_sequence(
+    db: AsyncConnection, conversation_id: str
+) -> tuple[int, str, dict[str, Any] | None]:
+    """The conversation's next sequence number (already counted as used), its status and
+    the consent given in it, as they are now; ``LookupError`` when it is gone."""
     row = (
         await db.execute(
             _c.update()
             .where(_c.c.id == conversation_id)
             .values(last_sequence=_c.c.last_sequence + 1)
-            .returning(_c.c.last_sequence, _c.c.status)
+            .returning(_c.c.last_sequence, _c.c.status, _c.c.consent)
         )
     ).first()
     if row is None:
         raise LookupError(f"no conversation {conversation_id!r}")
-    return int(row.last_sequence), str(row.status)
+    return int(row.last_sequence), str(row.status), row.consent
 
 
 def sender_key(sender_kind: str, sender_id: str | None) -> str:
