@@ -11,16 +11,16 @@ import asyncio
 import fcntl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from ..settings import Settings
+from .sqlite_driver import connector
 
 __all__ = ["alembic_config", "migrate", "open_engine", "startup_lock"]
 
@@ -28,44 +28,10 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 STARTUP_LOCK = 7_436_001  # the advisory lock's key: "start-up" of this application
 
 
-class OneWriterEngine(AsyncEngine):
-    """SQLite has one write lock per database file. Left to itself, each connection that
-    wants it sleeps in SQLite's busy handler (up to 100 ms a try) while another writes; here
-    the process's write transactions (``engine.begin()``) queue in order on an asyncio lock
-    instead, so one writes at a time and the next starts the moment it commits. Readers
-    (``engine.connect()``) never wait: WAL. A transaction begun inside one that holds the
-    lock (same task) does not wait for itself."""
-
-    __slots__ = ("_write_lock",)
-
-    def __init__(self, sync_engine: sa.Engine) -> None:
-        super().__init__(sync_engine)
-        self._write_lock: asyncio.Lock | None = None
-
-    @asynccontextmanager
-    async def begin(self) -> AsyncIterator[AsyncConnection]:
-        if _WRITING.get() is self:
-            async with super().begin() as connection:
-                yield connection
-            return
-        if self._write_lock is None:
-            self._write_lock = asyncio.Lock()
-        async with self._write_lock:
-            token = _WRITING.set(self)
-            try:
-                async with super().begin() as connection:
-                    yield connection
-            finally:
-                _WRITING.reset(token)
-
-
-_WRITING: ContextVar[AsyncEngine | None] = ContextVar("livechat_writing", default=None)
-
-
 def open_engine(settings: Settings) -> AsyncEngine:
     """The engine for ``settings.database_url``. SQLite files get WAL (readers never wait
-    for the writer), foreign keys, a busy timeout (for other processes), and one writer at
-    a time in this process (:class:`OneWriterEngine`)."""
+    for the writer), foreign keys, a busy timeout (for other processes), calls made in the
+    event loop and one writer at a time in this process (:mod:`.sqlite_driver`)."""
     path = settings.sqlite_path()
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -73,9 +39,11 @@ def open_engine(settings: Settings) -> AsyncEngine:
         return create_async_engine(
             settings.database_url, pool_size=10, max_overflow=20, pool_pre_ping=True
         )
-    plain = create_async_engine(settings.database_url)
-    sa.event.listen(plain.sync_engine, "connect", _sqlite_pragmas)
-    return OneWriterEngine(plain.sync_engine)
+    url = sa.make_url(settings.database_url)
+    args, kwargs = url.get_dialect()().create_connect_args(url)
+    engine = create_async_engine(url, async_creator=connector(tuple(args), dict(kwargs)))
+    sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
