@@ -28,7 +28,7 @@ import math
 from bisect import bisect_left, insort
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Any, cast
+from typing import cast
 
 import numpy as np
 import simpy
@@ -50,7 +50,7 @@ from reference_server.domain.routing import (
 
 from .agents import Workload, speed_table
 from .distributions import Sampler, categorical_sampler, sampler
-from .records import AgentTimeBook, RecordType
+from .records import AgentTimeBook, ChatRecord, RecordType
 from .scenario import CsatModel, Scenario
 
 __all__ = ["Chat", "ChatCentre", "Visit"]
@@ -203,7 +203,7 @@ class ChatCentre:
         self._queue: dict[str, Chat] = {}
         self._interval = scenario.kpis.interval_minutes
         self.time = AgentTimeBook(len(agents), self._interval, intervals)
-        self.records: list[tuple[Any, ...]] = []
+        self.records: list[ChatRecord] = []
         self._handling = sampler(scenario.chats.handling_time_minutes, rng)
         patience = scenario.chats.patience_minutes
         self._patience = None if patience is None else sampler(patience, rng)
@@ -256,7 +256,7 @@ class ChatCentre:
 
     def offline(self, chat: Chat) -> None:
         """A chat started while the widget said offline (AV6) or away (AV5): a message is
-        left for later, nothing queues."""
+        left for later (an ``offline`` record, for both), nothing queues."""
         self._record(chat, _OFFLINE_RECORD, self.env.now)
 
     def set_status(self, j: int, status: AgentStatus) -> None:
@@ -360,10 +360,13 @@ class ChatCentre:
         handle = now - chat.answered_at if kind == _ANSWERED_RECORD else _NAN
         if kind in (_OFFLINE_RECORD, _UNASSIGNED_RECORD):
             wait = _NAN
+        agent = self.ids[chat.agent] if answered else None
+        interval = int(chat.arrival // self._interval)
+        queued = chat.queued is not None
         visit = chat.visit
         if visit is None:
             self.records.append(
-                (
+                ChatRecord(
                     kind,
                     chat.number,
                     -1,
@@ -372,25 +375,16 @@ class ChatCentre:
                     wait,
                     handle,
                     chat.work,
-                    self.ids[chat.agent] if answered else None,
-                    int(chat.arrival // self._interval),
-                    "",
-                    "",
-                    "",
-                    chat.queued is not None,
-                    False,
-                    False,
-                    False,
-                    False,
-                    None,
+                    agent,
+                    interval,
+                    queued=queued,
                 )
             )
             return
         # OP7: the survey shows when the chat closes, so only chats that ended answer it.
         ended = kind == _ANSWERED_RECORD and not math.isnan(handle)
-        csat = self._csat.answer(wait) if visit.survey and ended else None
         self.records.append(
-            (
+            ChatRecord(
                 kind,
                 chat.number,
                 visit.visitor_id,
@@ -399,17 +393,17 @@ class ChatCentre:
                 wait,
                 handle,
                 chat.work,
-                self.ids[chat.agent] if answered else None,
-                int(chat.arrival // self._interval),
-                visit.flow,
-                visit.page,
-                visit.device,
-                chat.queued is not None,
-                visit.saw_wait,
-                visit.launcher_hidden,
-                visit.email_asked,
-                visit.email_left,
-                csat,
+                agent,
+                interval,
+                chatflow=visit.flow,
+                page=visit.page,
+                device=visit.device,
+                queued=queued,
+                saw_wait_message=visit.saw_wait,
+                launcher_hidden=visit.launcher_hidden,
+                email_asked=visit.email_asked,
+                email_left=visit.email_left,
+                csat=self._csat.answer(wait) if visit.survey and ended else None,
             )
         )
 

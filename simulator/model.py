@@ -22,7 +22,9 @@ from .centre import ChatCentre
 from .distributions import uniform_sampler
 from .records import VISITOR_COUNT_COLUMNS, ReplicationData
 from .scenario import Scenario, ScenarioKind
-from .visitors import Site, arrival_segments, site_visitors, visitor_arrivals
+from .site import Site
+from .traffic import Browsing, arrival_segments
+from .visitors import Visits, site_visitors, visitor_arrivals
 
 __all__ = ["simulate"]
 
@@ -64,8 +66,9 @@ def simulate(
     if scenario.kind is ScenarioKind.PLAIN_POOL:
         env.process(visitor_arrivals(env, centre, segments, rng, scenario.assignment))
     else:
-        site = Site(env, scenario, centre, rng, uniform, counts)
-        env.process(site_visitors(env, site, segments))
+        browsing = Browsing(scenario, rng, uniform)
+        visits = Visits(env, scenario, Site(scenario, centre), browsing, counts)
+        env.process(site_visitors(env, visits, segments))
     if report is not None:
         env.process(clock_reports(env, max(duration / _REPORTS, 1.0), report))
     env.run(until=duration)

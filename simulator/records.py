@@ -1,8 +1,8 @@
 """Flat records of one replication, and the DataFrames made from them (SIM5, SIM6).
 
-The model writes plain tuples (as Ciw does: one record per chat, with a ``record_type``) and
-adds up time per agent and interval; nothing in the model touches pandas. The experiment
-turns the records of every replication into DataFrames with :func:`chat_frame`,
+The model writes one :class:`ChatRecord` (a named tuple) per chat, with a ``record_type`` (as
+Ciw does), and adds up time per agent and interval; nothing in the model touches pandas. The
+experiment turns the records of every replication into DataFrames with :func:`chat_frame`,
 :func:`agent_time_frame` and :func:`visitor_frame`.
 
 Record types (:class:`RecordType`):
@@ -12,8 +12,9 @@ Record types (:class:`RecordType`):
                         at the end of the run
 ``abandoned``           the visitor gave up waiting (``wait`` is how long they waited)
 ``waiting``             still waiting when the run ended
-``offline``             started outside office hours: the visitor left a message (AV6); it
-                        never queues
+``offline``             started while the widget said offline (outside office hours, AV6) or
+                        away (inside them with nobody available, AV5): the visitor left a
+                        message for later; it never queues
 ``unassigned``          assignment is off (RT2): the chat lands in the inbox's unassigned
                         view and does not queue
 ``left_without_chat``   a visitor who browsed and never started a chat (only with
@@ -29,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -39,6 +40,7 @@ __all__ = [
     "CHAT_COLUMNS",
     "VISITOR_COUNT_COLUMNS",
     "AgentTimeBook",
+    "ChatRecord",
     "RecordType",
     "ReplicationData",
     "agent_time_frame",
@@ -56,32 +58,36 @@ class RecordType(StrEnum):
     LEFT_WITHOUT_CHAT = "left_without_chat"
 
 
-CHAT_COLUMNS: tuple[str, ...] = (
-    "record_type",
-    "chat_id",
-    "visitor_id",
-    "arrival",
-    "visit_start",
-    "wait",
-    "handle_time",
-    "work",
-    "agent",
-    "interval",
-    "chatflow",
-    "page",
-    "device",
-    "queued",
-    "saw_wait_message",
-    "launcher_hidden",
-    "email_asked",
-    "email_left",
-    "csat",
-)
-"""The columns of a chat record, in tuple order. ``arrival`` is when the chat started (for a
-visitor record: when the visit started), ``visit_start`` when the visitor came to the site
-(NaN in a plain pool). ``work`` is the handling time the chat would take an agent holding
-nothing else; ``handle_time`` is the time it took. ``csat`` is the rating (1-5) or None when
-no survey was answered."""
+class ChatRecord(NamedTuple):
+    """One chat (or visitor) record. ``arrival`` is when the chat started (for a visitor
+    record: when the visit started), ``visit_start`` when the visitor came to the site (NaN in
+    a plain pool). ``work`` is the handling time the chat would take an agent holding nothing
+    else; ``handle_time`` is the time it took. ``csat`` is the rating (1-5) or None when no
+    survey was answered. The fields after ``interval`` describe the visit (funnel only)."""
+
+    record_type: str  # a RecordType value
+    chat_id: int  # -1 for a visitor record
+    visitor_id: int  # -1 in a plain pool
+    arrival: float
+    visit_start: float
+    wait: float
+    handle_time: float
+    work: float
+    agent: str | None
+    interval: int
+    chatflow: str = ""
+    page: str = ""
+    device: str = ""
+    queued: bool = False
+    saw_wait_message: bool = False
+    launcher_hidden: bool = False
+    email_asked: bool = False
+    email_left: bool = False
+    csat: int | None = None
+
+
+CHAT_COLUMNS: tuple[str, ...] = ChatRecord._fields
+"""The columns of a chat record, in :class:`ChatRecord` order."""
 
 AGENT_TIME_COLUMNS: tuple[str, ...] = (
     "agent",
@@ -106,6 +112,9 @@ VISITOR_COUNT_COLUMNS: tuple[str, ...] = (
 """Per interval (of arrival): visitors, their page views, page views on which a chatflow
 applied, visitors who started a chat, and visitors who were shown the wait message or whose
 launcher was hidden (SIM6)."""
+
+# Positions in a row of ReplicationData.visitor_counts (VISITOR_COUNT_COLUMNS[1:]).
+VISITORS, PAGE_VIEWS, WIDGET_VIEWS, CHATS_STARTED, SAW_WAIT_MESSAGE, LAUNCHER_HIDDEN = range(6)
 
 
 class AgentTimeBook:
@@ -154,7 +163,7 @@ class ReplicationData:
     """Everything one replication produced, as plain Python data (cheap to pickle)."""
 
     replication: int
-    chats: list[tuple[Any, ...]]
+    chats: list[ChatRecord]
     agent_ids: tuple[str, ...]
     capacities: tuple[int, ...]
     agent_time: AgentTimeBook

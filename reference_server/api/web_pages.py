@@ -30,6 +30,7 @@ from ..state import server_of
 from ..store.accounts import get_account
 from ..store.demo import ARTICLES, DEMO_ACCOUNT_ID
 from .errors import NotFound
+from .web_security import CONTENT_SECURITY_POLICY
 
 __all__ = ["BOOT_PLACEHOLDER", "article_slug", "demo_articles", "routes", "tracking_code"]
 
@@ -209,8 +210,14 @@ async def admin(request: Request) -> Response:
 
 
 async def admin_preview_frame(request: Request) -> Response:
-    """The sample page the console's preview (CF4) shows the widget on, in a frame."""
-    return _page("admin-preview.html")
+    """The sample page the console's preview (CF4) shows the widget on, in a frame: the one
+    page that this origin's own pages (and only they) may frame."""
+    page = _page("admin-preview.html")
+    page.headers["content-security-policy"] = CONTENT_SECURITY_POLICY.replace(
+        "frame-ancestors 'none'", "frame-ancestors 'self'"
+    )
+    page.headers["x-frame-options"] = "SAMEORIGIN"
+    return page
 
 
 async def docs(request: Request) -> Response:

@@ -66,7 +66,7 @@ class ChatType:
 def chat_types(scenario: Scenario) -> list[ChatType]:
     """Every kind of chat the scenario can start — a chatflow on a page where targeting
     selects it for some device and kind of visitor (TG1-TG6) — with the routing properties
-    the simulator gives it (the same as :class:`~simulator.visitors.Site`)."""
+    the simulator gives it (the same as :class:`~simulator.site.Site`)."""
     if scenario.kind is ScenarioKind.PLAIN_POOL:
         return [ChatType(_PLAIN, scenario.assignment, {})]
     types = []

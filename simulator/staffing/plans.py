@@ -33,7 +33,7 @@ from ..kpis import kpi_estimates, kpi_sums
 from ..records import RecordType
 from ..scenario import AgentGroup, Scenario, ScenarioKind, Shift, checked
 from ..stats import Estimate
-from ..visitors import arrival_segments
+from ..traffic import arrival_segments
 from .groups import StaffGroup
 from .targets import StaffingError, Target
 

@@ -186,7 +186,9 @@ def test_the_loader_names_the_configured_origin_whatever_the_host_header(api: Ap
 
 
 @pytest.mark.feature("SE8")
-@pytest.mark.parametrize("path", ["/inbox", "/docs", "/demo/", "/demo/help/reset-password"])
+@pytest.mark.parametrize(
+    "path", ["/", "/admin", "/inbox", "/docs", "/demo/", "/demo/help/reset-password"]
+)
 def test_pages_carry_a_content_security_policy_and_refuse_framing(api: Api, path: str) -> None:
     page = api.client.get(path)
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
@@ -198,6 +200,15 @@ def test_pages_carry_a_content_security_policy_and_refuse_framing(api: Api, path
     assert page.headers["x-content-type-options"] == "nosniff"
     assert page.headers["referrer-policy"] == "same-origin"
     assert "<script>" not in page.text and "<style>" not in page.text  # nothing inline
+
+
+@pytest.mark.feature("SE8", "CF4")
+def test_only_the_consoles_own_pages_may_frame_its_preview(api: Api) -> None:
+    page = api.client.get("/admin/preview-frame")
+    policy = page.headers["content-security-policy"]
+    assert "frame-ancestors 'self'" in policy and "frame-ancestors 'none'" not in policy
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert page.headers["x-frame-options"] == "SAMEORIGIN"
 
 
 @pytest.mark.feature("SE8")

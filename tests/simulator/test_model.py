@@ -37,7 +37,7 @@ from simulator.records import (
     visitor_frame,
 )
 from simulator.scenario import Break, Shift, SpeedCurve, Traffic, load_scenario
-from simulator.visitors import arrival_segments
+from simulator.traffic import arrival_segments
 
 OSLO = ZoneInfo("Europe/Oslo")
 MONDAY = "2026-03-02T00:00"  # a Monday; Oslo is at UTC+1 until 29 March

@@ -5,8 +5,8 @@
  * one that fires on a page. This is the one place that knows how the widget is mounted.
  *
  * Messages from the console (same origin only): {type: "config", config, sequence} and
- * {type: "trigger", kind}; the frame answers {type: "shown", sequence} once a configuration
- * is on screen. The preview never starts a conversation: it has no visitor.
+ * {type: "trigger", kind}; the frame says {type: "ready"} once it listens and answers
+ * {type: "shown", sequence} once a configuration is on screen. The preview never starts a conversation: it has no visitor.
  */
 
 let code = null;
@@ -81,3 +81,5 @@ window.addEventListener("message", (event) => {
   if (event.data.type === "config") show(event.data.config, event.data.sequence);
   if (event.data.type === "trigger") fire(event.data.kind);
 });
+
+window.parent.postMessage({ type: "ready" }, location.origin);

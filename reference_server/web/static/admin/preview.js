@@ -33,8 +33,7 @@ export function previewPanel(draftOf) {
   let state = "";
   let timer = null;
   let sequence = 0;
-  let ready = false;
-  let pendingConfig = null;
+  let latestConfig = null;
 
   const frame = el("iframe", { src: "/admin/preview-frame", title: "Widget preview", testid: "preview-frame",
     class: "preview-frame" });
@@ -62,14 +61,10 @@ export function previewPanel(draftOf) {
   ]);
 
   function post(data) {
-    if (!ready) { if (data.type === "config") pendingConfig = data; return; }
-    frame.contentWindow.postMessage(data, location.origin);
+    if (data.type === "config") latestConfig = data;
+    // A frame still loading misses this; it says "ready" once it listens and gets it then.
+    if (frame.contentWindow) frame.contentWindow.postMessage(data, location.origin);
   }
-
-  frame.addEventListener("load", () => {
-    ready = true;
-    if (pendingConfig) { post(pendingConfig); pendingConfig = null; }
-  });
 
   function layout() {
     const spec = DEVICES[device];
@@ -118,6 +113,9 @@ export function previewPanel(draftOf) {
   // The frame says when it shows a configuration; the latest one ends the wait.
   window.addEventListener("message", (event) => {
     if (event.origin !== location.origin || event.source !== frame.contentWindow) return;
+    // "ready" comes each time the frame's document starts listening — also after the browser
+    // reloads the frame because the editor moved it in the page.
+    if (event.data && event.data.type === "ready" && latestConfig) post(latestConfig);
     if (event.data && event.data.type === "shown" && event.data.sequence === sequence) {
       delete panel.dataset.pending;
     }
