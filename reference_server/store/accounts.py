@@ -8,6 +8,8 @@ name, domain), the time zone, and the first-time widget set-up (CF2) as the plai
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -88,7 +90,16 @@ async def account_defaults(db: AsyncConnection, account_id: str) -> AccountDefau
 
 def _defaults_of(stored: Any) -> AccountDefaults:
     # Stored data was validated when written; None means "never set up".
-    return AccountDefaults() if stored is None else from_dict(AccountDefaults, stored)
+    if stored is None:
+        return AccountDefaults()
+    return _decoded_defaults(json.dumps(stored, sort_keys=True, separators=(",", ":")))
+
+
+@functools.lru_cache(maxsize=256)
+def _decoded_defaults(stored: str) -> AccountDefaults:
+    """Decoded once per distinct stored value (every page view reads the account; the
+    domain object is frozen)."""
+    return from_dict(AccountDefaults, json.loads(stored))
 
 
 async def update_account(db: AsyncConnection, account_id: str, values: Mapping[str, Any]) -> None:
