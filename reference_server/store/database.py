@@ -25,7 +25,8 @@ from .sqlite_driver import connector
 __all__ = ["alembic_config", "migrate", "open_engine", "startup_lock"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-STARTUP_LOCK = 7_436_001  # the advisory lock's key: "start-up" of this application
+STARTUP_LOCK = 7_436_001
+SQLITE_POOL_SIZE = 64  # the advisory lock's key: "start-up" of this application
 
 
 def open_engine(settings: Settings) -> AsyncEngine:
@@ -41,7 +42,11 @@ def open_engine(settings: Settings) -> AsyncEngine:
         )
     url = sa.make_url(settings.database_url)
     args, kwargs = url.get_dialect()().create_connect_args(url)
-    engine = create_async_engine(url, async_creator=connector(tuple(args), dict(kwargs)))
+    # Connections are cheap to keep and dear to open (pragmas): enough for every request
+    # in flight, so that none is opened and closed per request under load.
+    on_file = url.database not in (None, "", ":memory:")
+    pool = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_SIZE} if on_file else {}
+    engine = create_async_engine(url, async_creator=connector(tuple(args), dict(kwargs)), **pool)
     sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
 
