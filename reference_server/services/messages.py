@@ -152,13 +152,23 @@ async def _context(
 ) -> tuple[Chatflow | None, dict[str, Person], dict[str, Any] | None]:
     """The conversation's chatflow, the ``people`` named (as shown) and, when asked for,
     the visitor row: only what the caller needs, on one connection."""
-    account_id = conversation["account_id"]
     async with server.engine.connect() as db:
-        chatflow = await store.load_chatflow(db, account_id, conversation["chatflow_id"])
-        shown = await store.agent_people(db, account_id, [p for p in people if p])
-        row = None
-        if visitor:
-            row = await store.get_visitor(db, account_id, conversation["visitor_id"])
+        return await _context_in(db, conversation, people=people, visitor=visitor)
+
+
+async def _context_in(
+    db: AsyncConnection,
+    conversation: Mapping[str, Any],
+    *,
+    people: Collection[str] = (),
+    visitor: bool = False,
+) -> tuple[Chatflow | None, dict[str, Person], dict[str, Any] | None]:
+    account_id = conversation["account_id"]
+    chatflow = await store.load_chatflow(db, account_id, conversation["chatflow_id"])
+    shown = await store.agent_people(db, account_id, [p for p in people if p])
+    row = None
+    if visitor:
+        row = await store.get_visitor(db, account_id, conversation["visitor_id"])
     return chatflow, shown, row
 
 
@@ -185,21 +195,23 @@ async def post_message(
         await limits.message_sent(server, str(conversation["visitor_id"]))
     clean = checked_text(text)
     by_visitor = sender_kind is SenderKind.VISITOR
-    chatflow, people, visitor = await _context(
-        server,
-        conversation,
-        people=[sender_id] if sender_id else (),
-        visitor=by_visitor and identified is None,
-    )
-    accept = None
-    if by_visitor:
-        known = bool(visitor and visitor["identified"]) if identified is None else identified
-
-        def accept(current: Mapping[str, Any]) -> None:
-            check_consent(chatflow, consent_of(current), identified=known)
-
     try:
         async with server.engine.begin() as db:
+            # Reads first, in the same transaction: it queues for the write lock (SQLite)
+            # only at its first write.
+            chatflow, people, visitor = await _context_in(
+                db,
+                conversation,
+                people=[sender_id] if sender_id else (),
+                visitor=by_visitor and identified is None,
+            )
+            known = bool(visitor and visitor["identified"]) if identified is None else identified
+            accept = None
+            if by_visitor:
+
+                def accept(current: Mapping[str, Any]) -> None:
+                    check_consent(chatflow, consent_of(current), identified=known)
+
             row, _ = await store_message(
                 db,
                 conversation,
