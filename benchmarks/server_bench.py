@@ -106,6 +106,7 @@ class ServerProcess:
     def start(self) -> None:
         command = [sys.executable, "-m", "uvicorn", *self.args, "--host", "127.0.0.1"]
         command += ["--port", str(self.port), "--log-level", "warning", "--no-access-log"]
+        command += ["--ws-per-message-deflate", "false"]  # as ``livechat serve`` runs
         with self.log.open("ab") as sink:
             self.process = subprocess.Popen(
                 command, env=self.env, stdout=sink, stderr=subprocess.STDOUT, cwd=ROOT
@@ -681,7 +682,7 @@ def profiling(server: ServerProcess, out: Path | None) -> Iterator[None]:
     assert server.process is not None
     spy_path = str(Path(sys.executable).with_name("py-spy"))
     command = [spy_path, "record", "--pid", str(server.process.pid), "--subprocesses"]
-    command += ["--rate", "200", "--format", "raw", "--output", str(out)]
+    command += ["--rate", "200", "--gil", "--format", "raw", "--output", str(out)]
     spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         yield

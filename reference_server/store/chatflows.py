@@ -111,6 +111,14 @@ async def _stored_all(db: AsyncConnection, rows: Sequence[Any]) -> list[StoredCh
 
 
 _HEAD = (_c.c.id, _c.c.version, _c.c.created_at, _c.c.updated_at)
+# Built once: read on every message and page view (building a statement costs more than
+# running it).
+_ONE = sa.select(*_HEAD).where(
+    _c.c.account_id == sa.bindparam("account_id"), _c.c.id == sa.bindparam("chatflow_id")
+)
+_PUBLISHED = sa.select(_c.c.id, _c.c.version).where(
+    _c.c.account_id == sa.bindparam("account_id"), _c.c.published
+)
 
 
 def _columns(chatflow: Chatflow) -> dict[str, Any]:
@@ -139,22 +147,14 @@ async def list_chatflows(
 
 async def published_chatflows(db: AsyncConnection, account_id: str) -> list[Chatflow]:
     """CF3: the chatflows that may appear on pages."""
-    rows = (
-        await db.execute(
-            sa.select(_c.c.id, _c.c.version).where(_c.c.account_id == account_id, _c.c.published)
-        )
-    ).all()
+    rows = (await db.execute(_PUBLISHED, {"account_id": account_id})).all()
     return await _decoded_chatflows(db, rows)
 
 
 async def get_chatflow(
     db: AsyncConnection, account_id: str, chatflow_id: str
 ) -> StoredChatflow | None:
-    row = (
-        await db.execute(
-            sa.select(*_HEAD).where(_c.c.account_id == account_id, _c.c.id == chatflow_id)
-        )
-    ).first()
+    row = (await db.execute(_ONE, {"account_id": account_id, "chatflow_id": chatflow_id})).first()
     stored = await _stored_all(db, [row]) if row is not None else []
     return stored[0] if stored else None
 

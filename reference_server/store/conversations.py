@@ -76,17 +76,25 @@ async def get_visitor_conversation(
     row = (
         (
             await db.execute(
-                sa.select(_c).where(
-                    _c.c.account_id == account_id,
-                    _c.c.id == conversation_id,
-                    _c.c.visitor_id == visitor_id,
-                )
+                _VISITOR_CONVERSATION,
+                {
+                    "account_id": account_id,
+                    "conversation_id": conversation_id,
+                    "visitor_id": visitor_id,
+                },
             )
         )
         .mappings()
         .first()
     )
     return dict(row) if row is not None else None
+
+
+_VISITOR_CONVERSATION = sa.select(_c).where(  # built once: read per visitor frame
+    _c.c.account_id == sa.bindparam("account_id"),
+    _c.c.id == sa.bindparam("conversation_id"),
+    _c.c.visitor_id == sa.bindparam("visitor_id"),
+)
 
 
 async def get_visitor(
