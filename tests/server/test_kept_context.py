@@ -125,3 +125,26 @@ def test_an_unpublished_chatflow_stops_showing_at_the_next_page_view(api: Api) -
         f"/widget/v1/{api.account.account_id}/config", json={"url": "https://acme.test/"}
     )
     assert response.status_code == 204
+
+
+@pytest.mark.feature("OP4")
+@pytest.mark.parametrize("answer", [1, 0, "yes", "true"])
+def test_a_boolean_answer_is_true_or_false_only_however_often_it_is_asked(
+    api: Api, answer: Any
+) -> None:
+    visitor = add_visitor(api)
+    chatflow_id = add_chatflow(api)
+    for _ in range(2):  # the fields that take a boolean are looked up once per model
+        refused = api.client.post(
+            f"/widget/v1/{api.account.account_id}/consent",
+            headers=visitor,
+            json={"chatflow_id": chatflow_id, "data_processing": answer},
+        )
+        assert refused.status_code == 422, refused.text
+        assert "data_processing" in refused.json()["error"]["fields"]
+    given = api.client.post(
+        f"/widget/v1/{api.account.account_id}/consent",
+        headers=visitor,
+        json={"chatflow_id": chatflow_id, "data_processing": True},
+    )
+    assert given.status_code == 200, given.text
