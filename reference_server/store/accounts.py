@@ -60,14 +60,13 @@ API_KEY_SCOPES = tuple(
 )
 
 
+_ACCOUNT = sa.select(t.accounts).where(t.accounts.c.id == sa.bindparam("account_id"))  # per view
+
+
 async def get_account(db: AsyncConnection, account_id: str) -> dict[str, Any]:
     """The account as a dict (``widget_defaults`` always filled in); ``LookupError`` when
     there is no such account (a logged-in principal's account always exists)."""
-    row = (
-        (await db.execute(sa.select(t.accounts).where(t.accounts.c.id == account_id)))
-        .mappings()
-        .first()
-    )
+    row = (await db.execute(_ACCOUNT, {"account_id": account_id})).mappings().first()
     if row is None:
         raise LookupError(f"no account {account_id!r}")
     account = dict(row)

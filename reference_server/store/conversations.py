@@ -210,22 +210,23 @@ async def newest_open_visitor_conversation(
 ) -> dict[str, Any] | None:
     """The visitor's newest conversation that is not closed (what the widget resumes)."""
     row = (
-        (
-            await db.execute(
-                sa.select(_c)
-                .where(
-                    _c.c.account_id == account_id,
-                    _c.c.visitor_id == visitor_id,
-                    _c.c.status != "closed",
-                )
-                .order_by(_c.c.created_at.desc(), _c.c.id.desc())
-                .limit(1)
-            )
-        )
+        (await db.execute(_NEWEST_OPEN, {"account_id": account_id, "visitor_id": visitor_id}))
         .mappings()
         .first()
     )
     return dict(row) if row is not None else None
+
+
+_NEWEST_OPEN = (  # built once: read on every page view
+    sa.select(_c)
+    .where(
+        _c.c.account_id == sa.bindparam("account_id"),
+        _c.c.visitor_id == sa.bindparam("visitor_id"),
+        _c.c.status != "closed",
+    )
+    .order_by(_c.c.created_at.desc(), _c.c.id.desc())
+    .limit(1)
+)
 
 
 async def update_conversation(

@@ -24,16 +24,15 @@ __all__ = [
 ]
 
 
+_BY_TOKEN = sa.select(t.visitors).where(  # built once: read on every page view
+    t.visitors.c.token_hash == sa.bindparam("token_hash"),
+    t.visitors.c.account_id == sa.bindparam("account_id"),
+)
+
+
 async def find_visitor(db: AsyncConnection, account_id: str, token: str) -> dict[str, Any] | None:
     row = (
-        (
-            await db.execute(
-                sa.select(t.visitors).where(
-                    t.visitors.c.token_hash == hash_secret(token),
-                    t.visitors.c.account_id == account_id,
-                )
-            )
-        )
+        (await db.execute(_BY_TOKEN, {"token_hash": hash_secret(token), "account_id": account_id}))
         .mappings()
         .first()
     )
