@@ -92,6 +92,7 @@ class ServerProcess:
     args: list[str]
     env: dict[str, str]
     log: Path
+    cwd: Path = ROOT  # where the server's code is imported from
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
 
@@ -109,7 +110,7 @@ class ServerProcess:
         command += ["--ws-per-message-deflate", "false"]  # as ``livechat serve`` runs
         with self.log.open("ab") as sink:
             self.process = subprocess.Popen(
-                command, env=self.env, stdout=sink, stderr=subprocess.STDOUT, cwd=ROOT
+                command, env=self.env, stdout=sink, stderr=subprocess.STDOUT, cwd=self.cwd
             )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -595,6 +596,7 @@ class Options:
     workers: list[int]
     idle: int
     profile: Path | None
+    source: Path
 
 
 def bootstrap(database_url: str) -> tuple[str, str]:
@@ -644,14 +646,16 @@ def postgres_database() -> Iterator[str]:
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-def reference_server(workdir: Path, database_url: str, redis: bool, workers: int) -> ServerProcess:
+def reference_server(
+    workdir: Path, database_url: str, redis: bool, workers: int, source: Path = ROOT
+) -> ServerProcess:
     env = {**os.environ, **LIMITS_OFF, "LIVECHAT_DATABASE_URL": database_url}
     env = {k: v for k, v in env.items() if not k.startswith("LIVECHAT_TEST")}
     if redis:
         prefix = uuid.uuid4().hex[:6]
         env["LIVECHAT_REDIS_URL"] = f"redis://127.0.0.1:6379/{int(prefix, 16) % 8 + 8}"
     args = ["--factory", "reference_server.asgi:app_from_env", "--workers", str(workers)]
-    return ServerProcess("this server", args, env, workdir / f"server-{workers}.log")
+    return ServerProcess("this server", args, env, workdir / f"server-{workers}.log", source)
 
 
 def relay_server(workdir: Path, config: Path) -> ServerProcess:
@@ -784,7 +788,7 @@ async def measure(target: Target, results: dict[str, list[Run]], options: Option
 def compare(options: Options, workdir: Path) -> None:
     database_url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
     account = bootstrap(database_url)
-    server = reference_server(workdir, database_url, redis=False, workers=1)
+    server = reference_server(workdir, database_url, False, 1, options.source)
     config = workdir / "config.json"
     with running(server):
 
@@ -856,7 +860,13 @@ def parse(argv: list[str] | None = None) -> Options:
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--redis", action="store_true", help="Redis broadcast (many workers)")
     parser.add_argument("--workers", type=int, nargs="+", help="scale-out: worker counts")
-    parser.add_argument("--profile", type=Path, help="py-spy speedscope file of the server")
+    parser.add_argument("--profile", type=Path, help="py-spy raw profile of the server")
+    parser.add_argument(
+        "--source",
+        type=Path,
+        default=ROOT,
+        help="run this server from another checkout's code (e.g. the commit before a change)",
+    )
     args = parser.parse_args(argv)
     quick = bool(args.quick)
     return Options(
@@ -868,6 +878,7 @@ def parse(argv: list[str] | None = None) -> Options:
         workers=args.workers or [],
         idle=500 if quick and args.idle == 5000 else args.idle,
         profile=args.profile,
+        source=args.source.resolve(),
     )
 
 
