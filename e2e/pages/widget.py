@@ -58,6 +58,10 @@ class ChatWidget:
         self.result_titles = find("lc-kb-result-title")
         self.article_title = find("lc-kb-article-title")
         self.no_results = find("lc-kb-empty")
+        self.threads_button = find("lc-threads-button")
+        self.threads = find("lc-threads")
+        self.thread_rows = find("lc-thread")
+        self.threads_new = find("lc-threads-new")
 
     # ------------------------------------------------------------ state
 
@@ -145,6 +149,17 @@ class ChatWidget:
     def leave_email(self, email: str) -> None:
         self.email_input.fill(email)
         self.host.get_by_test_id("lc-email-submit").click()
+
+    def thread_row(self, conversation_id: str) -> Locator:
+        """The row of one conversation in the list of the visitor's conversations."""
+        return self.thread_rows.and_(
+            self.host.locator(f'[data-conversation-id="{conversation_id}"]')
+        )
+
+    def show_threads(self) -> None:
+        """Open the list of the visitor's conversations (from the window's header)."""
+        self.threads_button.click()
+        expect(self.threads).to_be_visible()
 
     def search_help(self, words: str) -> None:
         self.help_tab.click()

@@ -218,6 +218,9 @@ class VisitorConversationOut(Output):
     created_at: str
     closed_at: str | None
     unread: int = Field(description="the agents' messages the visitor has not read")
+    last_message: LastMessageOut | None = Field(
+        description="the newest message (null before the first), for the list of conversations"
+    )
     presentation: PresentationOut | None
     send: SendOut
 

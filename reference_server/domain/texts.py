@@ -98,6 +98,7 @@ TEXTS: dict[Language, dict[str, str]] = {
         "widget.back_to_conversations": "All conversations",
         "widget.conversation_open": "Open",
         "widget.conversation_ended": "Ended",
+        "widget.you_wrote": "You: {text}",
     },
     Language.NB: {
         "reply_time.few_minutes": "Teamet svarer vanligvis i løpet av noen minutter.",
@@ -180,6 +181,7 @@ TEXTS: dict[Language, dict[str, str]] = {
         "widget.back_to_conversations": "Alle samtaler",
         "widget.conversation_open": "Åpen",
         "widget.conversation_ended": "Avsluttet",
+        "widget.you_wrote": "Du: {text}",
     },
 }
 

@@ -42,7 +42,7 @@ from ..state import Server
 from ..store import conversations as store
 from ..store import messages as message_store
 from ..store.contacts import get_contact
-from ..store.inbox import other_conversations
+from ..store.inbox import last_messages, other_conversations
 from ..store.surveys import get_survey
 from ..store.teams import team_ids
 from ..store.tickets import create_ticket, ticket_for_conversation
@@ -52,7 +52,7 @@ from . import events, limits
 from .announce import announce_assigned, announce_conversation, publish
 from .capacity import on_capacity_changed
 from .errors import Conflict, NotFound, ValidationFailed
-from .inbox import Actor, require_allowed, with_actions
+from .inbox import PREVIEW_LENGTH, Actor, require_allowed, with_actions
 from .messages import NewMessage, check_consent, checked_text, consent_of, store_message
 from .presentation import conversation_presentation, surroundings
 from .routing_service import agent_in_snapshot, request_for, route_one, routing_transaction
@@ -234,18 +234,19 @@ async def visitor_views_in(
     now: datetime,
 ) -> list[dict[str, Any]]:
     """The conversations as their visitor sees them: who answers (BD4), the survey to show
-    once closed (OP7), how many of the agents' messages the visitor has not read, whether
-    the visitor may write in it and why not (OP4), and its own presentation — its chatflow's
-    identity and a header that follows its state."""
+    once closed (OP7), how many of the agents' messages the visitor has not read, the newest
+    message (the widget's list of conversations), whether the visitor may write in it and
+    why not (OP4), and its own presentation — its chatflow's identity and a header that
+    follows its state."""
     result = []
     people = await store.agent_people(db, account_id)
     around = await surroundings(db, account_id)
     owners = await store.contact_owners(db, account_id, [c["contact_id"] for c in conversations])
+    ids = [c["id"] for c in conversations]
     unread = await message_store.unread_counts(
-        db,
-        [c["id"] for c in conversations],
-        sender_kinds=(SenderKind.AGENT.value, SenderKind.SYSTEM.value),
+        db, ids, sender_kinds=(SenderKind.AGENT.value, SenderKind.SYSTEM.value)
     )
+    newest = await last_messages(db, {c["id"]: c["last_sequence"] for c in conversations})
     chatflows: dict[str | None, Chatflow | None] = {}
     for conversation in conversations:
         chatflow_id = conversation["chatflow_id"]
@@ -265,6 +266,7 @@ async def visitor_views_in(
             conversation, agent=agent, survey=survey, answered=answered
         )
         view["unread"] = unread.get(conversation["id"], 0)
+        view["last_message"] = _last_message(newest.get(conversation["id"]))
         view["presentation"] = None
         plan = None
         if chatflow is not None:
@@ -277,6 +279,19 @@ async def visitor_views_in(
         view["send"] = send_json(plan, consent_of(conversation), status, language)
         result.append(view)
     return result
+
+
+def _last_message(row: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """What the visitor's list of conversations shows of the newest message, as the inbox
+    shows it: who wrote it by kind (no agent's name: under the branding alias the brand
+    answers), the start of its text, when."""
+    if row is None:
+        return None
+    return {
+        "sender_kind": row["sender_kind"],
+        "text": row["text"][:PREVIEW_LENGTH],
+        "created_at": iso(row["created_at"]),
+    }
 
 
 # ---------------------------------------------------------------- starting (CV1, RT, CV3)

@@ -83,6 +83,31 @@ def test_a_visitor_sees_its_own_conversations_after_a_reload(api: Api, scene: di
     assert one.json()["id"] == first
 
 
+@pytest.mark.feature("CV1", "CV6")
+def test_the_list_shows_each_conversations_newest_message(api: Api, scene: dict) -> None:
+    """What the widget's list of conversations shows of each (issue 8 §5)."""
+    quiet = start(api, scene["visitor"], scene["chatflow_id"])["conversation"]["id"]
+    chat = start(
+        api, scene["visitor"], scene["chatflow_id"], message={"client_id": "m1", "text": "Hi"}
+    )["conversation"]["id"]
+    reply = api.client.post(
+        f"/api/v1/conversations/{chat}/messages",
+        headers=scene["agent"],
+        json={"client_id": "a1", "text": "Hello, how can I help?"},
+    )
+    assert reply.status_code == 201, reply.text
+    listed = {c["id"]: c for c in api.client.get(widget_url(api), headers=scene["visitor"]).json()}
+    assert listed[quiet]["last_message"] is None
+    newest = listed[chat]["last_message"]
+    assert newest["text"] == "Hello, how can I help?"
+    assert newest["sender_kind"] == "agent"
+    assert newest["created_at"] == reply.json()["created_at"]
+    say(api, scene["visitor"], chat, "Where is my order? " + "x" * 300)
+    one = api.client.get(widget_url(api, f"/{chat}"), headers=scene["visitor"]).json()
+    assert one["last_message"]["sender_kind"] == "visitor"
+    assert one["last_message"]["text"] == ("Where is my order? " + "x" * 300)[:140]
+
+
 @pytest.mark.feature("CV1")
 def test_messages_after_a_sequence_number_are_what_came_later(api: Api, scene: dict) -> None:
     chat = start(api, scene["visitor"], scene["chatflow_id"])["conversation"]["id"]

@@ -39,7 +39,8 @@ window.hsConversationsSettings = { loadImmediately: false, inlineEmbedSelector: 
   function onReady() {
     var api = window.HubSpotConversations;
     ["widgetLoaded", "widgetClosed", "conversationStarted", "conversationClosed",
-     "unreadConversationCountChanged", "userInteractedWithWidget"].forEach(function (name) {
+     "userSelectedThread", "unreadConversationCountChanged", "contactAssociated",
+     "userInteractedWithWidget"].forEach(function (name) {
       api.on(name, function (payload) { log(name, payload); });
     });
     render();

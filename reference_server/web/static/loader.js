@@ -229,21 +229,28 @@
 
   // ------------------------------------------------------------------ mounting
 
-  var widgetCode = null;
+  var widgetModule = null;
+  var widgetCss = null;
 
-  /** The widget's modules and, unless the page avoids inline styles, its style sheet. */
+  /** Fetched once, kept for later loads (a failure is tried again next time). */
+  function once(get, keep) {
+    var pending = get().catch(function (error) { keep(null); throw error; });
+    keep(pending);
+    return pending;
+  }
+
+  /** The widget's modules and, unless the page avoids inline styles (read at each load),
+   * its style sheet's text. */
   function loadWidgetCode() {
-    if (widgetCode) return widgetCode;
-    var css = settings().avoidInlineStyles === true
-      ? Promise.resolve("")
-      : fetch(ORIGIN + "/static/widget.css", { credentials: "omit" }).then(function (r) { return r.text(); });
-    widgetCode = Promise.all([import(ORIGIN + "/static/widget/main.js"), css]).then(function (parts) {
+    var module = widgetModule || once(function () {
+      return import(ORIGIN + "/static/widget/main.js");
+    }, function (p) { widgetModule = p; });
+    var css = settings().avoidInlineStyles === true ? Promise.resolve("") : widgetCss || once(function () {
+      return fetch(ORIGIN + "/static/widget.css", { credentials: "omit" }).then(function (r) { return r.text(); });
+    }, function (p) { widgetCss = p; });
+    return Promise.all([module, css]).then(function (parts) {
       return { module: parts[0], css: parts[1] };
-    }, function (error) {
-      widgetCode = null;
-      throw error;
     });
-    return widgetCode;
   }
 
   function domReady() {
@@ -315,7 +322,7 @@
       interacted: function () {
         if (!state.interacted) {
           state.interacted = true;
-          emit("userInteractedWithWidget", { message: "The visitor interacted with the widget" });
+          emit("userInteractedWithWidget", code.module.sdkEvent.userInteractedWithWidget());
         }
       },
       /** The cookie banner's answer (OP3): the server keeps it and answers afresh. */
@@ -373,13 +380,15 @@
     if (state.loading) return state.loading;
     var opts = options || {};
     if (opts.widgetOpen) state.openWhenLoaded = true;
-    state.loading = Promise.all([fetchConfig(), loadWidgetCode(), domReady()]).then(function (parts) {
+    // refresh() has asked for the config already.
+    var asked = opts.config !== undefined ? Promise.resolve(opts.config) : fetchConfig();
+    state.loading = Promise.all([asked, loadWidgetCode(), domReady()]).then(function (parts) {
       var config = parts[0];
       state.config = config;
       if (!config) return false; // no chatflow applies to this page
       mount(parts[1], config, opts);
       state.loaded = true;
-      emit("widgetLoaded", { message: "The widget has loaded" });
+      emit("widgetLoaded", parts[1].module.sdkEvent.widgetLoaded());
       if (state.openWhenLoaded) state.widget.open();
       return true;
     }).catch(function (error) {
@@ -391,6 +400,14 @@
       return result;
     });
     return state.loading;
+  }
+
+  /** The chat cookies, the tab's visitor token, its cookie answer and its unsent messages. */
+  function forgetVisitor() {
+    COOKIES.forEach(function (name) { writeCookie({ name: name, value: "", max_age_seconds: 0 }); });
+    session(KEY_TOKEN, null);
+    session(KEY_CONSENT, null);
+    try { window.sessionStorage.removeItem("livechat:" + ACCOUNT + ":outbox"); } catch (e) { /* none */ }
   }
 
   // ------------------------------------------------------------------ the SDK (CV6)
@@ -412,32 +429,56 @@
       /** Take the widget off the page; load() (or refresh()) brings it back. */
       remove: function () { if (state.loaded || state.widget) unmount(); },
       /** Ask again what applies to the current URL (single-page apps) and re-render; loads
-       * the widget when it is not on the page. */
+       * the widget when it is not on the page. Where no chatflow applies the widget goes —
+       * unless the visitor is in a chat (HubSpot's rule), which then stays as it is. */
       refresh: function (options) {
         var opts = options || {};
         if (state.loading) return state.loading.then(function () { return api.widget.refresh(opts); });
         var wasOpen = !!(state.widget && state.widget.isOpen());
-        unmount();
-        state.pageStart = Date.now();
-        return load({ openToNewThread: !!opts.openToNewThread, widgetOpen: wasOpen || !!opts.openToNewThread });
+        var engaged = !!(state.widget && state.widget.engaged());
+        var again = {
+          openToNewThread: !!opts.openToNewThread,
+          widgetOpen: wasOpen || !!opts.openToNewThread
+        };
+        var fresh = state.loading = fetchConfig();
+        return fresh.then(function (config) {
+          state.loading = null;
+          if (!config && engaged) return true;
+          unmount();
+          state.pageStart = Date.now();
+          again.config = config;
+          return load(again);
+        }, function (error) {
+          state.loading = null;
+          console.warn("livechat: could not refresh:", error);
+          return state.loaded;
+        });
       },
       /** {loaded, pending}: on the page, and a load under way. */
       status: function () { return { loaded: state.loaded, pending: !!state.loading }; }
     },
     /** Forget the visitor: the chat cookies and the session's token. {resetWidget: true}
      * also removes the widget and loads a fresh one — unless the page loads it itself
-     * (loadImmediately: false), which then calls widget.load(). */
+     * (loadImmediately: false), which then calls widget.load(). A load under way finishes
+     * first (its answer would bring the old visitor back). */
     clear: function (options) {
-      COOKIES.forEach(function (name) { writeCookie({ name: name, value: "", max_age_seconds: 0 }); });
-      session(KEY_TOKEN, null);
-      session(KEY_CONSENT, null);
-      try { window.sessionStorage.removeItem("livechat:" + ACCOUNT + ":outbox"); } catch (e) { /* none */ }
-      if (options && options.resetWidget) {
-        unmount();
-        if (settings().loadImmediately === false) return Promise.resolve(false);
-        return load({});
-      }
-      return Promise.resolve(true);
+      var reset = !!(options && options.resetWidget);
+      if (reset && state.loading) return state.loading.then(function () { return api.clear(options); });
+      forgetVisitor();
+      if (!reset) return Promise.resolve(true);
+      unmount();
+      if (settings().loadImmediately === false) return Promise.resolve(false);
+      return load({});
+    },
+    /** HubSpot's older name for a reset, still called by integrations: forgets the visitor
+     * and loads the widget again when it was on the page or loading (or loads itself). */
+    resetAndReloadWidget: function () {
+      if (state.loading) return state.loading.then(function () { return api.resetAndReloadWidget(); });
+      var wasThere = state.loaded;
+      forgetVisitor();
+      unmount();
+      if (!wasThere && settings().loadImmediately === false) return Promise.resolve(false);
+      return load({});
     },
     /** Log what the widget does (config answers, triggers, events) to the console, for
      * this tab; debug(false) stops. */
@@ -446,6 +487,9 @@
       session(KEY_DEBUG, state.debug ? "true" : null);
       log("debugging on", { status: api.widget.status(), config: state.config });
     },
+    /** An older top-level name for widget.refresh() that integrations still call (and
+     * test for before they use the SDK). */
+    refresh: function (options) { return api.widget.refresh(options); },
     on: on,
     off: off
   };

@@ -7,7 +7,8 @@
  *   const widget = mount(host, bridge);   // host: an element; the widget lives in its
  *                                         // shadow root
  *   widget.setMode("launcher" | "prompt" | "open" | "hidden"); widget.open(); widget.close();
- *   widget.isOpen(); widget.exitIntent(); widget.destroy();
+ *   widget.isOpen(); widget.engaged(); widget.exitIntent(); widget.destroy();
+ *   sdkEvent.widgetLoaded() …   // HubSpot's event payloads (sdk.js)
  *
  * The bridge is the loader's side: {origin, accountId, config (the config answer), inline,
  * openToNewThread, settings ({avoidInlineStyles, disableInitialInputFocus,
@@ -18,6 +19,7 @@
 
 import { Widget } from "./widget.js";
 
+export { SDK_EVENTS, sdkEvent } from "./sdk.js";
 export { armTriggers, fires, watched } from "./triggers.js";
 
 /** Styles in the shadow root without inline <style>: a constructed style sheet, or with

@@ -1,13 +1,13 @@
 /**
  * The list of the visitor's conversations (newest first), so a visitor can go back to an
  * earlier one — and an integration hears ``userSelectedThread`` when they do. Each row
- * shows who answered (the conversation's own presentation), when it started, whether it is
- * open and whether it has unread replies.
+ * shows who answered (the conversation's own presentation), the newest message and when it
+ * came, whether the conversation is open and whether it has unread replies.
  */
 
 import { avatar, h } from "./dom.js";
 
-function started(iso, language) {
+function when(iso, language) {
   const when = new Date(iso);
   if (Number.isNaN(when.getTime())) return "";
   try {
@@ -20,6 +20,18 @@ function started(iso, language) {
   } catch (error) {
     return when.toISOString().slice(0, 16).replace("T", " ");
   }
+}
+
+/** What a row shows of the newest message: the visitor's own with "You: " before it, a
+ * reply as it is, nothing before the first message. */
+export function threadPreview(last, t) {
+  if (!last || !last.text) return "";
+  return last.sender_kind === "visitor" ? t("widget.you_wrote", { text: last.text }) : last.text;
+}
+
+/** When a row's conversation last moved: its newest message, else its start. */
+export function threadTime(conversation) {
+  return (conversation.last_message && conversation.last_message.created_at) || conversation.created_at;
 }
 
 export function threadList({ onSelect, onNew }) {
@@ -52,6 +64,7 @@ export function threadList({ onSelect, onNew }) {
         const people = (conversation.presentation && conversation.presentation.header.people) || [];
         const names = people.map((person) => person.name).filter(Boolean).join(", ") || t("widget.chat");
         const open = conversation.status !== "closed";
+        const preview = threadPreview(conversation.last_message, t);
         list.appendChild(
           h("li", {}, [
             h(
@@ -69,9 +82,10 @@ export function threadList({ onSelect, onNew }) {
                 people[0] ? avatar(people[0]) : null,
                 h("span", { class: "lc-thread-text" }, [
                   h("span", { class: "lc-thread-name", text: names }),
+                  preview ? h("span", { class: "lc-thread-preview", testid: "lc-thread-preview", text: preview }) : null,
                   h("span", {
                     class: "lc-thread-meta",
-                    text: `${started(conversation.created_at, language)} · ${t(open ? "widget.conversation_open" : "widget.conversation_ended")}`,
+                    text: `${when(threadTime(conversation), language)} · ${t(open ? "widget.conversation_open" : "widget.conversation_ended")}`,
                   }),
                 ]),
                 conversation.unread > 0

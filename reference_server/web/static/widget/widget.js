@@ -21,8 +21,10 @@ import { markFailed, markSending, markStored, messageElement, updateReceipt } fr
 import { outbox } from "./outbox.js";
 import { widgetApi } from "./api.js";
 import { refusalText, translator } from "./texts.js";
+import { sdkEvent } from "./sdk.js";
 import { sequences } from "./thread.js";
 import { threadList } from "./threads.js";
+import { unreadTally } from "./unread.js";
 
 const MODES = ["hidden", "launcher", "prompt", "open"];
 const TYPING_EVERY_MS = 2000;
@@ -45,8 +47,7 @@ export class Widget {
     this.bubbles = new Map(); // client id -> bubble not stored yet
     this.inFlight = new Set(); // client ids sent on this connection
     this.startRef = null;
-    this.unread = new Map(); // conversation id -> the agents' messages not read
-    this.unreadConversations = 0;
+    this.unread = unreadTally();
     this.closedSeen = new Set();
     this.bannerAnswered = false;
     this.asked = 0; // decisions asked for: only the newest answer is shown
@@ -313,8 +314,11 @@ export class Widget {
     if (!view.sendBlocked) this.sendHint.hidden = true;
     else if (!this.sendHint.hidden) this.sendHint.textContent = view.hint;
     const closed = this.closed;
-    this.composer.hidden = closed;
-    this.newConversation.hidden = !closed || Boolean(this.settings.hideNewThreadLink);
+    // hideNewThreadLink: no "new conversation" link; the composer stays after a close and
+    // the next message starts the new conversation.
+    const noLink = Boolean(this.settings.hideNewThreadLink);
+    this.composer.hidden = closed && !noLink;
+    this.newConversation.hidden = !closed || noLink;
     if (closed) {
       this.sendHint.hidden = true;
       this.email.hide();
@@ -359,6 +363,11 @@ export class Widget {
     return this.mode === "open";
   }
 
+  /** The visitor is in a chat: an open conversation on screen, or messages waiting. */
+  engaged() {
+    return Boolean(this.conversation && !this.closed) || this.outbox.all().length > 0;
+  }
+
   /** The visitor (or the SDK) opens the chat: remembered for 30 minutes. */
   open() {
     if (this.mode === "open") return;
@@ -371,7 +380,7 @@ export class Widget {
     if (this.mode !== "open" || this.bridge.inline) return;
     this.setMode("launcher");
     this.bridge.action("close");
-    this.bridge.emit("widgetClosed", { message: "The widget was closed" });
+    this.bridge.emit("widgetClosed", sdkEvent.widgetClosed("closed"));
   }
 
   /** The visitor minimizes or dismisses: minimized everywhere for 24 hours (DS4). */
@@ -379,7 +388,7 @@ export class Widget {
     if (this.bridge.inline) return;
     this.setMode("launcher");
     this.bridge.action("minimize");
-    this.bridge.emit("widgetClosed", { message: "The widget was minimized" });
+    this.bridge.emit("widgetClosed", sdkEvent.widgetClosed("minimized"));
   }
 
   opened() {
@@ -526,7 +535,7 @@ export class Widget {
     if (view.status === "closed" && wasOpen && !this.closedSeen.has(view.id)) {
       this.closedSeen.add(view.id);
       this.scrollDown(); // the close and the survey come into view
-      this.bridge.emit("conversationClosed", { conversation: { conversationId: view.id } });
+      this.bridge.emit("conversationClosed", sdkEvent.conversationClosed(view.id));
     }
   }
 
@@ -558,6 +567,9 @@ export class Widget {
         break;
       case "message":
         if (mine && frame.message) this.addMessage(frame.message, false);
+        else if (id && frame.message && frame.message.sender_kind === "agent") {
+          this.countUnread(id, 1); // a reply in another of the visitor's conversations
+        }
         break;
       case "resumed":
         if (mine && frame.conversation) this.adopt(frame.conversation);
@@ -586,7 +598,12 @@ export class Widget {
 
   sendMessage() {
     const text = this.input.value.trim();
-    if (!text || this.closed || this.input.readOnly) return;
+    if (!text || this.input.readOnly) return;
+    if (this.closed) {
+      // Only reachable with hideNewThreadLink (else the composer is hidden after a close).
+      this.startOver().then(() => this.sendMessage());
+      return;
+    }
     this.bridge.interacted();
     const view = consentView({ notice: this.presentation.consent, send: this.send, given: null, started: true });
     if (view.sendBlocked) {
@@ -661,7 +678,11 @@ export class Widget {
     this.startRef = null;
     this.outbox.started(frame.conversation.id);
     this.adopt(frame.conversation);
-    if (fresh) this.bridge.emit("conversationStarted", { conversation: { conversationId: frame.conversation.id } });
+    if (fresh) {
+      // HubSpot fires userSelectedThread for a thread created as well as one picked.
+      this.bridge.emit("conversationStarted", sdkEvent.conversationStarted(frame.conversation.id));
+      this.bridge.emit("userSelectedThread", sdkEvent.userSelectedThread(frame.conversation.id));
+    }
     this.deliver();
   }
 
@@ -849,27 +870,17 @@ export class Widget {
   }
 
   countUnread(conversationId, more) {
-    this.setUnread(conversationId, (this.unread.get(conversationId) || 0) + more);
+    this.setUnread(conversationId, this.unread.get(conversationId) + more);
   }
 
   setUnread(conversationId, count) {
     if (this.conversation && conversationId === this.conversation.id && count > 0 && this.threadVisible()) {
       count = 0; // on screen: read
     }
-    this.unread.set(conversationId, count);
-    let messages = 0;
-    let conversations = 0;
-    this.unread.forEach((n) => {
-      messages += n;
-      if (n > 0) conversations += 1;
-    });
+    const { messages, conversations, changed } = this.unread.set(conversationId, count);
     this.unreadBadge.textContent = String(messages);
     this.unreadBadge.hidden = messages === 0;
-    if (conversations !== this.unreadConversations) {
-      this.unreadConversations = conversations;
-      // HubSpot's payload: the number of conversations with unread messages.
-      this.bridge.emit("unreadConversationCountChanged", { unreadCount: conversations });
-    }
+    if (changed) this.bridge.emit("unreadConversationCountChanged", sdkEvent.unreadConversationCountChanged(conversations));
   }
 
   // ------------------------------------------------------------------ the visitor's conversations
@@ -906,7 +917,7 @@ export class Widget {
 
   /** The visitor picks one of their conversations. */
   selectThread(view) {
-    this.bridge.emit("userSelectedThread", { conversation: { conversationId: view.id } });
+    this.bridge.emit("userSelectedThread", sdkEvent.userSelectedThread(view.id));
     if (this.conversation && this.conversation.id === view.id) {
       this.closeThreads();
       return;
@@ -948,7 +959,7 @@ export class Widget {
     };
     return attempt(15).then(() => {
       if (this.conversation) this.conversation = { ...this.conversation, email_known: true };
-      this.bridge.emit("contactAssociated", { message: "The visitor left an email address" });
+      this.bridge.emit("contactAssociated", sdkEvent.contactAssociated());
     });
   }
 
