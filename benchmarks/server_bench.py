@@ -43,6 +43,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -212,12 +213,12 @@ class Exchange:
 
     def __init__(self, due: float) -> None:
         self.due = due
-        self.waiting = 2
+        self.waiting = {"ack", "message"}  # the visitor's ack, the agent's copy
         self.done = asyncio.get_running_loop().create_future()
 
-    def arrived(self) -> None:
-        self.waiting -= 1
-        if self.waiting == 0 and not self.done.done():
+    def arrived(self, kind: str) -> None:
+        self.waiting.discard(kind)
+        if not self.waiting and not self.done.done():
             self.done.set_result(time.perf_counter() - self.due)
 
 
@@ -242,7 +243,7 @@ class Listener:
                     client_id = frame.get("message", {}).get("client_id")
                 exchange = self.pending.get(client_id) if client_id else None
                 if exchange is not None:
-                    exchange.arrived()
+                    exchange.arrived(kind)
                 else:
                     self.frames.put_nowait(frame)
         except Exception:
@@ -480,6 +481,7 @@ class Run:
     seconds: float
     latencies: list[float]
     cpu: float
+    missed: Counter[str] = field(default_factory=Counter)  # what did not come within 60 s
 
     @property
     def rate(self) -> float:
@@ -496,9 +498,20 @@ class Run:
         return self.cpu / max(1, self.handled) * 1e6
 
 
+async def settled(exchange: Exchange, seconds: float = 60) -> bool:
+    """Whether the ack and the agent's copy both came within ``seconds`` (else the message
+    counts as missed, and the conversation goes on)."""
+    try:
+        await asyncio.wait_for(asyncio.shield(exchange.done), seconds)
+    except TimeoutError:
+        return False
+    return True
+
+
 async def closed_loop(target: Target, conversations: int, seconds: float) -> Run:
     """Every conversation sends, waits for ack and agent, and sends again."""
     latencies: list[float] = []
+    missed: list[str] = []  # what did not come in time: "ack" or "message" (the agent's)
     stop = time.perf_counter() + seconds
     cpu = target.server.cpu_seconds()
     began = time.perf_counter()
@@ -509,17 +522,22 @@ async def closed_loop(target: Target, conversations: int, seconds: float) -> Run
             exchange = Exchange(time.perf_counter())
             target.pending[client_id] = exchange
             await conversation.send(client_id, "How much is the pro plan?")
-            latencies.append(await asyncio.wait_for(exchange.done, 60))
+            if await settled(exchange):
+                latencies.append(exchange.done.result())
+            else:
+                missed.extend(exchange.waiting)
             del target.pending[client_id]
 
     await asyncio.gather(*(converse(c) for c in target.conversations[:conversations]))
     elapsed = time.perf_counter() - began
-    return Run(len(latencies), elapsed, latencies, target.server.cpu_seconds() - cpu)
+    cpu = target.server.cpu_seconds() - cpu
+    return Run(len(latencies), elapsed, latencies, cpu, Counter(missed))
 
 
 async def paced(target: Target, conversations: int, seconds: float) -> Run:
     """Each conversation sends one message a second, whatever the answers do."""
     latencies: list[float] = []
+    missed: list[str] = []  # what did not come in time: "ack" or "message" (the agent's)
     began = time.perf_counter()
     cpu = target.server.cpu_seconds()
 
@@ -529,7 +547,10 @@ async def paced(target: Target, conversations: int, seconds: float) -> Run:
         exchange = Exchange(due)
         target.pending[client_id] = exchange
         await conversation.send(client_id, "Is it cheaper yearly?")
-        latencies.append(await asyncio.wait_for(exchange.done, 60))
+        if await settled(exchange):
+            latencies.append(exchange.done.result())
+        else:
+            missed.extend(exchange.waiting)
         del target.pending[client_id]
 
     chosen = target.conversations[:conversations]
@@ -540,7 +561,8 @@ async def paced(target: Target, conversations: int, seconds: float) -> Run:
     ]
     await asyncio.gather(*jobs)
     elapsed = time.perf_counter() - began
-    return Run(len(latencies), elapsed, latencies, target.server.cpu_seconds() - cpu)
+    cpu = target.server.cpu_seconds() - cpu
+    return Run(len(latencies), elapsed, latencies, cpu, Counter(missed))
 
 
 async def page_views(target: Target, clients: int, seconds: float) -> Run:
@@ -707,9 +729,11 @@ def line(name: str, runs: list[Run], unit: str) -> str:
     p50 = median([r.percentile(50) for r in runs])
     p99 = median([r.percentile(99) for r in runs])
     cpu = median([r.cpu_us for r in runs])
+    missed = sum((r.missed for r in runs), Counter[str]())
     return (
         f"  {name:<14} {rate:>10,.0f} {unit}  p50 {p50:>8.1f} ms  p99 {p99:>8.1f} ms"
         f"  server CPU {cpu:>7,.0f} µs/{unit.split('/')[0]}"
+        + (f"  (not within 60 s: {dict(missed)})" if missed else "")
     )
 
 
