@@ -37,8 +37,11 @@ def open_engine(settings: Settings) -> AsyncEngine:
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     if not settings.is_sqlite:
+        # At most 15 connections a worker: four workers stay under PostgreSQL's default
+        # max_connections (100) with room to spare; a request beyond them waits its turn in
+        # the pool rather than failing (with 30 a worker, four workers under load failed).
         return create_async_engine(
-            settings.database_url, pool_size=10, max_overflow=20, pool_pre_ping=True
+            settings.database_url, pool_size=10, max_overflow=5, pool_pre_ping=True
         )
     url = sa.make_url(settings.database_url)
     args, kwargs = url.get_dialect()().create_connect_args(url)
