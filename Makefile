@@ -22,7 +22,7 @@ demo: $(INSTALLED)
 test: $(INSTALLED) browsers test-js
 	$(PYTEST) tests/domain --cov=reference_server.domain --cov-branch \
 		--cov-report=term-missing:skip-covered --cov-fail-under=100
-	scripts/pytest-some $(PYTEST) tests e2e --ignore=tests/domain
+	scripts/pytest-some $(PYTEST) tests e2e scenarios/suites --ignore=tests/domain
 	# The server suite once more, on the local PostgreSQL server.
 	LIVECHAT_TEST_DATABASE=postgresql scripts/pytest-some $(PYTEST) tests/server
 	$(MAKE) --no-print-directory check
@@ -30,7 +30,7 @@ test: $(INSTALLED) browsers test-js
 check: $(INSTALLED)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PY) -m mypy reference_server simulator reports livechat benchmarks
+	$(PY) -m mypy reference_server simulator reports livechat benchmarks scenarios twin load
 
 # The widget's JavaScript modules that hold logic (connection, outbox, ordering, consent,
 # triggers) have specs under Node's own test runner.

@@ -102,3 +102,15 @@ from livechat.sim_commands import compare, simulate, staff  # noqa: E402
 app.command("simulate")(simulate)
 app.command("staff")(staff)
 app.command("compare")(compare)
+
+from livechat.suite_commands import suite_app  # noqa: E402
+
+app.add_typer(suite_app, name="suite")
+
+from livechat.twin_command import twin  # noqa: E402
+
+app.command("twin")(twin)
+
+from livechat.load_command import load  # noqa: E402
+
+app.command("load")(load)

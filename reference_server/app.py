@@ -7,6 +7,7 @@ asked, seeds demo data; everything it makes is reachable as ``request.state.serv
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -25,6 +26,7 @@ from .api import (
     identification,
     inboxes,
     knowledge,
+    reports,
     session,
     surveys,
     teams,
@@ -44,6 +46,7 @@ from .realtime.agent_ws import agent_socket
 from .realtime.broadcast import LocalBroadcast
 from .realtime.socket import OPEN_SOCKETS
 from .realtime.visitor_ws import visitor_socket
+from .services.capacity import keep_watching_queues
 from .settings import Settings
 from .state import Broadcast, Server, server_of
 from .store.counters import open_counters
@@ -71,6 +74,7 @@ def api_routes() -> list[BaseRoute]:
         *conversations.routes(),
         *tickets.routes(),
         *canned_replies.routes(),
+        *reports.routes(),
     ]
 
 
@@ -115,9 +119,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         server = Server(
             settings=settings, clock=clock, engine=engine, broadcast=broadcast, counters=counters
         )
+        watcher = asyncio.create_task(keep_watching_queues(server))
         try:
             yield {"server": server}
         finally:
+            watcher.cancel()
             await broadcast.stop()
             await counters.close()
             await engine.dispose()

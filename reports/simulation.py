@@ -129,12 +129,15 @@ def _reconciliation(result: ExperimentResult) -> str:
     if other <= 0.0:
         return ""
     started = sum(v for k, v in count.items() if k != RecordType.LEFT_WITHOUT_CHAT.value)
-    offered = count.get(RecordType.ANSWERED.value, 0.0) + count.get(RecordType.ABANDONED.value, 0.0)
+    offered = sum(
+        count.get(kind.value, 0.0)
+        for kind in (RecordType.ANSWERED, RecordType.ABANDONED, RecordType.TIMED_OUT)
+    )
     return paragraph(
         f"How the figures fit together: of {started:,.1f} chats visitors started per "
-        f"replication, {offered:,.1f} were offered to agents (answered or abandoned) and "
-        f"{count.get(RecordType.OFFLINE.value, 0.0):,.1f} became messages left offline "
-        "(outside office hours, or while nobody was available)"
+        f"replication, {offered:,.1f} were offered to agents (answered, abandoned or timed "
+        f"out) and {count.get(RecordType.OFFLINE.value, 0.0):,.1f} became messages left "
+        "offline (outside office hours)"
         + (
             f", {count.get(RecordType.UNASSIGNED.value, 0.0):,.1f} unassigned"
             if count.get(RecordType.UNASSIGNED.value, 0.0)

@@ -76,10 +76,32 @@ class Workload:
         chat = heapq.heappop(heap)[2]
         return chat, bool(heap)
 
+    def remove(self, now: float, chat: Any) -> bool:
+        """Take ``chat`` away before its work is done (its agent closed it); returns whether
+        any chat is left."""
+        heap = self._heap
+        self._virtual += self._speeds[len(heap)] * (now - self._since)
+        self._since = now
+        heap[:] = [entry for entry in heap if entry[2] is not chat]
+        heapq.heapify(heap)
+        return bool(heap)
+
     def next_delay(self) -> float:
         """Minutes until the next chat finishes (the workload must not be empty)."""
         heap = self._heap
         return max((heap[0][0] - self._virtual) / self._speeds[len(heap)], 0.0)
+
+    def take_all(self, now: float) -> list[tuple[Any, float]]:
+        """Empty the workload at ``now``: each chat with the work it has left (at speed 1),
+        first to finish first."""
+        heap = self._heap
+        if heap:
+            self._virtual += self._speeds[len(heap)] * (now - self._since)
+        self._since = now
+        virtual = self._virtual
+        taken = [(chat, max(finish - virtual, 0.0)) for finish, _, chat in sorted(heap)]
+        heap.clear()
+        return taken
 
     def chats(self) -> list[Any]:
         """The chats held, in no particular order."""

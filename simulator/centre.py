@@ -27,7 +27,6 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, insort
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from typing import cast
 
 import numpy as np
@@ -35,6 +34,7 @@ import simpy
 
 from reference_server.domain.chatflow import AssignmentSettings, RoutingStrategy
 from reference_server.domain.conversation import validate_csat_answer
+from reference_server.domain.intake import WaitEnd, end_of_wait, wait_deadline
 from reference_server.domain.routing import (
     Agent,
     AgentStatus,
@@ -42,16 +42,19 @@ from reference_server.domain.routing import (
     QueuedConversation,
     RoutingOutcome,
     can_take,
+    requeues_open_chats,
     route,
     serve_queue,
     with_chat_ended,
     with_chat_started,
+    with_status,
 )
 
 from .agents import Workload, speed_table
-from .distributions import Sampler, categorical_sampler, sampler
+from .distributions import categorical_sampler, sampler, uniform_sampler
 from .records import AgentTimeBook, ChatRecord, RecordType
 from .scenario import CsatModel, Scenario
+from .streams import Streams
 
 __all__ = ["Chat", "ChatCentre", "Visit"]
 
@@ -62,6 +65,7 @@ _AVAILABLE = AgentStatus.AVAILABLE
 _NAN = math.nan
 _ANSWERED_RECORD = RecordType.ANSWERED.value
 _ABANDONED_RECORD = RecordType.ABANDONED.value
+_TIMED_OUT_RECORD = RecordType.TIMED_OUT.value
 _WAITING_RECORD = RecordType.WAITING.value
 _OFFLINE_RECORD = RecordType.OFFLINE.value
 _UNASSIGNED_RECORD = RecordType.UNASSIGNED.value
@@ -140,14 +144,14 @@ class _Csat:
 
     __slots__ = ("_limits", "_probability", "_ratings", "_uniform")
 
-    def __init__(self, model: CsatModel, rng: np.random.Generator, uniform: Sampler) -> None:
+    def __init__(self, model: CsatModel, rng: np.random.Generator) -> None:
         self._probability = model.response_probability
         self._limits = [
             math.inf if band.max_wait_minutes is None else band.max_wait_minutes
             for band in model.bands
         ]
         self._ratings = [categorical_sampler(band.ratings, rng) for band in model.bands]
-        self._uniform = uniform
+        self._uniform = uniform_sampler(rng)
 
     def answer(self, wait: float) -> int | None:
         if self._uniform.draw() >= self._probability:
@@ -164,8 +168,7 @@ class ChatCentre:
         self,
         env: simpy.Environment,
         scenario: Scenario,
-        rng: np.random.Generator,
-        uniform: Sampler,
+        streams: Streams,
         intervals: int,
     ) -> None:
         self.env = env
@@ -201,13 +204,14 @@ class ChatCentre:
         self._last_assigned_id: str | None = None
         self._pointer = -1
         self._queue: dict[str, Chat] = {}
+        self._waiting: dict[str, QueuedConversation] = {}  # the same, as routing sees them
         self._interval = scenario.kpis.interval_minutes
         self.time = AgentTimeBook(len(agents), self._interval, intervals)
         self.records: list[ChatRecord] = []
-        self._handling = sampler(scenario.chats.handling_time_minutes, rng)
+        self._handling = sampler(scenario.chats.handling_time_minutes, streams.handling)
         patience = scenario.chats.patience_minutes
-        self._patience = None if patience is None else sampler(patience, rng)
-        self._csat = _Csat(scenario.chats.csat, rng, uniform)
+        self._patience = None if patience is None else sampler(patience, streams.patience)
+        self._csat = _Csat(scenario.chats.csat, streams.csat)
         self._chats = 0
 
     # -------------------------------------------------------------- chats
@@ -243,30 +247,122 @@ class ChatCentre:
         if outcome is _UNASSIGNED:
             self._record(chat, _UNASSIGNED_RECORD, now)
             return False
-        chat.queued = QueuedConversation(chat.request, chat.assignment)
+        queued = chat.queued = QueuedConversation(chat.request, chat.assignment)
         self._queue[chat.request.id] = chat
+        self._waiting[chat.request.id] = queued
         return True
 
+    def expect_end_of_wait(self, chat: Chat, *, patience: bool = True) -> None:
+        """A chat has just queued: its visitor's patience (SIM4) and its chatflow's queue
+        timeout (RT5) may end the wait, as the domain's ``end_of_wait`` decides when each
+        comes. One timeout each whose callback does nothing if the chat was taken meanwhile:
+        the equivalent of ``yield taken | env.timeout(patience)``, without a process."""
+        if patience and chat.patience != math.inf:
+            self._timeout(chat.patience, chat).callbacks.append(self.patience_over)
+        # Seconds, as the domain counts them; the callback gets the deadline itself, so the
+        # domain compares the very number it computed.
+        deadline = wait_deadline(chat.assignment, chat.request.waiting_since * 60.0)
+        if deadline is not None:
+            delay = max(deadline / 60.0 - self.env.now, 0.0)
+            self._timeout(delay, (chat, deadline)).callbacks.append(self._queue_timeout)
+
+    def end_chat(self, chat: Chat) -> None:
+        """The agent closes ``chat`` now, whatever work it had left (scripted scenarios, as
+        in the scenario suites): capacity frees as when a chat's work is done."""
+        j = chat.agent
+        now = self.env.now
+        self._versions[j] += 1  # the completion scheduled before is stale now
+        if self._workloads[j].remove(now, chat):
+            self._schedule(j)
+        self._set_agent(j, with_chat_ended(self.agents[j], now), now)
+        self._record(chat, _ANSWERED_RECORD, now)
+        if self._queue and self._free:
+            self._serve()
+
     def patience_over(self, event: simpy.Event) -> None:
-        """The patience timeout of a waiting visitor (``event.value`` is the chat): they give
-        up unless an agent has taken the chat meanwhile (SIM4)."""
+        """The patience of a waiting visitor ran out (``event.value`` is the chat): they say
+        goodbye, which ends the wait unless an agent has taken the chat meanwhile (SIM4)."""
         chat = cast(Chat, event.value)
-        if self._queue.pop(chat.request.id, None) is not None:
-            self._record(chat, _ABANDONED_RECORD, self.env.now)
+        if chat.request.id in self._queue:
+            now = self.env.now * 60.0
+            waiting_since = chat.request.waiting_since * 60.0
+            end = end_of_wait(chat.assignment, waiting_since, now, now, said_goodbye=True)
+            self._end_wait(chat, end)
+
+    def visitor_left(self, chat: Chat) -> None:
+        """The visitor of a queued chat closed the page now (their connection went, as the
+        server sees it): the wait ends when the domain says they are gone for good, unless
+        an agent takes the chat first (``end_of_wait``: ``VISITOR_RETURN_SECONDS`` later)."""
+        if chat.request.id not in self._queue:
+            return
+        gone_since = self.env.now * 60.0
+        deadline = wait_deadline(chat.assignment, chat.request.waiting_since * 60.0, gone_since)
+        assert deadline is not None  # the visitor's going always sets one
+        delay = max(deadline / 60.0 - self.env.now, 0.0)
+        self._timeout(delay, (chat, deadline, gone_since)).callbacks.append(self._visitor_gone)
+
+    def _visitor_gone(self, event: simpy.Event) -> None:
+        chat, deadline, gone_since = cast(tuple[Chat, float, float], event.value)
+        if chat.request.id in self._queue:
+            waiting_since = chat.request.waiting_since * 60.0
+            self._end_wait(chat, end_of_wait(chat.assignment, waiting_since, deadline, gone_since))
+
+    def _queue_timeout(self, event: simpy.Event) -> None:
+        chat, deadline = cast(tuple[Chat, float], event.value)
+        if chat.request.id in self._queue:
+            end = end_of_wait(chat.assignment, chat.request.waiting_since * 60.0, deadline)
+            if end is not WaitEnd.WAITING:  # WAITING: requeued since, a later timeout stands
+                self._end_wait(chat, end)
+
+    def _end_wait(self, chat: Chat, end: WaitEnd) -> None:
+        # ABANDONED: the chat closes; TIMED_OUT: it is left for later (the server's
+        # unassigned view), after waiting.
+        del self._queue[chat.request.id]
+        del self._waiting[chat.request.id]
+        kind = _ABANDONED_RECORD if end is WaitEnd.ABANDONED else _TIMED_OUT_RECORD
+        self._record(chat, kind, self.env.now)
 
     def offline(self, chat: Chat) -> None:
-        """A chat started while the widget said offline (AV6) or away (AV5): a message is
-        left for later (an ``offline`` record, for both), nothing queues."""
+        """A chat started while the widget said offline (AV6): a message is left for later
+        (an ``offline`` record), nothing queues (the domain's ``intake``)."""
         self._record(chat, _OFFLINE_RECORD, self.env.now)
 
     def set_status(self, j: int, status: AgentStatus) -> None:
-        """Agent ``j`` starts a shift, a break, or goes off duty (CV4, SIM3)."""
+        """Agent ``j`` starts a shift, a break, or goes off duty (CV4, SIM3): the domain's
+        ``with_status`` (idle from the return), and their open chats stay or go back to the
+        queue as each chat's chatflow says (``requeues_open_chats``)."""
         agent = self.agents[j]
         if agent.status is status:
             return
-        self._set_agent(j, replace(agent, status=status), self.env.now)
+        now = self.env.now
+        self._set_agent(j, with_status(agent, status, now), now)
+        if status is not _AVAILABLE and len(self._workloads[j]):
+            self._hand_back(j, status, now)
         if self._queue and self._free:
             self._serve()
+
+    def _hand_back(self, j: int, status: AgentStatus, now: float) -> None:
+        workload = self._workloads[j]
+        if not any(requeues_open_chats(chat.assignment, status) for chat in workload.chats()):
+            return
+        self._versions[j] += 1  # the scheduled completion is stale: the chats change
+        agent = self.agents[j]
+        for chat, remaining in workload.take_all(now):
+            if not requeues_open_chats(chat.assignment, status):
+                workload.add(now, chat, remaining)
+                continue
+            agent = with_chat_ended(agent, now)
+            chat.agent = -1
+            chat.answered_at = _NAN
+            chat.work = remaining  # what is left of it, for whoever takes it next
+            chat.request = ConversationRequest(chat.request.id, chat.request.properties, None, now)
+            queued = chat.queued = QueuedConversation(chat.request, chat.assignment)
+            self._queue[chat.request.id] = chat
+            self._waiting[chat.request.id] = queued
+            self.expect_end_of_wait(chat, patience=False)  # they are mid-conversation
+        self._set_agent(j, agent, now)
+        if len(workload):
+            self._schedule(j)
 
     def status_setter(self, j: int) -> Callable[[AgentStatus], None]:
         return lambda status: self.set_status(j, status)
@@ -332,7 +428,7 @@ class ChatCentre:
         agents = self.agents
         before = [agents[j] for j in indices]
         result = serve_queue(
-            [chat.queued for chat in self._queue.values()],  # type: ignore[misc]
+            list(self._waiting.values()),
             before,
             self._last_assigned_id,
         )
@@ -349,6 +445,7 @@ class ChatCentre:
                 self._set_agent(indices[position], agent, now)
         for assignment in result.assignments:
             chat = self._queue.pop(assignment.conversation_id)
+            del self._waiting[assignment.conversation_id]
             self._begin(self._index[assignment.agent_id], chat, now)
 
     # -------------------------------------------------------------- records
@@ -417,3 +514,4 @@ class ChatCentre:
         for chat in self._queue.values():
             self._record(chat, _WAITING_RECORD, now)
         self._queue.clear()
+        self._waiting.clear()

@@ -147,7 +147,7 @@ def run_replication(
     """One replication with its own Generator (runs in a worker process, or here); its
     simulated clock goes to ``channel`` as it runs."""
     report = _reporter(channel, replication)
-    return simulate(scenario, np.random.default_rng(seed), replication, report)
+    return simulate(scenario, seed, replication, report)
 
 
 def _run_all(
@@ -183,9 +183,13 @@ def _run_all(
     }
     while pending:
         done, _ = wait(pending, timeout=_POLL_SECONDS, return_when=FIRST_COMPLETED)
+        # What the replications said while running goes first: on a busy machine they may
+        # all finish between two polls, and their reports still show progress within them.
+        tell(pool.progress_updates())
         for future in done:
             results[pending.pop(future)] = future.result()
-        tell(pool.progress_updates())
+        if done:
+            tell([])
     return [results[i] for i in range(total)]
 
 

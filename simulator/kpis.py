@@ -10,7 +10,8 @@ KPI                        definition (per interval or whole run, per replicatio
 ``offered``                chats routed to the agents: answered + abandoned (chats still
                            waiting at the end, offline messages and unassigned chats are not)
 ``answered``               chats an agent took
-``abandoned``              chats whose visitor gave up waiting
+``abandoned``              chats whose visitor gave up waiting, or that waited past the
+                           chatflow's queue timeout (``timed_out`` records)
 ``abandonment``            abandoned / offered
 ``p_wait``                 share of offered chats that had to wait at all
 ``service_level``          answered within the threshold / offered (as Erlang A counts it:
@@ -165,15 +166,18 @@ KPI_NAMES = kpi_names(90.0)
 """The KPI columns with the default percentile (90)."""
 
 
+_GAVE_UP = (RecordType.ABANDONED.value, RecordType.TIMED_OUT.value)
+
+
 def _offered(chats: pd.DataFrame) -> pd.Series[bool]:
     kind = chats["record_type"].astype(str)
-    return (kind == RecordType.ANSWERED.value) | (kind == RecordType.ABANDONED.value)
+    return (kind == RecordType.ANSWERED.value) | kind.isin(_GAVE_UP)
 
 
 def _chat_sums(chats: pd.DataFrame, keys: list[str], threshold: float) -> pd.DataFrame:
     kind = chats["record_type"].astype(str)
     answered = kind == RecordType.ANSWERED.value
-    abandoned = kind == RecordType.ABANDONED.value
+    abandoned = kind.isin(_GAVE_UP)
     offered = answered | abandoned
     wait = chats["wait"].where(offered, 0.0)
     handle = chats["handle_time"]

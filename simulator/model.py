@@ -2,11 +2,13 @@
 
 :func:`simulate` wires the actors together — a :class:`~simulator.centre.ChatCentre`, one
 :func:`~simulator.agents.agent_shift` per agent with shifts, and either
-:func:`~simulator.visitors.visitor_arrivals` (plain pool) or
+:class:`~simulator.visitors.PlainArrivals` (plain pool) or
 :func:`~simulator.visitors.site_visitors` (funnel) — runs it to the scenario's end and returns
-the flat records. Every random draw comes from the one ``numpy.random.Generator`` passed in,
-so a replication is reproduced exactly by its seed. ``report(now)``, when given, is called
-about a hundred times along the run with the simulated clock (for progress bars).
+the flat records. Every random draw comes from one of the replication's named streams
+(:mod:`simulator.streams`), all spawned from its seed, so a replication is reproduced
+exactly by its seed and two configurations meet the same visitors. ``report(now)``, when
+given, is called about a hundred times along the run with the simulated clock (for
+progress bars).
 """
 
 from __future__ import annotations
@@ -19,12 +21,12 @@ import simpy
 
 from .agents import agent_shift, shift_changes
 from .centre import ChatCentre
-from .distributions import uniform_sampler
 from .records import VISITOR_COUNT_COLUMNS, ReplicationData
 from .scenario import Scenario, ScenarioKind
 from .site import Site
+from .streams import Streams
 from .traffic import Browsing, arrival_segments
-from .visitors import Visits, site_visitors, visitor_arrivals
+from .visitors import PlainArrivals, Visits, site_visitors
 
 __all__ = ["simulate"]
 
@@ -42,16 +44,17 @@ def clock_reports(
 
 def simulate(
     scenario: Scenario,
-    rng: np.random.Generator,
+    seed: np.random.SeedSequence | int,
     replication: int = 0,
     report: Callable[[float], None] | None = None,
 ) -> ReplicationData:
-    """Run one replication of ``scenario`` with ``rng`` (its only source of randomness)."""
+    """Run one replication of ``scenario``; every random draw comes from a stream spawned
+    from ``seed`` (:class:`~simulator.streams.Streams`)."""
     env = simpy.Environment()
     duration = scenario.duration
     intervals = int(duration // scenario.kpis.interval_minutes) + 1
-    uniform = uniform_sampler(rng)
-    centre = ChatCentre(env, scenario, rng, uniform, intervals)
+    streams = Streams.from_seed(seed)
+    centre = ChatCentre(env, scenario, streams, intervals)
     start_utc = scenario.start_utc
     zone = scenario.zone
     index = 0
@@ -64,9 +67,9 @@ def simulate(
     segments = arrival_segments(scenario.traffic, start_utc, zone, duration)
     counts = [[0] * (len(VISITOR_COUNT_COLUMNS) - 1) for _ in range(intervals)]
     if scenario.kind is ScenarioKind.PLAIN_POOL:
-        env.process(visitor_arrivals(env, centre, segments, rng, scenario.assignment))
+        PlainArrivals(env, centre, segments, streams.arrivals, scenario.assignment)
     else:
-        browsing = Browsing(scenario, rng, uniform)
+        browsing = Browsing(scenario, streams)
         visits = Visits(env, scenario, Site(scenario, centre), browsing, counts)
         env.process(site_visitors(env, visits, segments))
     if report is not None:

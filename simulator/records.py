@@ -52,6 +52,7 @@ __all__ = [
 class RecordType(StrEnum):
     ANSWERED = "answered"
     ABANDONED = "abandoned"
+    TIMED_OUT = "timed_out"  # waited past the chatflow's queue timeout: left for later (RT5)
     WAITING = "waiting"
     OFFLINE = "offline"
     UNASSIGNED = "unassigned"

@@ -38,6 +38,7 @@ from reference_server.domain.display import (
     first_trigger_time,
     widget_mode,
 )
+from reference_server.domain.intake import routing_properties
 from reference_server.domain.routing import ConversationRequest, eligible_agents
 from reference_server.domain.targeting import PageView, Visitor, select_chatflow
 
@@ -143,8 +144,7 @@ class Site:
         for flow in chatflows:
             properties_row, eligible_row, cache_row = [], [], []
             for page in traffic.pages:
-                properties = {"language": flow.language.value, "page": page.url}
-                properties.update(page.properties)
+                properties = routing_properties(flow, page.url, page.properties)  # RT3
                 probe = ConversationRequest("probe", properties)
                 eligible = eligible_agents(flow.build.assignment, centre.agents, probe)
                 properties_row.append(properties)

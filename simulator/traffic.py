@@ -3,9 +3,9 @@
 - :func:`arrival_segments` turns the scenario's hour-of-week profile into pieces of constant
   rate, and :func:`arrival_times` draws a piece's arrivals (a Poisson process).
 - :class:`Browsing` holds the visitors' behaviour of a funnel scenario, bound to the
-  replication's generator: their device, segment and first page, their time on a page and
-  scroll depth, exit intent, and the chances that they start a chat, dismiss a prompt, move
-  on to another page or leave their email address.
+  replication's random streams (arrivals, pages, email): their device, segment and first
+  page, their time on a page and scroll depth, exit intent, and the chances that they start
+  a chat, dismiss a prompt, move on to another page or leave their email address.
 
 Nothing here knows the widget or the agents: :mod:`simulator.site` says what a visitor sees,
 :mod:`simulator.visitors` plays their visits out.
@@ -23,8 +23,9 @@ import numpy as np
 from reference_server.domain.availability import MessageKind
 from reference_server.domain.display import Device, WidgetMode
 
-from .distributions import Sampler, categorical_sampler, sampler
+from .distributions import categorical_sampler, sampler, uniform_sampler
 from .scenario import Scenario, Segment, Traffic
+from .streams import Streams
 
 __all__ = ["DEVICES", "Browsing", "Piece", "arrival_segments", "arrival_times"]
 
@@ -98,14 +99,16 @@ class Newcomers:
 
 class Browsing:
     """The behaviour of a funnel scenario's visitors (``traffic`` and the email chance),
-    drawn from the replication's generator ``rng`` and its uniform sampler."""
+    each drawn from the replication's stream for it (:class:`~simulator.streams.Streams`)."""
 
-    def __init__(self, scenario: Scenario, rng: np.random.Generator, uniform: Sampler) -> None:
+    def __init__(self, scenario: Scenario, streams: Streams) -> None:
         traffic = scenario.traffic
+        rng = streams.pages
         self.pages = traffic.pages
         self.segments: tuple[Segment, ...] = tuple(traffic.segments)
-        self._rng = rng
-        self._uniform = uniform
+        self._arrivals = streams.arrivals
+        self._uniform = uniform_sampler(rng)
+        self._email_uniform = uniform_sampler(streams.email)
         self._time_on_page = [sampler(page.time_on_page_seconds, rng) for page in traffic.pages]
         self._depth = [sampler(page.scroll_depth_percent, rng) for page in traffic.pages]
         self._exit = [page.exit_intent_probability for page in traffic.pages]
@@ -135,7 +138,7 @@ class Browsing:
 
     def newcomers(self, piece: Piece) -> Newcomers:
         """Who arrives during ``piece``."""
-        rng = self._rng
+        rng = self._arrivals
         times = arrival_times(piece, rng)
         size = len(times)
         devices = _choices(self._device_p, size, rng)
@@ -180,5 +183,5 @@ class Browsing:
 
     def leaves_email(self) -> bool:
         """Whether a visitor asked for their email address gives it (BD2)."""
-        leaves: bool = self._uniform.draw() < self._email
+        leaves: bool = self._email_uniform.draw() < self._email
         return leaves

@@ -2,7 +2,7 @@
 
 Processes, named after the actors:
 
-- :func:`visitor_arrivals` (plain pool): visitors who come straight to chat, by the hour-of-
+- :class:`PlainArrivals` (plain pool): visitors who come straight to chat, by the hour-of-
   week profile (:mod:`simulator.traffic`); each becomes a :func:`visitor`.
 - :func:`site_visitors` (funnel): visitors arrive by the same profile and browse pages
   (:class:`~simulator.traffic.Browsing` says how); on each page view the
@@ -17,9 +17,10 @@ How a page view plays out: at page load the widget is what ``widget_mode`` says 
 trigger fired; if a trigger fires during the view, the visitor decides at that moment with
 the widget as it is then, otherwise at page load. They start a chat with the scenario's
 chance for that widget mode (times the factor for the message shown) at an even-chance
-moment of the rest of the view; the availability is asked again at that moment (a launcher
-hidden by then means no chat; outside office hours, or inside them with nobody available,
-the chat is a message left offline and never queues). A visitor who does not chat may
+moment of the rest of the view; the availability is asked again at that moment and the
+domain's ``intake`` says what the chat becomes, as on the server (a launcher hidden by then
+means no chat; outside office hours the chat is a message left offline and never queues;
+while away it waits in the queue). A visitor who does not chat may
 minimize a prompt (DS4: the widget stays minimized on later pages) and moves on to another
 page with ``continue_probability``.
 
@@ -37,8 +38,8 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Generator, Sequence
-from itertools import count
-from typing import Any
+from itertools import chain, count
+from typing import Any, cast
 
 import numpy as np
 import simpy
@@ -47,6 +48,7 @@ from reference_server.domain.availability import ChatState, MessageKind
 from reference_server.domain.chatflow import AssignmentSettings
 from reference_server.domain.conversation import should_ask_for_email
 from reference_server.domain.display import WidgetMode
+from reference_server.domain.intake import Intake, intake
 
 from .centre import Chat, ChatCentre, Visit
 from .records import (
@@ -65,10 +67,10 @@ from .traffic import DEVICES, Browsing, Piece, arrival_times
 
 __all__ = [
     "Browser",
+    "PlainArrivals",
     "Visits",
     "site_visitors",
     "visitor",
-    "visitor_arrivals",
 ]
 
 _SHOWS_MESSAGE = (WidgetMode.PROMPT, WidgetMode.OPEN)
@@ -83,31 +85,49 @@ def visitor(env: simpy.Environment, centre: ChatCentre, chat: Chat) -> None:
     """A visitor who has just started ``chat`` (SIM4).
 
     The chat is routed at once. If it has to wait, the visitor waits until an agent takes
-    it or their patience runs out, whichever comes first: the equivalent of
-    ``yield taken | env.timeout(patience)``, written as one timeout whose callback gives up
-    unless the chat was taken meanwhile: a process and a condition event per chat would add
-    about a third to the cost of simulating a chat.
+    it, their patience runs out or the chatflow's queue timeout passes, whichever comes
+    first (:meth:`ChatCentre.expect_end_of_wait`: timeouts whose callbacks do nothing once
+    the chat was taken; a process and a condition event per chat would add about a third to
+    the cost of simulating a chat).
     """
-    if centre.offer(chat) and chat.patience != math.inf:
-        env.timeout(chat.patience, chat).callbacks.append(centre.patience_over)
+    del env  # the centre schedules on its own environment
+    if centre.offer(chat):
+        centre.expect_end_of_wait(chat)
 
 
-def visitor_arrivals(
-    env: simpy.Environment,
-    centre: ChatCentre,
-    segments: Sequence[Piece],
-    rng: np.random.Generator,
-    assignment: AssignmentSettings,
-) -> Generator[simpy.Event, Any, None]:
-    """Plain pool: visitors arrive by the profile and start a chat at once."""
-    timeout = env.timeout
-    new_chat = centre.new_chat
-    now = env.now
-    for piece in segments:
-        for moment in arrival_times(piece, rng):
-            yield timeout(moment - now)
-            now = moment
-            visitor(env, centre, new_chat(moment, assignment, _NO_PROPERTIES))
+class PlainArrivals:
+    """Plain pool: visitors arrive by the profile and start a chat at once.
+
+    Each arrival is one timeout whose callback starts the visitor's chat and sets the next
+    arrival's timeout, in the order a process looping over ``yield env.timeout(gap)``
+    would; no process, as resuming a generator per arrival costs a tenth of a chat."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        centre: ChatCentre,
+        segments: Sequence[Piece],
+        rng: np.random.Generator,
+        assignment: AssignmentSettings,
+    ) -> None:
+        self._env = env
+        self._centre = centre
+        self._assignment = assignment
+        self._timeout = env.timeout
+        self._new_chat = centre.new_chat
+        # Each piece's arrivals are drawn when the previous piece's have all come.
+        self._moments = chain.from_iterable(arrival_times(piece, rng) for piece in segments)
+        self._expect(env.now)
+
+    def _expect(self, now: float) -> None:
+        moment = next(self._moments, None)
+        if moment is not None:
+            self._timeout(moment - now, moment).callbacks.append(self._arrive)
+
+    def _arrive(self, event: simpy.Event) -> None:
+        moment = cast(float, event.value)
+        visitor(self._env, self._centre, self._new_chat(moment, self._assignment, _NO_PROPERTIES))
+        self._expect(moment)
 
 
 # ---------------------------------------------------------------- the site (funnel)
@@ -289,7 +309,7 @@ class Visits:
         flow = site.flows[f]
         page = person.page
         state, view = site.availability(f, page, moment)
-        if view.launcher_hidden:  # AV6/AV7: the launcher went away before they clicked
+        if intake(view) is Intake.REFUSED:  # AV6/AV7: the launcher went before they clicked
             person.saw_hidden = True
             self._leave(person, chatted=False)
             return
@@ -311,9 +331,10 @@ class Visits:
             flow.capture, state is ChatState.AVAILABLE, segment.identified, segment.known
         )
         visit.email_left = visit.email_asked and self.browsing.leaves_email()
-        # Outside office hours (AV6), or inside them with nobody available (AV5), the widget
-        # says so: the visitor leaves a message for later instead of waiting in the queue.
-        if state is ChatState.OFFLINE or state is ChatState.AWAY:
+        # What the chat becomes is the domain's intake, as on the server: offline (AV6) a
+        # message left for later that never queues; otherwise routed (while away, AV5, it
+        # waits in the queue for somebody to come back).
+        if intake(view) is Intake.MESSAGE:
             centre.offline(chat)
             return
         visitor(self.env, centre, chat)

@@ -38,6 +38,10 @@ LONG: list[tuple[str, str]] = [
     (r"benchmarks/\w+\.py", "a benchmark: minutes on one core"),
     (r"livechat staff scenarios/examples/around_the_clock\.yaml", "minutes of simulations"),
     (r"--cluster\s+tcp://", "needs a running Dask scheduler at that address"),
+    (r"--target\s+https?://", "needs the live server started beside it"),
+    (r"\blivechat twin\b", "a server replay; tests/twin runs it on every shipped example"),
+    (r"\blivechat load\b", "a load run: a server, Locust and a report (tests/load runs one)"),
+    (r"\bdask (scheduler|worker)\b", "Dask's scheduler and workers: run until stopped"),
 ]
 
 

@@ -29,6 +29,7 @@ from ..domain.chatflow import link_problem
 from ..domain.conversation import InvalidEmail, normalise_email
 from ..domain.routing import AgentStatus
 from ..passwords import MIN_LENGTH, password_problem
+from ..services.agent_status import change_status
 from ..services.capacity import on_capacity_changed
 from ..state import server_of
 from ..store.references import uses_of_user
@@ -40,7 +41,6 @@ from ..store.users import (
     end_sessions,
     get_user,
     list_users,
-    set_status,
     update_user,
 )
 from .auth import Principal, require_user
@@ -367,22 +367,16 @@ async def put_status(request: Request) -> Response:
     body = await read_model(request, StatusIn)
     user_id = request.path_params["user_id"]
     server = server_of(request)
-    async with server.engine.begin() as db:
+    async with server.engine.connect() as db:
         if await get_user(db, principal.account_id, user_id) is None:
             raise NotFound("no such user")
-        if user_id != principal.user_id and not principal.can("users"):
-            raise Forbidden("you may set your own status only")
-        changed = await set_status(
-            db, principal.account_id, user_id, body.status, server.clock.now()
-        )
+    if user_id != principal.user_id and not principal.can("users"):
+        raise Forbidden("you may set your own status only")
+    await change_status(server, principal.account_id, user_id, body.status)
+    async with server.engine.connect() as db:
         user = await get_user(db, principal.account_id, user_id)
-    assert user is not None
-    if changed:
-        await server.broadcast.publish(
-            f"account:{principal.account_id}:inbox",
-            {"type": "agent_status", "user_id": user_id, "status": body.status.value},
-        )
-    await on_capacity_changed(server, principal.account_id)
+    if user is None:
+        raise NotFound("no such user")
     return JSONResponse(_out(user, principal))
 
 

@@ -24,11 +24,13 @@ from .codec import FieldError, from_dict, join_path, to_dict
 
 __all__ = [
     "MAX_PRIORITY",
+    "MAX_QUEUE_TIMEOUT_SECONDS",
     "AccountDefaults",
     "AssignmentSettings",
     "AtCapacityBehaviour",
     "AvailabilityMode",
     "AvailabilitySettings",
+    "AwayChats",
     "BuildSettings",
     "Chatflow",
     "CommunicationConsent",
@@ -239,10 +241,24 @@ class SkillRule:
         return errors
 
 
+class AwayChats(StrEnum):
+    """RT5: what happens to the open chats of an agent who goes away or offline."""
+
+    KEEP = "keep"  # they stay with the agent, who answers them on return
+    REQUEUE = "requeue"  # they go back to the waiting queue, for someone available
+
+
+MAX_QUEUE_TIMEOUT_SECONDS = 86_400
+
+
 @dataclass(frozen=True)
 class AssignmentSettings:
     """RT1–RT5. With ``enabled`` off, conversations arrive unassigned (RT2). With no users
-    and no teams named, every user with a seat is a candidate."""
+    and no teams named, every user with a seat is a candidate.
+
+    ``queue_timeout_seconds``: a chat still waiting that long leaves the queue for the
+    inbox's unassigned view (a message to answer later); ``None`` waits for ever.
+    ``away_chats``: what happens to an agent's open chats when they go away or offline."""
 
     enabled: bool = True
     user_ids: tuple[str, ...] = ()
@@ -250,6 +266,15 @@ class AssignmentSettings:
     contact_owner_first: bool = False
     skill_rules: tuple[SkillRule, ...] = ()
     strategy: RoutingStrategy = RoutingStrategy.LEAST_BUSY
+    queue_timeout_seconds: int | None = None
+    away_chats: AwayChats = AwayChats.KEEP
+
+    def _check(self) -> list[FieldError]:
+        timeout = self.queue_timeout_seconds
+        if timeout is not None and not 10 <= timeout <= MAX_QUEUE_TIMEOUT_SECONDS:
+            message = f"must be 10 to {MAX_QUEUE_TIMEOUT_SECONDS} seconds, or null for no limit"
+            return [FieldError("queue_timeout_seconds", message)]
+        return []
 
 
 # ---------------------------------------------------------------- build: chat (BD)

@@ -30,10 +30,12 @@ How the two entry points use it:
   available, a limit was raised), it calls :func:`serve_queue` with the waiting conversations
   and stores the assignments, the agents' new counters and the round-robin pointer, in one
   transaction, so that conversations starting at once never push anyone over their limit.
+  Status changes and chat ends go through :func:`with_status` and :func:`with_chat_ended`.
 - **The simulator** keeps a tuple of ``Agent`` as its state. An arriving visitor is routed
   with :func:`route`; :func:`with_chat_started` / :func:`with_chat_ended` update the agent
-  as chats begin and end, and :func:`serve_queue` runs after every end, status change or
-  shift start. Visitors who abandon are simply removed from the queue by the simulator.
+  as chats begin and end, :func:`with_status` as shifts and breaks change their status,
+  and :func:`serve_queue` runs after every end, status change or shift start. Who leaves
+  the queue without an agent is :mod:`~reference_server.domain.intake`'s rule.
   Because both call the same functions, the simulated policy is the server's policy (SIM2).
 
 Round robin: ``last_assigned_id`` is the agent the previous round-robin choice went to. A
@@ -48,8 +50,9 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from operator import attrgetter
 
-from .chatflow import AssignmentSettings, RoutingStrategy, SkillRule
+from .chatflow import AssignmentSettings, AwayChats, RoutingStrategy, SkillRule
 
 __all__ = [
     "Agent",
@@ -64,10 +67,12 @@ __all__ = [
     "eligible_agents",
     "has_free_capacity",
     "load",
+    "requeues_open_chats",
     "route",
     "serve_queue",
     "with_chat_ended",
     "with_chat_started",
+    "with_status",
 ]
 
 
@@ -165,6 +170,9 @@ _ASSIGNMENT_OFF = RoutingDecision(RoutingOutcome.UNASSIGNED, None, "assignment_o
 _NO_ELIGIBLE = RoutingDecision(RoutingOutcome.QUEUED, None, "no_eligible_agent")
 _NO_CAPACITY = RoutingDecision(RoutingOutcome.QUEUED, None, "no_capacity")
 _NOBODY_AVAILABLE = RoutingDecision(RoutingOutcome.QUEUED, None, "nobody_available")
+_REASONS = {strategy: strategy.value for strategy in RoutingStrategy}  # Enum.value is slow
+_ROUND_ROBIN = RoutingStrategy.ROUND_ROBIN.value
+_WAITING_SINCE = attrgetter("request.waiting_since")
 
 
 # ---------------------------------------------------------------- capacity (AV8)
@@ -221,7 +229,42 @@ def with_chat_ended(agent: Agent, now: float) -> Agent:
     return _with_load(agent, agent.active_chats - 1, agent.idle_since)
 
 
+def with_status(agent: Agent, status: AgentStatus, now: float) -> Agent:
+    """CV4: the agent after a status change at ``now``.
+
+    Longest idle (RT5) counts from the moment an agent could take a chat and had none: one
+    who becomes available with no chat is idle from ``now`` (the time away or off duty does
+    not count); one coming back to chats they kept stays busy until the last ends
+    (:func:`with_chat_ended`). Setting the status an agent already has changes nothing.
+    """
+    if agent.status is status:
+        return agent
+    idle_since = agent.idle_since
+    if status is AgentStatus.AVAILABLE and agent.active_chats == 0:
+        idle_since = now
+    return Agent(
+        agent.id,
+        status,
+        agent.capacity,
+        agent.active_chats,
+        agent.has_seat,
+        agent.team_ids,
+        agent.skills,
+        idle_since,
+    )
+
+
+def requeues_open_chats(assignment: AssignmentSettings, status: AgentStatus) -> bool:
+    """Does an agent's open chat on a chatflow with ``assignment`` go back to the waiting
+    queue when the agent takes ``status``? Only when they stop being available and the
+    chatflow says so (``away_chats``); otherwise they keep it."""
+    return status is not AgentStatus.AVAILABLE and assignment.away_chats is AwayChats.REQUEUE
+
+
 # ---------------------------------------------------------------- eligibility (RT1, RT3, CF6)
+
+
+_NO_SKILLS: frozenset[str] = frozenset()
 
 
 def _required_skills(rules: Sequence[SkillRule], properties: Mapping[str, str]) -> frozenset[str]:
@@ -229,7 +272,7 @@ def _required_skills(rules: Sequence[SkillRule], properties: Mapping[str, str]) 
     for rule in rules:
         if properties.get(rule.property) == rule.value:
             return frozenset(rule.skills)
-    return frozenset()
+    return _NO_SKILLS
 
 
 def eligible_agents(
@@ -245,6 +288,8 @@ def eligible_agents(
     team_ids = assignment.team_ids
     anyone = not user_ids and not team_ids
     skills = _required_skills(assignment.skill_rules, request.properties)
+    if anyone and not skills:  # the usual case, checked per agent on every routing
+        return tuple(agent for agent in agents if agent.has_seat)
     return tuple(
         agent
         for agent in agents
@@ -279,13 +324,20 @@ def route(
         for agent in eligible:
             if agent.id == owner_id and can_take(agent):
                 return RoutingDecision(RoutingOutcome.ASSIGNED, agent.id, "contact_owner")
+    strategy = assignment.strategy
+    if strategy is RoutingStrategy.LEAST_BUSY:
+        # Nobody is less busy than an agent holding no chat: the first such one is chosen
+        # without looking further (what _choose would pick, found sooner).
+        for agent in eligible:
+            if agent.active_chats == 0 and can_take(agent):
+                return RoutingDecision(RoutingOutcome.ASSIGNED, agent.id, _REASONS[strategy])
     free = [agent for agent in eligible if can_take(agent)]
     if not free:
         if any(agent.status is AgentStatus.AVAILABLE for agent in eligible):
             return _NO_CAPACITY
         return _NOBODY_AVAILABLE
-    chosen = _choose(assignment.strategy, free, agents, last_assigned_id)
-    return RoutingDecision(RoutingOutcome.ASSIGNED, chosen.id, assignment.strategy.value)
+    chosen = _choose(strategy, free, agents, last_assigned_id)
+    return RoutingDecision(RoutingOutcome.ASSIGNED, chosen.id, _REASONS[strategy])
 
 
 def _choose(
@@ -342,7 +394,7 @@ def serve_queue(
     free_count = sum(1 for agent in current if can_take(agent))
     assignments: list[Assignment] = []
     # sorted() is stable: equal waiting times keep their queue order.
-    for queued in sorted(queue, key=lambda q: q.request.waiting_since):
+    for queued in sorted(queue, key=_WAITING_SINCE):
         if free_count == 0:
             break
         decision = route(queued.assignment, current, queued.request, last_assigned_id)
@@ -353,7 +405,7 @@ def serve_queue(
         current[i] = taken
         if not has_free_capacity(taken):
             free_count -= 1
-        if decision.reason == RoutingStrategy.ROUND_ROBIN.value:
+        if decision.reason == _ROUND_ROBIN:
             last_assigned_id = decision.agent_id
         assignments.append(Assignment(queued.request.id, decision.agent_id, decision.reason))
     return QueueResult(tuple(assignments), tuple(current), last_assigned_id)

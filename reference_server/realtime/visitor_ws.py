@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Any
 
+import anyio
 from pydantic import Field, StrictBool, StrictInt
 from starlette.websockets import WebSocket
 
@@ -41,6 +42,7 @@ from ..services.errors import ServiceError, TooManyRequests, ValidationFailed
 from ..services.events import ack_frame, for_visitor
 from ..services.inputs import ConsentAnswersIn, CsatIn, EmailIn, MessageIn, StartIn
 from ..services.messages import NewMessage
+from ..services.visitor_presence import visitor_connected, visitor_disconnected
 from ..state import server_of
 from .feeds import ConversationFeeds
 from .socket import RATE_LIMITED, ClientGone, FrameIn, SocketSession, refuse
@@ -312,6 +314,7 @@ async def visitor_socket(websocket: WebSocket) -> None:
         return
     await websocket.accept()
     session = VisitorSession(websocket, visitor)
+    await visitor_connected(server, visitor.account_id, visitor.visitor_id)
     try:
         await session.send({"type": "ready", "visitor_id": visitor.visitor_id})
         await session.receive_loop()
@@ -319,3 +322,7 @@ async def visitor_socket(websocket: WebSocket) -> None:
         pass
     finally:
         session.feeds.close()
+        # RT5: a waiting chat whose visitor does not come back is abandoned (domain.intake).
+        # Shielded: a server (or a test client) may cancel the handler as the client goes.
+        with anyio.CancelScope(shield=True):
+            await visitor_disconnected(server, visitor.account_id, visitor.visitor_id)

@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ..domain.availability import availability_view, chat_state
 from ..domain.chatflow import AssignmentSettings, Chatflow, Language, WorkspaceKind
 from ..domain.consent import ConsentGiven
 from ..domain.conversation import (
@@ -36,7 +37,15 @@ from ..domain.conversation import (
     transition,
 )
 from ..domain.inbox import AgentAction, team_transfer
-from ..domain.routing import RoutingDecision, RoutingOutcome, has_free_capacity
+from ..domain.intake import Intake, intake, routing_properties
+from ..domain.routing import (
+    Agent,
+    ConversationRequest,
+    RoutingDecision,
+    RoutingOutcome,
+    eligible_agents,
+    has_free_capacity,
+)
 from ..secrets import new_id
 from ..state import Server
 from ..store import conversations as store
@@ -46,9 +55,10 @@ from ..store.inbox import last_messages, other_conversations
 from ..store.surveys import get_survey
 from ..store.teams import team_ids
 from ..store.tickets import create_ticket, ticket_for_conversation
-from ..store.users import agents_snapshot, set_idle_since
+from ..store.users import agents_snapshot
 from ..store.visitors import consent_record, save_consent_record
 from . import events, limits
+from .agent_status import chat_ended
 from .announce import announce_assigned, announce_conversation, publish
 from .capacity import on_capacity_changed
 from .errors import Conflict, NotFound, ValidationFailed
@@ -347,6 +357,8 @@ async def start_conversation(
             return resent
         check_consent(chatflow, consent, identified=identified)
 
+    # RT3: routed with what the server knows (language, page), then what the client adds.
+    properties = routing_properties(chatflow, page_url, client_properties=properties)
     conversation_id = conversation_id or new_id("cnv")
     row: dict[str, Any] = {
         "id": conversation_id,
@@ -372,7 +384,8 @@ async def start_conversation(
     message = None
     async with routing_transaction(server, account_id, still_wanted=still_wanted) as db:
         request = request_for(row, owner_id)
-        decision = await route_one(db, account_id, chatflow.build.assignment, request)
+        agents = await agents_snapshot(db, account_id)
+        decision = await _intake_decision(db, account_id, chatflow, agents, request, now)
         status = initial_status(decision.outcome)
         row["status"] = status.value
         if decision.outcome is RoutingOutcome.ASSIGNED:
@@ -418,6 +431,30 @@ async def start_conversation(
     return Started(conversation=row, message=view, decision=decision)
 
 
+_LEFT_FOR_LATER = RoutingDecision(RoutingOutcome.UNASSIGNED, None, "offline")
+
+
+async def _intake_decision(
+    db: AsyncConnection,
+    account_id: str,
+    chatflow: Chatflow,
+    agents: Sequence[Agent],
+    request: ConversationRequest,
+    now: datetime,
+) -> RoutingDecision:
+    """AV5-AV7: what the chat becomes, as the domain's ``intake`` decides from what the
+    widget shows now: routed, a message left unassigned (offline), or refused (no launcher)."""
+    availability = chatflow.build.availability
+    assignment = chatflow.build.assignment
+    state = chat_state(availability, eligible_agents(assignment, agents, request), now)
+    outcome = intake(availability_view(availability, state, now, chatflow.language))
+    if outcome is Intake.REFUSED:
+        raise Conflict("chat is not available on this page now", code="chat_unavailable")
+    if outcome is Intake.MESSAGE:
+        return _LEFT_FOR_LATER
+    return await route_one(db, account_id, assignment, request, agents)
+
+
 async def _resent_start(
     server: Server, account_id: str, visitor_id: str, chatflow: Chatflow, first: NewMessage
 ) -> Started | None:
@@ -456,16 +493,6 @@ async def _check_can_take(db: AsyncConnection, account_id: str, user_id: str) ->
         raise Conflict(
             f"the user already holds {agent.active_chats} chats, their limit", code="at_capacity"
         )
-
-
-async def _idle_if_free(
-    db: AsyncConnection, account_id: str, user_id: str | None, now: datetime
-) -> None:
-    if user_id is None:
-        return
-    agent = await agent_in_snapshot(db, account_id, user_id)
-    if agent is not None and agent.active_chats == 0:
-        await set_idle_since(db, account_id, user_id, now)
 
 
 async def assign(
@@ -529,8 +556,8 @@ async def transfer(
             )
         await _check_can_take(db, account_id, user_id)
         values = {"status": status.value, "assignee_id": user_id, "assigned_at": now}
+        await chat_ended(db, account_id, previous, now)
         await store.update_conversation(db, conversation_id, values)
-        await _idle_if_free(db, account_id, previous, now)
     conversation.update(values)
     await announce_assigned(server, [conversation], event="transferred")
     await on_capacity_changed(server, account_id)
@@ -566,9 +593,9 @@ async def close(
         except InvalidTransition as error:
             raise _refused(error) from None
         values = {"status": status.value, "closed_at": now, "waiting_since": None}
-        await store.update_conversation(db, conversation_id, values)
         if was is ConversationStatus.ASSIGNED:
-            await _idle_if_free(db, account_id, conversation["assignee_id"], now)
+            await chat_ended(db, account_id, conversation["assignee_id"], now)
+        await store.update_conversation(db, conversation_id, values)
         chatflow = await store.load_chatflow(db, account_id, conversation["chatflow_id"])
         survey = await survey_for(db, account_id, chatflow)
     conversation.update(values)

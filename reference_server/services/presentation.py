@@ -26,6 +26,7 @@ from ..domain.chatflow import Chatflow, Language
 from ..domain.consent import CompanyNames, consent_plan
 from ..domain.conversation import ConversationStatus, Person, chat_heading, sender_shown
 from ..domain.header import Header, conversation_header, page_header
+from ..domain.intake import routing_properties
 from ..domain.routing import Agent, ConversationRequest, eligible_agents
 from ..domain.texts import TEXTS
 from ..store.accounts import get_account
@@ -36,7 +37,6 @@ __all__ = [
     "Surroundings",
     "availability_of",
     "conversation_presentation",
-    "conversation_properties",
     "heading_of_chatflow",
     "page_presentation",
     "person_json",
@@ -50,12 +50,6 @@ _WIDGET_TEXTS = ("widget.", "email_capture.")
 def widget_texts(language: Language) -> dict[str, str]:
     """The widget's own texts in ``language`` (OP1): the chrome and the defaults it shows."""
     return {key: value for key, value in TEXTS[language].items() if key.startswith(_WIDGET_TEXTS)}
-
-
-def conversation_properties(chatflow: Chatflow, url: str) -> dict[str, str]:
-    """The properties skill rules (RT3) see for a chat started from ``url``: its language
-    (the chatflow's, OP1) and its page."""
-    return {"language": chatflow.language.value, "page": url}
 
 
 def person_json(person: Person) -> dict[str, str]:
@@ -94,7 +88,8 @@ def availability_of(
     """AV1-AV7 for a chat on ``chatflow`` from ``url`` (or in ``state``, for a preview)."""
     build = chatflow.build
     if state is None:
-        request = ConversationRequest(id="", properties=conversation_properties(chatflow, url))
+        # RT3: as a chat from this page would be routed (the client adds nothing yet).
+        request = ConversationRequest(id="", properties=routing_properties(chatflow, url))
         eligible = eligible_agents(build.assignment, around.agents, request)
         state = chat_state(build.availability, eligible, now)
     return availability_view(build.availability, state, now, chatflow.language)

@@ -12,7 +12,7 @@ that start at the same moment never push anyone over their limit.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.chatflow import AssignmentSettings, Chatflow, RoutingStrategy
 from ..domain.conversation import ConversationEvent, ConversationStatus, transition
+from ..domain.intake import WaitEnd, end_of_wait, event_after_wait
 from ..domain.routing import (
     Agent,
     ConversationRequest,
@@ -39,6 +40,7 @@ __all__ = [
     "request_for",
     "route_one",
     "routing_transaction",
+    "end_waits",
     "serve_waiting",
 ]
 
@@ -82,10 +84,13 @@ async def route_one(
     account_id: str,
     assignment: AssignmentSettings,
     request: ConversationRequest,
+    agents: Sequence[Agent] | None = None,
 ) -> RoutingDecision:
     """Route one conversation now (inside :func:`routing_transaction`), moving the
-    round-robin cursor as the domain says."""
-    agents = await agents_snapshot(db, account_id)
+    round-robin cursor as the domain says. ``agents``: the snapshot, when already read in
+    this transaction."""
+    if agents is None:
+        agents = await agents_snapshot(db, account_id)
     cursor = await store.routing_cursor(db, account_id)
     decision = route(assignment, agents, request, cursor)
     if decision.agent_id is not None and decision.reason == RoutingStrategy.ROUND_ROBIN.value:
@@ -99,6 +104,41 @@ async def agent_in_snapshot(db: AsyncConnection, account_id: str, user_id: str) 
         if agent.id == user_id:
             return agent
     return None
+
+
+def _seconds(moment: datetime | None) -> float | None:
+    return None if moment is None else moment.timestamp()
+
+
+async def end_waits(db: AsyncConnection, account_id: str, now: datetime) -> list[dict[str, Any]]:
+    """RT5: waiting conversations whose visitor is gone or whose queue timeout passed leave
+    the queue, as the domain's ``end_of_wait`` says (inside :func:`routing_transaction`,
+    before the queue is served). Returns them as stored now."""
+    ended = []
+    chatflows: dict[str | None, Chatflow | None] = {}
+    for conversation in await store.waiting_conversations(db, account_id):
+        chatflow_id = conversation["chatflow_id"]
+        if chatflow_id not in chatflows:
+            chatflows[chatflow_id] = await store.load_chatflow(db, account_id, chatflow_id)
+        chatflow = chatflows[chatflow_id]
+        assignment = chatflow.build.assignment if chatflow is not None else AssignmentSettings()
+        waiting_since = conversation["waiting_since"] or conversation["created_at"]
+        end = end_of_wait(
+            assignment,
+            waiting_since.timestamp(),
+            now.timestamp(),
+            _seconds(conversation["visitor_gone_since"]),
+        )
+        if end is WaitEnd.WAITING:
+            continue
+        event = event_after_wait(end)
+        status = transition(ConversationStatus(conversation["status"]), event)
+        values: dict[str, Any] = {"status": status.value, "waiting_since": None}
+        if event is ConversationEvent.CLOSE:
+            values["closed_at"] = now
+        await store.update_conversation(db, conversation["id"], values)
+        ended.append({**conversation, **values})
+    return ended
 
 
 async def serve_waiting(

@@ -77,7 +77,6 @@ from ..store.visitors import (
 )
 from .presentation import (
     availability_of,
-    conversation_properties,
     heading_of_chatflow,
     page_presentation,
     person_json,
@@ -87,7 +86,6 @@ from .visitor_consent import given_json, plan_for, send_json
 
 __all__ = [
     "ConfigRequest",
-    "conversation_properties",
     "cookie_json",
     "decide",
     "widget_config",

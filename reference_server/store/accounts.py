@@ -51,12 +51,14 @@ API_KEY_AREAS = {
     "conversations": "conversations",
     "tickets": "tickets",
     "visitor-identification": "identification",
+    "reports": "reports",
 }
 API_KEY_SCOPES = tuple(
     f"{area}:{access}"
     for area in dict.fromkeys(API_KEY_AREAS.values())
     for access in ("read", "write")
-    if (area, access) != ("identification", "read")  # creating tokens is all there is
+    # creating tokens is all there is; reports are only read
+    if (area, access) not in {("identification", "read"), ("reports", "write")}
 )
 
 

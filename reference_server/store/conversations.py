@@ -13,6 +13,7 @@ assignments written after it agree even with several workers.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,6 +27,7 @@ from . import schema as t
 from .chatflows import get_chatflow
 
 __all__ = [
+    "accounts_with_waiting",
     "agent_people",
     "contact_owners",
     "csat_answer",
@@ -43,6 +45,7 @@ __all__ = [
     "lock_routing",
     "routing_cursor",
     "set_routing_cursor",
+    "set_visitor_gone",
     "update_conversation",
     "waiting_conversations",
 ]
@@ -376,3 +379,27 @@ async def csat_answer(db: AsyncConnection, conversation_id: str) -> dict[str, An
 async def insert_csat_answer(db: AsyncConnection, row: Mapping[str, Any]) -> None:
     """Store an answer; the unique conversation id makes a second one an IntegrityError."""
     await db.execute(t.survey_answers.insert().values(**dict(row)))
+
+
+async def set_visitor_gone(
+    db: AsyncConnection, account_id: str, visitor_id: str, since: datetime | None
+) -> None:
+    """RT5: the visitor's open conversations lose their visitor at ``since`` (kept when
+    already gone: the first going counts), or have them back (``None``)."""
+    c = _c.c
+    query = _c.update().where(
+        c.account_id == account_id,
+        c.visitor_id == visitor_id,
+        c.status != ConversationStatus.CLOSED.value,
+    )
+    if since is not None:
+        query = query.where(c.visitor_gone_since.is_(None))
+    await db.execute(query.values(visitor_gone_since=since))
+
+
+async def accounts_with_waiting(db: AsyncConnection) -> list[str]:
+    """The accounts whose waiting queue is not empty."""
+    rows = await db.execute(
+        sa.select(_c.c.account_id).where(_c.c.status == ConversationStatus.WAITING.value).distinct()
+    )
+    return [row.account_id for row in rows]

@@ -253,6 +253,9 @@ conversations = sa.Table(
     sa.Column("consent", sa.JSON(), nullable=False),  # what the visitor agreed to (CV2)
     sa.Column("last_sequence", sa.Integer(), nullable=False, server_default="0"),
     sa.Column("waiting_since", UtcDateTime(), nullable=True),
+    # RT5: when the visitor's last connection went (null while connected or never known):
+    # a waiting chat whose visitor does not come back is abandoned (domain.intake).
+    sa.Column("visitor_gone_since", UtcDateTime(), nullable=True),
     sa.Column("assigned_at", UtcDateTime(), nullable=True),
     sa.Column("closed_at", UtcDateTime(), nullable=True),
     _created(),

@@ -196,22 +196,14 @@ async def delete_user(db: AsyncConnection, account_id: str, user_id: str) -> Non
 
 
 async def set_status(
-    db: AsyncConnection, account_id: str, user_id: str, status: AgentStatus, now: datetime
-) -> bool:
-    """CV4: set a user's status. Becoming available (from away or offline) makes them idle
-    from ``now`` (longest-idle routing). Returns whether the status changed."""
-    current = (
-        await db.execute(
-            sa.select(_u.c.status).where(_u.c.account_id == account_id, _u.c.id == user_id)
-        )
-    ).scalar_one()
-    if current == status.value:
-        return False
-    values: dict[str, Any] = {"status": status.value}
-    if status is AgentStatus.AVAILABLE:
-        values["idle_since"] = now
-    await update_user(db, account_id, user_id, values)
-    return True
+    db: AsyncConnection,
+    account_id: str,
+    user_id: str,
+    status: AgentStatus,
+    idle_since: datetime | None,
+) -> None:
+    """CV4: store a user's status and idle time, as the domain's ``with_status`` made them."""
+    await update_user(db, account_id, user_id, {"status": status.value, "idle_since": idle_since})
 
 
 async def set_idle_since(db: AsyncConnection, account_id: str, user_id: str, now: datetime) -> None:

@@ -54,7 +54,20 @@ def pool_result() -> ExperimentResult:
 
 @pytest.fixture(scope="module")
 def shop_result() -> ExperimentResult:
-    return run_experiment(shop(), 2, 1, workers=1)
+    """The tiny shop with office hours as its shifts: chats outside them are messages."""
+    availability = {
+        "mode": "office_hours",
+        "office_hours": [{"day": "monday", "start": "01:00", "end": "04:00"}],
+        "at_capacity_behaviour": "hide_launcher",
+    }
+    chatflow = {
+        "id": "shop",
+        "name": "Shop",
+        "workspace": {"id": "inbox-1"},
+        "published": True,
+        "build": {"availability": availability},
+    }
+    return run_experiment(shop(chatflows=[chatflow]), 2, 1, workers=1)
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from reference_server.clock import ControllableClock
 from reference_server.domain.chatflow import (
     AssignmentSettings,
+    Language,
     RoutingStrategy,
     SkillRule,
 )
@@ -93,11 +94,26 @@ def test_skill_rules_route_by_the_conversations_properties(api: Api) -> None:
     nora, _ = add_agent(api, "Nora", capacity=5, skills=["norwegian"])
     chatflow_id = add_chatflow(
         api,
+        language=Language.NB,
         assignment=AssignmentSettings(skill_rules=(SkillRule("language", "nb", ("norwegian",)),)),
     )
     for _ in range(3):
-        chat = start(api, add_visitor(api), chatflow_id, properties={"language": "nb"})
+        chat = start(api, add_visitor(api), chatflow_id)
         assert conversation(api, chat["conversation"]["id"])["assignee_id"] == nora
+
+
+@pytest.mark.feature("RT3")
+def test_a_client_cannot_route_itself_to_another_languages_agents(api: Api) -> None:
+    ann, _ = add_agent(api, "Ann", capacity=5, skills=["english"])
+    add_agent(api, "Nora", capacity=5, skills=["norwegian"])
+    rules = (
+        SkillRule("language", "nb", ("norwegian",)),
+        SkillRule("language", "en", ("english",)),
+    )
+    chatflow_id = add_chatflow(api, assignment=AssignmentSettings(skill_rules=rules))
+    for _ in range(3):
+        chat = start(api, add_visitor(api), chatflow_id, properties={"language": "nb"})
+        assert conversation(api, chat["conversation"]["id"])["assignee_id"] == ann
 
 
 @pytest.mark.feature("RT3", "RT5")

@@ -62,3 +62,40 @@ def test_production_settings_refuse_test_controls() -> None:
     with pytest.raises(SettingsError, match="TEST_CONTROLS"):
         Settings.from_env({**PRODUCTION, "LIVECHAT_TEST_CONTROLS": "1"})
     assert Settings.from_env(PRODUCTION).test_controls is False
+
+
+def test_a_fresh_account_opens_with_an_admin_who_can_log_in(api: Api) -> None:
+    body = {
+        "name": "Scenario",
+        "admin_email": "boss@scenario.test",
+        "admin_password": "scenario password",
+        "timezone": "Europe/Oslo",
+    }
+    opened = api.client.post("/test-controls/accounts", json=body)
+    assert opened.status_code == 201, opened.text
+    made = opened.json()
+    login = api.client.post(
+        "/api/v1/auth/login",
+        json={"email": "boss@scenario.test", "password": "scenario password"},
+    )
+    assert login.status_code == 200, login.text
+    api.client.cookies.clear()
+    admin = {"Authorization": f"Bearer {login.json()['token']}"}
+    account = api.client.get("/api/v1/account", headers=admin).json()
+    assert (account["id"], account["timezone"]) == (made["account_id"], "Europe/Oslo")
+    inboxes = api.client.get("/api/v1/inboxes", headers=admin).json()
+    assert [inbox["id"] for inbox in inboxes] == [made["inbox_id"]]
+    key = {"Authorization": f"Bearer {made['api_key']}"}
+    assert api.client.get("/api/v1/conversations", headers=key).json() == []
+
+
+def test_an_account_whose_admin_email_is_taken_or_zone_unknown_is_refused(api: Api) -> None:
+    taken = {"admin_email": "admin@acme.test", "admin_password": "scenario password"}
+    assert_error(api.client.post("/test-controls/accounts", json=taken), 409, "conflict")
+    nowhere = {**taken, "admin_email": "new@acme.test", "timezone": "Mars/Olympus"}
+    refused = api.client.post("/test-controls/accounts", json=nowhere)
+    assert "timezone" in assert_error(refused, 422, "validation_failed")["fields"]
+    login = api.client.post(
+        "/api/v1/auth/login", json={"email": "new@acme.test", "password": "scenario password"}
+    )
+    assert_error(login, 401, "unauthorized")

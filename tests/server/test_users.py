@@ -11,6 +11,7 @@ import pytest
 from reference_server.api import users as users_api
 from reference_server.domain.routing import Agent, AgentStatus
 from reference_server.realtime.broadcast import LocalBroadcast
+from reference_server.services import agent_status
 from reference_server.store.users import agents_snapshot, set_idle_since
 
 from .conftest import JSON, START, Api
@@ -55,6 +56,7 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
 
     monkeypatch.setattr(LocalBroadcast, "publish", spy)
     monkeypatch.setattr(users_api, "on_capacity_changed", capacity_changed)
+    monkeypatch.setattr(agent_status, "on_capacity_changed", capacity_changed)
     return found
 
 

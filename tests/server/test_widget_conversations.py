@@ -67,7 +67,12 @@ def test_a_visitor_starts_a_conversation_with_a_first_message(api: Api, scene: d
     assert answer["message"]["sequence"] == 1
     stored = rows(api, t.conversations, id=chat["id"])[0]
     assert stored["page_url"] == "https://acme.test/a"
-    assert stored["properties"] == {"topic": "billing"}
+    # RT3: routed (and, if it waits, served from the queue) with what the server knows first
+    assert stored["properties"] == {
+        "language": "en",
+        "page": "https://acme.test/a",
+        "topic": "billing",
+    }
     assert count(api, t.messages, conversation_id=chat["id"]) == 1
 
 

@@ -107,7 +107,7 @@ def site(**changes: Any) -> dict[str, Any]:
 
 
 def run(data: dict[str, Any], seed: int = 1) -> tuple[pd.DataFrame, ReplicationData]:
-    result = simulate(load_scenario(data), np.random.default_rng(seed))
+    result = simulate(load_scenario(data), seed)
     return chat_frame([result]), result
 
 
@@ -248,6 +248,7 @@ def test_no_chat_is_ever_given_to_an_agent_on_a_break_or_off_shift() -> None:
     data = pool(
         agents=[{"id": "a", "count": 2, "shifts": [shift]}],
         chats__patience_minutes={"kind": "exponential", "mean": 5},
+        chats__handling_time_minutes__mean=10,  # long chats: agents are busy when it starts
     )
     records, _ = run(data)
     answered = records[records["record_type"] == "answered"]
@@ -340,7 +341,8 @@ def test_longest_idle_gives_each_chat_to_the_agent_idle_the_longest() -> None:
     idle = run(edit(data, "assignment", {"strategy": "longest_idle"}))[0]
     least = run(data)[0]
     # Least busy picks the first idle agent in order; longest idle rotates over them.
-    assert least["agent"].value_counts(normalize=True)["a-3"] < 0.2
+    shares = least["agent"].value_counts(normalize=True)
+    assert shares["a-1"] > 0.4 and shares["a-3"] < 0.25
     assert idle["agent"].value_counts(normalize=True).min() > 0.28
     # Nobody has been idle since before the start, so the first three go to all three.
     assert idle.sort_values("arrival")["agent"].tolist()[:3] == ["a-1", "a-2", "a-3"]
@@ -640,17 +642,33 @@ def test_a_launcher_hidden_at_capacity_stops_new_chats_while_everyone_is_full() 
 
 
 @pytest.mark.feature("SIM2", "AV1", "AV5")
-def test_with_nobody_on_duty_chats_become_messages_and_the_away_message_cuts_the_rate() -> None:
+def test_with_nobody_on_duty_chats_wait_in_vain_and_the_away_message_cuts_the_rate() -> None:
     nobody = {"id": "a", "shifts": [{"start": "20:00", "end": "22:00"}]}
     availability = {"away_message_enabled": True, "away_message": "Away"}
     data = edit(site(agents=[nobody]), "chatflows[0].build", {"availability": availability})
     data = edit(data, "chats.patience_minutes", {"kind": "constant", "value": 1})
     busy = chats_of(run(data)[0])
     assert len(busy) > 50
-    # AV5: the widget says "away", so visitors leave a message instead of waiting in a queue
-    assert set(kinds(busy)) == {"offline"}
+    # AV5: a chat started while away queues for somebody to come back (the domain's intake,
+    # as on the server); nobody does, so the visitors give up
+    assert set(kinds(busy)) <= {"abandoned", "waiting"}
+    assert busy["queued"].all()
     damped = edit(data, "traffic.chat_start.message_factor", {"away": 0.0})
     assert len(chats_of(run(damped)[0])) == 0
+
+
+@pytest.mark.feature("SIM2", "RT5", "SIM4")
+def test_a_queue_timeout_before_the_visitors_patience_leaves_the_chat_for_later() -> None:
+    nobody = {"id": "a", "shifts": [{"start": "20:00", "end": "22:00"}]}
+    data = edit(
+        site(agents=[nobody]), "chatflows[0].build.assignment", {"queue_timeout_seconds": 30}
+    )
+    data = edit(data, "chats.patience_minutes", {"kind": "constant", "value": 1})
+    chats = chats_of(run(data)[0])
+    assert len(chats) > 50
+    timed_out = chats[chats["record_type"] == "timed_out"]
+    assert set(kinds(chats)) <= {"timed_out", "waiting"} and len(timed_out) > 50
+    assert (timed_out["wait"] - 0.5).abs().max() < 1e-9  # exactly the timeout, in minutes
 
 
 # ---------------------------------------------------------------- email and CSAT (SIM4)
@@ -741,6 +759,46 @@ def test_agent_time_spanning_intervals_is_split_between_them() -> None:
     assert book.available[0] == [10.0, 30.0, 30.0, 5.0]
     book.add(0, 100.0, 120.0, False, 1)  # on a break, finishing a chat: staffed, not available
     assert book.staffed[0][3] == 25.0 and book.available[0][3] == 5.0
+
+
+# ------------------------------------------------- common random numbers (issue 13 §5)
+
+
+def by_chat(records: pd.DataFrame) -> pd.DataFrame:
+    return records.set_index("chat_id").sort_index()
+
+
+@pytest.mark.feature("SIM5")
+def test_slower_agents_get_the_same_chats_with_the_same_work_and_patience() -> None:
+    data = pool(chats__patience_minutes={"kind": "exponential", "mean": 1})
+    quick = by_chat(run(data)[0])
+    slow = by_chat(run(edit(data, "chats.handling_time_minutes.mean", 3))[0])
+    assert (slow["record_type"] == "abandoned").sum() > (quick["record_type"] == "abandoned").sum()
+    pd.testing.assert_series_equal(quick["arrival"], slow["arrival"])
+    assert np.allclose(slow["work"], 1.5 * quick["work"])  # the same draw, scaled
+    gave_up = (quick["record_type"] == "abandoned") & (slow["record_type"] == "abandoned")
+    assert gave_up.sum() > 10
+    pd.testing.assert_series_equal(quick["wait"][gave_up], slow["wait"][gave_up])
+
+
+@pytest.mark.feature("SIM5")
+def test_fewer_agents_meet_the_same_visitors_at_the_same_moments() -> None:
+    availability = {"at_capacity_behaviour": "hide_launcher"}
+    data = edit(
+        site(traffic__continue_probability=0.5),
+        "chatflows[0].build",
+        {"availability": availability},
+    )
+    many, many_result = run(data)
+    few, few_result = run(edit(data, "agents[0].count", 1))
+    assert few["launcher_hidden"].sum() > many["launcher_hidden"].sum()  # they see another site
+    arrived = [visitor_frame([result])["visitors"] for result in (many_result, few_result)]
+    pd.testing.assert_series_equal(*arrived)
+    # Visitors still browsing at the end have no record yet; the others came at the same time.
+    starts = [frame.set_index("visitor_id")["visit_start"] for frame in (many, few)]
+    both = starts[0].index.intersection(starts[1].index)
+    assert len(both) > 0.99 * arrived[0].sum() > 5000
+    pd.testing.assert_series_equal(starts[0][both], starts[1][both])
 
 
 # ---------------------------------------------------------------- samplers

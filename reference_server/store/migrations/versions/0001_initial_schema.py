@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-07 02:37:32.296714
+Create Date: 2026-12-07 03:14:49.177900
 """
 
 from __future__ import annotations
@@ -412,6 +412,11 @@ def upgrade() -> None:
         sa.Column("last_sequence", sa.Integer(), server_default="0", nullable=False),
         sa.Column(
             "waiting_since", reference_server.store.types.UtcDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "visitor_gone_since",
+            reference_server.store.types.UtcDateTime(timezone=True),
+            nullable=True,
         ),
         sa.Column(
             "assigned_at", reference_server.store.types.UtcDateTime(timezone=True), nullable=True
