@@ -59,10 +59,13 @@ def server_outcome(chat: ServerChat) -> str:
         return RecordType.WAITING.value
     if chat.status == "unassigned":
         # AV6: a chat started while the widget said offline is a message left for later; one
-        # that waited in the queue and left it unanswered timed out (the queue timeout, RT5).
+        # unassigned from the start had assignment off (RT2); one that was routed and ended
+        # up unassigned left the queue at the queue timeout (RT5).
         if chat.state == "offline":
             return RecordType.OFFLINE.value
-        return TIMED_OUT if chat.queued else RecordType.UNASSIGNED.value
+        if chat.start_status == "unassigned":
+            return RecordType.UNASSIGNED.value
+        return TIMED_OUT
     if chat.status == "closed" and chat.left_at is not None:
         return RecordType.ABANDONED.value
     return f"{chat.status} (never assigned)"
@@ -137,10 +140,11 @@ def _chat_mismatches(
     sim_wait = sim.wait * 60.0
     server_wait = _server_wait(srv)
     waits_known = not (math.isnan(sim_wait) and math.isnan(server_wait))
-    # Still waiting at the end on both: each waited until the end of the run.
+    # Still waiting at the end on both: each waited until the end of the run. Timed out on
+    # both: each waited the chatflow's queue timeout (the server keeps no time for it).
     if (
         waits_known
-        and outcome != RecordType.WAITING
+        and outcome not in (RecordType.WAITING, TIMED_OUT)
         and not (abs(sim_wait - server_wait) <= WAIT_TOLERANCE_SECONDS)
     ):
         differ("wait", sim_wait, server_wait)

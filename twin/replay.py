@@ -60,7 +60,8 @@ class ServerChat:
     mode: str | None = None  # widget mode (the triggered one when a trigger had fired)
     email_asked: bool | None = None
     started: bool = False  # a conversation was made
-    queued: bool = False  # it started in the queue (the start's answer said waiting)
+    start_status: str | None = None  # its status in the start's answer (waiting: queued)
+    answered_once: bool = False  # the visitor's widget was told an agent took the chat
     conversation_id: str | None = None
     left_at: float | None = None  # the visitor gave up waiting
     status: str | None = None  # the conversation's status at the end
@@ -196,14 +197,20 @@ class _Replay:
             if got.get("type") == "started":
                 observed.started = True
                 observed.conversation_id = got["conversation"]["id"]
-                observed.queued = got["conversation"]["status"] == "waiting"
+                observed.start_status = got["conversation"]["status"]
                 return
 
     def give_up(self, chat: SimChat, now: float) -> None:
-        """The visitor's patience runs out: if the chat still waits, they close the tab."""
+        """The visitor's patience runs out: if the chat still waits for its first answer,
+        they close the tab (patience is for the first wait, as in the simulator: a chat
+        handed back to the queue later keeps its visitor)."""
         observed = self.chats[chat.number]
         ws = self.sockets.get(chat.number)
         if observed.conversation_id is None or ws is None:
+            return
+        if any(frame.get("type") == "assigned" for frame in pending_frames(ws)):
+            observed.answered_once = True
+        if observed.answered_once:
             return
         view = self.server.call(
             "GET",

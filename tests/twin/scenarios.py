@@ -17,6 +17,7 @@ def pool(
     patience_minutes: float | None = 2.0,
     minutes: float = 45.0,
     breaks: bool = True,
+    **assignment: Any,
 ) -> Scenario:
     """A plain pool (chats straight to routing) on a Monday morning, agents on a shift with
     a break inside the run."""
@@ -31,7 +32,7 @@ def pool(
         "traffic": {"by_weekday": {"every_day": [rate_per_hour] * 24}},
         "chats": {"handling_time_minutes": {"kind": "exponential", "mean": handling_minutes}},
         "agents": [{"id": "a", "count": agents, "capacity": capacity, "shifts": [shift]}],
-        "assignment": {"strategy": strategy},
+        "assignment": {"strategy": strategy, **assignment},
     }
     if patience_minutes is not None:
         data["chats"]["patience_minutes"] = {"kind": "exponential", "mean": patience_minutes}

@@ -98,10 +98,11 @@ def test_the_server_s_outcomes_in_the_simulator_s_words() -> None:
     gone = server_chat(assigned_at=math.nan, left_at=12.0)
     assert server_outcome(gone) == "abandoned"
     assert server_outcome(server_chat(assigned_at=math.nan, status="waiting")) == "waiting"
-    assert server_outcome(server_chat(assigned_at=math.nan, status="unassigned")) == "unassigned"
+    off = server_chat(assigned_at=math.nan, status="unassigned", start_status="unassigned")
+    assert server_outcome(off) == "unassigned"  # RT2: assignment off
     message = server_chat(assigned_at=math.nan, status="unassigned", state="offline")
     assert server_outcome(message) == "offline"  # AV6: a message left while offline
-    timed_out = server_chat(assigned_at=math.nan, status="unassigned", queued=True)
+    timed_out = server_chat(assigned_at=math.nan, status="unassigned", start_status="waiting")
     assert server_outcome(timed_out) == "timed_out"  # RT5: past the queue timeout
 
 
