@@ -1,6 +1,7 @@
 """Load tests: Locust personas, load shapes and the runner behind ``livechat load``.
 
-- :mod:`load.users` — ``Visitor``, ``Agent`` and ``Admin`` (Locust user classes; imported
+- :mod:`load.users` — ``Visitor``, ``Agent`` and ``Admin`` (Locust user classes in
+  :mod:`load.visitor`, :mod:`load.agent`, :mod:`load.admin` on :mod:`load.persona`; imported
   only inside the Locust processes), :mod:`load.ws` — WebSocket steps as Locust requests,
   :mod:`load.shapes` — the scenario, step and spike shapes, :mod:`load.locustfile`.
 - :mod:`load.profile` — how many users when (pure functions), :mod:`load.plan` — the run's

@@ -13,7 +13,8 @@ from locust import events
 from locust.runners import MasterRunner
 
 from load import shapes, ws
-from load.users import PLAN, Admin, Agent, Visitor
+from load.persona import PLAN
+from load.users import Admin, Agent, Visitor
 
 __all__ = ["Admin", "Agent", "LoadShape", "Visitor"]
 
@@ -23,7 +24,7 @@ LoadShape = shapes.shape_for(PLAN)
 @events.init.add_listener
 def _count_connections(environment, **_kwargs):  # type: ignore[no-untyped-def]
     """Every process that runs users writes its open sockets once a second."""
-    if isinstance(environment.runner, MasterRunner):
-        return
+    if isinstance(environment.runner, MasterRunner) or not Path(PLAN.out_dir).is_dir():
+        return  # the master runs no users; a worker elsewhere has no run directory
     out = Path(PLAN.out_dir) / f"connections-{id(environment)}.csv"
     gevent.spawn(ws.record_connections, out)

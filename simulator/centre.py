@@ -204,6 +204,7 @@ class ChatCentre:
         self._last_assigned_id: str | None = None
         self._pointer = -1
         self._queue: dict[str, Chat] = {}
+        self._waiting: dict[str, QueuedConversation] = {}  # the same, as routing sees them
         self._interval = scenario.kpis.interval_minutes
         self.time = AgentTimeBook(len(agents), self._interval, intervals)
         self.records: list[ChatRecord] = []
@@ -246,8 +247,9 @@ class ChatCentre:
         if outcome is _UNASSIGNED:
             self._record(chat, _UNASSIGNED_RECORD, now)
             return False
-        chat.queued = QueuedConversation(chat.request, chat.assignment)
+        queued = chat.queued = QueuedConversation(chat.request, chat.assignment)
         self._queue[chat.request.id] = chat
+        self._waiting[chat.request.id] = queued
         return True
 
     def expect_end_of_wait(self, chat: Chat, *, patience: bool = True) -> None:
@@ -316,6 +318,7 @@ class ChatCentre:
         # ABANDONED: the chat closes; TIMED_OUT: it is left for later (the server's
         # unassigned view), after waiting.
         del self._queue[chat.request.id]
+        del self._waiting[chat.request.id]
         kind = _ABANDONED_RECORD if end is WaitEnd.ABANDONED else _TIMED_OUT_RECORD
         self._record(chat, kind, self.env.now)
 
@@ -353,8 +356,9 @@ class ChatCentre:
             chat.answered_at = _NAN
             chat.work = remaining  # what is left of it, for whoever takes it next
             chat.request = ConversationRequest(chat.request.id, chat.request.properties, None, now)
-            chat.queued = QueuedConversation(chat.request, chat.assignment)
+            queued = chat.queued = QueuedConversation(chat.request, chat.assignment)
             self._queue[chat.request.id] = chat
+            self._waiting[chat.request.id] = queued
             self.expect_end_of_wait(chat, patience=False)  # they are mid-conversation
         self._set_agent(j, agent, now)
         if len(workload):
@@ -424,7 +428,7 @@ class ChatCentre:
         agents = self.agents
         before = [agents[j] for j in indices]
         result = serve_queue(
-            [chat.queued for chat in self._queue.values()],  # type: ignore[misc]
+            list(self._waiting.values()),
             before,
             self._last_assigned_id,
         )
@@ -441,6 +445,7 @@ class ChatCentre:
                 self._set_agent(indices[position], agent, now)
         for assignment in result.assignments:
             chat = self._queue.pop(assignment.conversation_id)
+            del self._waiting[assignment.conversation_id]
             self._begin(self._index[assignment.agent_id], chat, now)
 
     # -------------------------------------------------------------- records
@@ -509,3 +514,4 @@ class ChatCentre:
         for chat in self._queue.values():
             self._record(chat, _WAITING_RECORD, now)
         self._queue.clear()
+        self._waiting.clear()

@@ -2,7 +2,7 @@
 
 :func:`simulate` wires the actors together — a :class:`~simulator.centre.ChatCentre`, one
 :func:`~simulator.agents.agent_shift` per agent with shifts, and either
-:func:`~simulator.visitors.visitor_arrivals` (plain pool) or
+:class:`~simulator.visitors.PlainArrivals` (plain pool) or
 :func:`~simulator.visitors.site_visitors` (funnel) — runs it to the scenario's end and returns
 the flat records. Every random draw comes from one of the replication's named streams
 (:mod:`simulator.streams`), all spawned from its seed, so a replication is reproduced
@@ -26,7 +26,7 @@ from .scenario import Scenario, ScenarioKind
 from .site import Site
 from .streams import Streams
 from .traffic import Browsing, arrival_segments
-from .visitors import Visits, site_visitors, visitor_arrivals
+from .visitors import PlainArrivals, Visits, site_visitors
 
 __all__ = ["simulate"]
 
@@ -67,7 +67,7 @@ def simulate(
     segments = arrival_segments(scenario.traffic, start_utc, zone, duration)
     counts = [[0] * (len(VISITOR_COUNT_COLUMNS) - 1) for _ in range(intervals)]
     if scenario.kind is ScenarioKind.PLAIN_POOL:
-        env.process(visitor_arrivals(env, centre, segments, streams.arrivals, scenario.assignment))
+        PlainArrivals(env, centre, segments, streams.arrivals, scenario.assignment)
     else:
         browsing = Browsing(scenario, streams)
         visits = Visits(env, scenario, Site(scenario, centre), browsing, counts)

@@ -41,6 +41,7 @@ LONG: list[tuple[str, str]] = [
     (r"--target\s+https?://", "needs the live server started beside it"),
     (r"\blivechat twin\b", "a server replay; tests/twin runs it on every shipped example"),
     (r"\blivechat load\b", "a load run: a server, Locust and a report (tests/load runs one)"),
+    (r"\bdask (scheduler|worker)\b", "Dask's scheduler and workers: run until stopped"),
 ]
 
 

@@ -50,6 +50,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from operator import attrgetter
 
 from .chatflow import AssignmentSettings, AwayChats, RoutingStrategy, SkillRule
 
@@ -169,6 +170,9 @@ _ASSIGNMENT_OFF = RoutingDecision(RoutingOutcome.UNASSIGNED, None, "assignment_o
 _NO_ELIGIBLE = RoutingDecision(RoutingOutcome.QUEUED, None, "no_eligible_agent")
 _NO_CAPACITY = RoutingDecision(RoutingOutcome.QUEUED, None, "no_capacity")
 _NOBODY_AVAILABLE = RoutingDecision(RoutingOutcome.QUEUED, None, "nobody_available")
+_REASONS = {strategy: strategy.value for strategy in RoutingStrategy}  # Enum.value is slow
+_ROUND_ROBIN = RoutingStrategy.ROUND_ROBIN.value
+_WAITING_SINCE = attrgetter("request.waiting_since")
 
 
 # ---------------------------------------------------------------- capacity (AV8)
@@ -326,14 +330,14 @@ def route(
         # without looking further (what _choose would pick, found sooner).
         for agent in eligible:
             if agent.active_chats == 0 and can_take(agent):
-                return RoutingDecision(RoutingOutcome.ASSIGNED, agent.id, strategy.value)
+                return RoutingDecision(RoutingOutcome.ASSIGNED, agent.id, _REASONS[strategy])
     free = [agent for agent in eligible if can_take(agent)]
     if not free:
         if any(agent.status is AgentStatus.AVAILABLE for agent in eligible):
             return _NO_CAPACITY
         return _NOBODY_AVAILABLE
     chosen = _choose(strategy, free, agents, last_assigned_id)
-    return RoutingDecision(RoutingOutcome.ASSIGNED, chosen.id, strategy.value)
+    return RoutingDecision(RoutingOutcome.ASSIGNED, chosen.id, _REASONS[strategy])
 
 
 def _choose(
@@ -390,7 +394,7 @@ def serve_queue(
     free_count = sum(1 for agent in current if can_take(agent))
     assignments: list[Assignment] = []
     # sorted() is stable: equal waiting times keep their queue order.
-    for queued in sorted(queue, key=lambda q: q.request.waiting_since):
+    for queued in sorted(queue, key=_WAITING_SINCE):
         if free_count == 0:
             break
         decision = route(queued.assignment, current, queued.request, last_assigned_id)
@@ -401,7 +405,7 @@ def serve_queue(
         current[i] = taken
         if not has_free_capacity(taken):
             free_count -= 1
-        if decision.reason == RoutingStrategy.ROUND_ROBIN.value:
+        if decision.reason == _ROUND_ROBIN:
             last_assigned_id = decision.agent_id
         assignments.append(Assignment(queued.request.id, decision.agent_id, decision.reason))
     return QueueResult(tuple(assignments), tuple(current), last_assigned_id)
