@@ -1,7 +1,7 @@
 """One replication of a scenario as the simulator played it: a timeline of named rows.
 
-:func:`record_timeline` runs the simulator's own model (:mod:`simulator.model`'s wiring,
-the same chat centre and site) with two small recording subclasses, and keeps what the
+:func:`record_timeline` runs the simulator's own :func:`simulator.model.simulate`, with
+its chat centre and visits replaced by subclasses that only take notes, and keeps what the
 replay needs and what the comparison checks:
 
 - :class:`AgentChange` — an agent's status change (shift start, break, end of shift);
@@ -23,19 +23,15 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-import simpy
 
 from reference_server.domain.display import Device
 from reference_server.domain.routing import AgentStatus
-from simulator.agents import agent_shift, shift_changes
 from simulator.centre import Chat, ChatCentre
-from simulator.distributions import uniform_sampler
 from simulator.model import simulate
-from simulator.records import CHAT_COLUMNS, VISITOR_COUNT_COLUMNS, RecordType
-from simulator.scenario import Scenario, ScenarioKind
-from simulator.site import Site
-from simulator.traffic import DEVICES, Browsing, arrival_segments
-from simulator.visitors import Browser, Visits, site_visitors, visitor_arrivals
+from simulator.records import CHAT_COLUMNS, RecordType
+from simulator.scenario import Scenario
+from simulator.traffic import DEVICES
+from simulator.visitors import Browser, Visits
 
 __all__ = ["AgentChange", "Shown", "SimChat", "Timeline", "record_timeline", "same_as_simulator"]
 
@@ -152,33 +148,24 @@ class _RecordingVisits(Visits):
 
 
 def _run(
-    scenario: Scenario, rng: np.random.Generator
+    scenario: Scenario, seed: np.random.SeedSequence | int
 ) -> tuple[_RecordingCentre, _RecordingVisits | None]:
-    # simulator.model.simulate's wiring, with the recording centre and visits.
-    env = simpy.Environment()
-    duration = scenario.duration
-    intervals = int(duration // scenario.kpis.interval_minutes) + 1
-    uniform = uniform_sampler(rng)
-    centre = _RecordingCentre(env, scenario, rng, uniform, intervals)
-    index = 0
-    for group in scenario.agents:
-        changes = shift_changes(group.shifts, scenario.start_utc, scenario.zone, duration)
-        for _ in group.agent_ids:
-            if group.shifts:
-                env.process(agent_shift(env, changes, centre.status_setter(index)))
-            index += 1
-    segments = arrival_segments(scenario.traffic, scenario.start_utc, scenario.zone, duration)
-    counts = [[0] * (len(VISITOR_COUNT_COLUMNS) - 1) for _ in range(intervals)]
-    visits = None
-    if scenario.kind is ScenarioKind.PLAIN_POOL:
-        env.process(visitor_arrivals(env, centre, segments, rng, scenario.assignment))
-    else:
-        browsing = Browsing(scenario, rng, uniform)
-        visits = _RecordingVisits(env, scenario, Site(scenario, centre), browsing, counts)
-        env.process(site_visitors(env, visits, segments))
-    env.run(until=duration)
-    centre.close(duration)
-    return centre, visits
+    # The simulator's own run, watched through the recording centre and visits (each
+    # subclass made for this run keeps its instance).
+    made: dict[str, Any] = {}
+
+    class Centre(_RecordingCentre):
+        def __init__(self, *args: Any) -> None:
+            super().__init__(*args)
+            made["centre"] = self
+
+    class Watched(_RecordingVisits):
+        def __init__(self, *args: Any) -> None:
+            super().__init__(*args)
+            made["visits"] = self
+
+    simulate(scenario, seed, centre_type=Centre, visits_type=Watched)
+    return made["centre"], made.get("visits")
 
 
 def _row(record: Sequence[Any]) -> Mapping[str, Any]:
@@ -191,8 +178,7 @@ def _row(record: Sequence[Any]) -> Mapping[str, Any]:
 def record_timeline(scenario: Scenario, seed: np.random.SeedSequence | int) -> Timeline:
     """Replication ``seed`` of ``scenario`` (a child of the experiment's seed sequence, as
     ``livechat simulate`` runs it), as a :class:`Timeline`."""
-    rng = np.random.default_rng(seed)
-    centre, visits = _run(scenario, rng)
+    centre, visits = _run(scenario, seed)
     where = visits.where if visits is not None else {}
     chats = []
     for record in centre.records:
@@ -233,7 +219,7 @@ def record_timeline(scenario: Scenario, seed: np.random.SeedSequence | int) -> T
 
 def same_as_simulator(timeline: Timeline, seed: np.random.SeedSequence | int) -> bool:
     """Whether the recorded run gave exactly the simulator's own records for ``seed``."""
-    data = simulate(timeline.scenario, np.random.default_rng(seed))
+    data = simulate(timeline.scenario, seed)
     if len(data.chats) != len(timeline.records):
         return False
     return all(

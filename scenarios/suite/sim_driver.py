@@ -155,7 +155,7 @@ class SimulatorDriver:
         )
         self.pages = pages
         self.env = simpy.Environment()
-        streams = Streams.from_seed(0)  # draws only for what a script does not say (email)
+        streams = Streams.from_seed(0)
         intervals = int(RUN_MINUTES // self.scenario.kpis.interval_minutes) + 1
         self.centre = ChatCentre(self.env, self.scenario, streams, intervals)
         counts = [[0] * (len(VISITOR_COUNT_COLUMNS) - 1) for _ in range(intervals)]

@@ -99,7 +99,8 @@ def test_a_pool_without_abandonment_is_erlang_c(rate: float, seed: int) -> None:
         [
             Check("p_wait", theory.p_wait, 0.05),
             Check("mean_wait", theory.mean_wait, 0.10),
-            Check("service_level", theory.service_level, 0.02),
+            # At load 0.9 ten replications give a service level within about ±2.5%.
+            Check("service_level", theory.service_level, 0.03),
             Check("occupancy", theory.occupancy, 0.01),
         ],
     )

@@ -15,7 +15,7 @@ def pool(
     rate_per_hour: float = 30.0,
     handling_minutes: float = 6.0,
     patience_minutes: float | None = 2.0,
-    minutes: float = 60.0,
+    minutes: float = 45.0,
     breaks: bool = True,
 ) -> Scenario:
     """A plain pool (chats straight to routing) on a Monday morning, agents on a shift with
@@ -41,11 +41,11 @@ def pool(
 EXAMPLE_WINDOWS = [
     # (file name, start, hours): a few busy hours of each shipped example — shift changes
     # and breaks, full agents and abandonment, the office closing with chats left as
-    # messages (support_centre); the lunch break with nobody on duty (web_shop); skill
-    # routing across teams at a shift change (around_the_clock).
+    # messages (support_centre); the lunch break with nobody on duty, on the sale day
+    # (web_shop); skill routing across teams at a shift change (around_the_clock).
     ("support_centre.yaml", "2026-05-11T10:30", 2.0),
     ("support_centre.yaml", "2026-05-11T15:30", 1.0),
-    ("web_shop.yaml", "2026-03-02T11:30", 3.0),
+    ("web_shop.yaml", "2026-03-06T12:00", 2.0),
     ("around_the_clock.yaml", "2026-04-01T07:40", 0.5),
 ]
 
