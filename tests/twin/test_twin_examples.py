@@ -18,9 +18,6 @@ EXAMPLES = Path("scenarios/examples")
 # Divergences the glue work (issue 9 §1) removes; each entry goes when its fix lands (the
 # strict xfail turns an unexpected pass into a failure, so a stale entry cannot stay).
 KNOWN_DIVERGENCES = {
-    ("support_centre.yaml", "2026-05-11T10:30"): "RT3: Norwegian chats routed without nb skill",
-    ("support_centre.yaml", "2026-05-11T15:30"): "AV6: a chat started offline is assigned",
-    ("web_shop.yaml", "2026-03-06T12:00"): "AV5: a chat started while all are away is assigned",
     ("around_the_clock.yaml", "2026-04-01T07:40"): "RT3: page properties (topic: billing) do "
     "not reach the server: the widget starts chats with properties {}",
 }

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -37,7 +36,6 @@ def test_the_twin_notices_a_server_set_up_otherwise() -> None:
     assert {"outcome", "wait"} & fields
 
 
-@pytest.mark.xfail(reason="RT5: idle time after a break (glue, issue 9 §1)", strict=True)
 def test_longest_idle_agrees_after_breaks() -> None:
     result = twin_check(pool(strategy="longest_idle", rate_per_hour=40.0), replication=0)
     assert result.mismatches == []
