@@ -54,6 +54,9 @@ def serve(
         port=port,
         workers=workers,
         log_level="info",
+        # Chat frames are a few hundred bytes: compressing each costs both ends more CPU
+        # than the bytes it saves.
+        ws_per_message_deflate=False,
     )
 
 

@@ -41,7 +41,7 @@ class ClockOut(Output):
     running: bool
 
 
-class AccountIn(Input):
+class NewTestAccountIn(Input):
     name: str = Field("Scenario", min_length=1, max_length=200)
     admin_email: str = Field(min_length=3, max_length=254)
     admin_password: str = Field(min_length=10, max_length=200)
@@ -50,7 +50,7 @@ class AccountIn(Input):
     timezone: str = Field("UTC", max_length=64)
 
 
-class AccountOut(Output):
+class NewTestAccountOut(Output):
     account_id: str
     admin_id: str
     api_key: str
@@ -112,14 +112,14 @@ async def reset(request: Request) -> Response:
 @operation(
     "Open a fresh account with its admin, API key and chat inbox",
     tags=("test controls",),
-    request=AccountIn,
-    response=AccountOut,
+    request=NewTestAccountIn,
+    response=NewTestAccountOut,
     status=201,
     auth="none",
     errors=(400, 409, 422),
 )
 async def open_account(request: Request) -> Response:
-    body = await read_model(request, AccountIn)
+    body = await read_model(request, NewTestAccountIn)
     if body.timezone not in available_timezones():
         raise ValidationFailed("the request is not valid", fields={"timezone": "unknown time zone"})
     server = server_of(request)
@@ -136,7 +136,7 @@ async def open_account(request: Request) -> Response:
         domain=body.domain,
         timezone=body.timezone,
     )
-    answer = AccountOut(
+    answer = NewTestAccountOut(
         account_id=made.account_id,
         admin_id=made.admin_id,
         api_key=made.api_key,

@@ -248,13 +248,16 @@ async def config(request: Request) -> Response:
         await limits.new_visitor(server, account_id, address)
 
     async with server.engine.begin() as db:
-        await _require_account(db, account_id)
-        answer = await widget_config(
-            db, account_id, asked, server.clock.now(), before_new_visitor=new_visitor
-        )
+        try:  # the account is read first: LookupError is "no such account"
+            answer = await widget_config(
+                db, account_id, asked, server.clock.now(), before_new_visitor=new_visitor
+            )
+        except LookupError:
+            raise NotFound("no such account") from None
     if answer is None:
         return Response(status_code=204)
-    return JSONResponse(WidgetConfigOut.model_validate(answer).model_dump())
+    out = WidgetConfigOut.model_validate(answer).model_dump_json()  # pydantic's own encoder
+    return Response(out, media_type="application/json")
 
 
 @operation(

@@ -16,12 +16,12 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+import orjson
 from pydantic import BaseModel, Field, ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
@@ -134,7 +134,7 @@ class SocketSession:
             if self.websocket.application_state is not WebSocketState.CONNECTED:
                 raise ClientGone()
             try:
-                await self.websocket.send_text(json.dumps(frame, separators=(",", ":")))
+                await self.websocket.send_text(orjson.dumps(frame).decode())
             except (WebSocketDisconnect, RuntimeError, OSError) as error:
                 raise ClientGone() from error
 

@@ -98,6 +98,7 @@ class VisitorSession(SocketSession):
         super().__init__(websocket)
         self.visitor = visitor
         self.feeds = ConversationFeeds(self.server.broadcast, self._deliver, self._replay)
+        self.known: dict[str, dict[str, Any]] = {}  # conversations written to, by id
         self.handlers = {
             "start": (StartFrame, self.on_start),
             "message": (MessageFrame, self.on_message),
@@ -174,9 +175,19 @@ class VisitorSession(SocketSession):
         if not self.feeds.following(conversation["id"]):
             await self.feeds.follow(conversation["id"], conversation["last_sequence"])
 
+    async def _messaging(self, conversation_id: str) -> dict[str, Any]:
+        """The conversation a message goes to, read once while this socket follows it: its
+        owner, account and chatflow never change, and what does (status, consent) is
+        checked as the message is stored."""
+        known = self.known.get(conversation_id)
+        if known is None or not self.feeds.following(conversation_id):
+            known = await self._own(conversation_id)
+            await self._ensure_following(known)
+            self.known[conversation_id] = known
+        return known
+
     async def on_message(self, frame: MessageFrame) -> None:
-        conversation = await self._own(frame.conversation_id)
-        await self._ensure_following(conversation)
+        conversation = await self._messaging(frame.conversation_id)
         acked = False
 
         async def ack(view: dict[str, Any]) -> None:
@@ -192,6 +203,7 @@ class VisitorSession(SocketSession):
             client_id=frame.client_id,
             text=frame.text,
             on_stored=ack,
+            identified=self.visitor.identified,
         )
         if not acked:  # a resend: acknowledged with the stored message
             await self._ack(view, frame.ref)

@@ -8,6 +8,7 @@ be silently ignored) and strings are stripped.
 
 from __future__ import annotations
 
+import functools
 from types import UnionType
 from typing import Any, Union, get_args, get_origin
 
@@ -58,15 +59,22 @@ class Input(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _only_true_or_false(cls, value: Any, info: ValidationInfo) -> Any:
-        field = cls.model_fields.get(info.field_name or "")
         if (
-            field is not None
-            and value is not None
+            value is not None
             and not isinstance(value, bool)
-            and _takes_only_a_bool(field.annotation)
+            and info.field_name in _boolean_fields(cls)
         ):
             raise ValueError("must be true or false")
         return value
+
+
+@functools.cache
+def _boolean_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The fields of ``model`` that take only true or false (looked up once per model: the
+    check runs on every field of every request and frame)."""
+    return frozenset(
+        name for name, field in model.model_fields.items() if _takes_only_a_bool(field.annotation)
+    )
 
 
 def pydantic_fields(error: ValidationError) -> dict[str, str]:

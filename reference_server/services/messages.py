@@ -11,7 +11,7 @@ Messages to a closed conversation are refused (409 ``conversation_closed``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -33,7 +33,7 @@ from ..store import conversations as store
 from ..store import messages as message_store
 from . import events, limits
 from .announce import publish
-from .errors import Conflict, ValidationFailed
+from .errors import Conflict, NotFound, ValidationFailed
 from .views import agent_shown, heading_of, message_view
 
 log = logging.getLogger("livechat.messages")
@@ -108,43 +108,68 @@ async def store_message(
     sender_id: str | None,
     client_id: str,
     text: str,
+    accept: Callable[[Mapping[str, Any]], None] | None = None,
 ) -> tuple[dict[str, Any], int]:
     """Store a message in the caller's transaction: the next sequence number, unless it is
-    a resend (:class:`AlreadyStored`) or the conversation is closed (409)."""
-    sequence, status = await message_store.take_sequence(db, conversation["id"])
-    existing = await message_store.find_by_client_id(
-        db, conversation["id"], sender_kind.value, client_id, sender_id
-    )
-    if existing is not None and is_resend({existing["client_id"]}, client_id):
-        raise AlreadyStored(existing)
-    if status == ConversationStatus.CLOSED.value:
+    a resend (:class:`AlreadyStored`), the conversation is closed (409) or gone (404), or
+    ``accept`` raises when shown the conversation as it is now (its status and consent,
+    read by the same statement that takes the number). Two statements when it is new: the
+    number, then the row."""
+    try:
+        sequence, status, consent = await message_store.take_sequence(db, conversation["id"])
+    except LookupError:
+        raise NotFound("no such conversation") from None
+    if accept is not None:
+        accept({**conversation, "status": status, "consent": consent, "last_sequence": sequence})
+    row = None
+    if status != ConversationStatus.CLOSED.value:
+        row = await message_store.insert_message(
+            db,
+            conversation["id"],
+            now,
+            sequence=sequence,
+            client_id=client_id,
+            sender_kind=sender_kind.value,
+            sender_id=sender_id,
+            text=text,
+        )
+    if row is None:  # closed, or this client id is taken: a resend is answered, not refused
+        existing = await message_store.find_by_client_id(
+            db, conversation["id"], sender_kind.value, client_id, sender_id
+        )
+        if existing is not None and is_resend({existing["client_id"]}, client_id):
+            raise AlreadyStored(existing)
         raise Conflict("the conversation is closed", code="conversation_closed")
-    row = await message_store.insert_message(
-        db,
-        conversation["id"],
-        now,
-        sequence=sequence,
-        client_id=client_id,
-        sender_kind=sender_kind.value,
-        sender_id=sender_id,
-        text=text,
-    )
     return row, sequence
 
 
 async def _context(
-    server: Server, conversation: Mapping[str, Any]
+    server: Server,
+    conversation: Mapping[str, Any],
+    *,
+    people: Collection[str] = (),
+    visitor: bool = False,
 ) -> tuple[Chatflow | None, dict[str, Person], dict[str, Any] | None]:
-    """The conversation's chatflow, the account's people and the visitor row."""
+    """The conversation's chatflow, the ``people`` named (as shown) and, when asked for,
+    the visitor row: only what the caller needs, on one connection."""
     async with server.engine.connect() as db:
-        chatflow = await store.load_chatflow(
-            db, conversation["account_id"], conversation["chatflow_id"]
-        )
-        people = await store.agent_people(db, conversation["account_id"])
-        visitor = await store.get_visitor(
-            db, conversation["account_id"], conversation["visitor_id"]
-        )
-    return chatflow, people, visitor
+        return await _context_in(db, conversation, people=people, visitor=visitor)
+
+
+async def _context_in(
+    db: AsyncConnection,
+    conversation: Mapping[str, Any],
+    *,
+    people: Collection[str] = (),
+    visitor: bool = False,
+) -> tuple[Chatflow | None, dict[str, Person], dict[str, Any] | None]:
+    account_id = conversation["account_id"]
+    chatflow = await store.load_chatflow(db, account_id, conversation["chatflow_id"])
+    shown = await store.agent_people(db, account_id, [p for p in people if p])
+    row = None
+    if visitor:
+        row = await store.get_visitor(db, account_id, conversation["visitor_id"])
+    return chatflow, shown, row
 
 
 async def post_message(
@@ -156,19 +181,37 @@ async def post_message(
     client_id: str,
     text: str,
     on_stored: Callable[[dict[str, Any]], Awaitable[None]] | None = None,
+    identified: bool | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Store and broadcast a message; returns its view and whether it is new (False: a
     resend answered with the stored one). ``on_stored`` runs after the commit and before
-    the broadcast (a WebSocket acknowledges there, so its ack comes first)."""
+    the broadcast (a WebSocket acknowledges there, so its ack comes first).
+
+    Only the conversation's id, account, chatflow and visitor are taken from
+    ``conversation`` (a session may keep it): its status and the visitor's consent are
+    checked as they are when the message is stored. ``identified``: whether the visitor
+    is identified, when the caller knows (else it is read)."""
     if sender_kind is SenderKind.VISITOR:
         await limits.message_sent(server, str(conversation["visitor_id"]))
     clean = checked_text(text)
-    chatflow, people, visitor = await _context(server, conversation)
-    if sender_kind is SenderKind.VISITOR:
-        identified = bool(visitor and visitor["identified"])
-        check_consent(chatflow, consent_of(conversation), identified=identified)
+    by_visitor = sender_kind is SenderKind.VISITOR
     try:
         async with server.engine.begin() as db:
+            # Reads first, in the same transaction: it queues for the write lock (SQLite)
+            # only at its first write.
+            chatflow, people, visitor = await _context_in(
+                db,
+                conversation,
+                people=[sender_id] if sender_id else (),
+                visitor=by_visitor and identified is None,
+            )
+            known = bool(visitor and visitor["identified"]) if identified is None else identified
+            accept = None
+            if by_visitor:
+
+                def accept(current: Mapping[str, Any]) -> None:
+                    check_consent(chatflow, consent_of(current), identified=known)
+
             row, _ = await store_message(
                 db,
                 conversation,
@@ -177,6 +220,7 @@ async def post_message(
                 sender_id=sender_id,
                 client_id=client_id,
                 text=clean,
+                accept=accept,
             )
     except AlreadyStored as resend:
         return message_view(resend.message, heading_of(chatflow), people), False
@@ -196,9 +240,10 @@ async def list_messages(
     server: Server, conversation: Mapping[str, Any], *, after: int, limit: int | None
 ) -> list[dict[str, Any]]:
     """What came after sequence number ``after`` (CV1: a reconnecting client's catch-up)."""
-    chatflow, people, _ = await _context(server, conversation)
     async with server.engine.connect() as db:
         rows = await message_store.list_messages(db, conversation["id"], after=after, limit=limit)
+    senders = {row["sender_id"] for row in rows if row["sender_kind"] == SenderKind.AGENT.value}
+    chatflow, people, _ = await _context(server, conversation, people=senders)
     heading = heading_of(chatflow)
     return [message_view(row, heading, people) for row in rows]
 
@@ -247,7 +292,7 @@ async def send_typing(
     """Typing indicators are broadcast only, never stored."""
     sender = None
     if sender_kind is SenderKind.AGENT and sender_id is not None:
-        chatflow, people, _ = await _context(server, conversation)
+        chatflow, people, _ = await _context(server, conversation, people=[sender_id])
         sender = agent_shown(heading_of(chatflow), people, sender_id)
     await publish(
         server,

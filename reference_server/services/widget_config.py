@@ -203,7 +203,7 @@ async def widget_config(
         )
     else:
         token = str(who.token)
-        await touch_visitor(db, who.row["id"], now)
+        await touch_visitor(db, who.row, now)
 
     # OP3: the banner's answer on this page, else the one the server keeps, else a
     # messagesUtk cookie the server issued (only ever set after a yes).

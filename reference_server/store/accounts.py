@@ -8,6 +8,8 @@ name, domain), the time zone, and the first-time widget set-up (CF2) as the plai
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -60,14 +62,13 @@ API_KEY_SCOPES = tuple(
 )
 
 
+_ACCOUNT = sa.select(t.accounts).where(t.accounts.c.id == sa.bindparam("account_id"))  # per view
+
+
 async def get_account(db: AsyncConnection, account_id: str) -> dict[str, Any]:
     """The account as a dict (``widget_defaults`` always filled in); ``LookupError`` when
     there is no such account (a logged-in principal's account always exists)."""
-    row = (
-        (await db.execute(sa.select(t.accounts).where(t.accounts.c.id == account_id)))
-        .mappings()
-        .first()
-    )
+    row = (await db.execute(_ACCOUNT, {"account_id": account_id})).mappings().first()
     if row is None:
         raise LookupError(f"no account {account_id!r}")
     account = dict(row)
@@ -90,7 +91,16 @@ async def account_defaults(db: AsyncConnection, account_id: str) -> AccountDefau
 
 def _defaults_of(stored: Any) -> AccountDefaults:
     # Stored data was validated when written; None means "never set up".
-    return AccountDefaults() if stored is None else from_dict(AccountDefaults, stored)
+    if stored is None:
+        return AccountDefaults()
+    return _decoded_defaults(json.dumps(stored, sort_keys=True, separators=(",", ":")))
+
+
+@functools.lru_cache(maxsize=256)
+def _decoded_defaults(stored: str) -> AccountDefaults:
+    """Decoded once per distinct stored value (every page view reads the account; the
+    domain object is frozen)."""
+    return from_dict(AccountDefaults, json.loads(stored))
 
 
 async def update_account(db: AsyncConnection, account_id: str, values: Mapping[str, Any]) -> None:

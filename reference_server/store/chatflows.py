@@ -4,11 +4,17 @@ goes up by one on every save (optimistic concurrency: a save names the version i
 
 :func:`chatflows_using` finds the chatflows that name something (a knowledge base, a survey,
 an inbox, a user …), so it is not deleted from under them.
+
+Decoding a chatflow (validating every setting) costs more than reading it, and a page view
+or a message reads one each time: decoded chatflows are kept by id and version (the domain
+objects are frozen; every save raises the version, so a saved chatflow is never served
+stale), per database engine, and only the id and version are read when they are known.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -50,13 +56,69 @@ class StoredChatflow:
     updated_at: datetime
 
 
-def _stored(row: Any) -> StoredChatflow:
-    return StoredChatflow(
-        chatflow=chatflow_from_dict(row.settings),
-        version=row.version,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+_DECODED_KEPT = 512  # chatflows per engine; the oldest go first
+
+_kept: weakref.WeakKeyDictionary[sa.Engine, dict[tuple[str, int], Chatflow]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _cache(db: AsyncConnection) -> dict[tuple[str, int], Chatflow]:
+    return _kept.setdefault(db.sync_engine, {})
+
+
+def _keep(db: AsyncConnection, chatflow_id: str, version: int, chatflow: Chatflow) -> Chatflow:
+    cache = _cache(db)
+    if len(cache) >= _DECODED_KEPT:
+        del cache[next(iter(cache))]
+    cache[(chatflow_id, version)] = chatflow
+    return chatflow
+
+
+async def _decoded(db: AsyncConnection, rows: Sequence[Any]) -> dict[str, Chatflow]:
+    """The chatflows of ``rows`` (each with ``id`` and ``version``) by id, decoded once per
+    version: the settings of those not kept yet are read and decoded in one query. (One
+    saved or deleted between the two reads comes at its newer version, or not at all.)"""
+    cache = _cache(db)
+    found = {row.id: cache.get((row.id, row.version)) for row in rows}
+    missing = [chatflow_id for chatflow_id, chatflow in found.items() if chatflow is None]
+    if missing:
+        read = await db.execute(
+            sa.select(_c.c.id, _c.c.version, _c.c.settings).where(_c.c.id.in_(missing))
+        )
+        for row in read:
+            found[row.id] = _keep(db, row.id, row.version, chatflow_from_dict(row.settings))
+    return {chatflow_id: chatflow for chatflow_id, chatflow in found.items() if chatflow}
+
+
+async def _decoded_chatflows(db: AsyncConnection, rows: Sequence[Any]) -> list[Chatflow]:
+    decoded = await _decoded(db, rows)
+    return [decoded[row.id] for row in rows if row.id in decoded]
+
+
+async def _stored_all(db: AsyncConnection, rows: Sequence[Any]) -> list[StoredChatflow]:
+    decoded = await _decoded(db, rows)
+    return [
+        StoredChatflow(
+            chatflow=decoded[row.id],
+            version=row.version,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+        for row in rows
+        if row.id in decoded
+    ]
+
+
+_HEAD = (_c.c.id, _c.c.version, _c.c.created_at, _c.c.updated_at)
+# Built once: read on every message and page view (building a statement costs more than
+# running it).
+_ONE = sa.select(*_HEAD).where(
+    _c.c.account_id == sa.bindparam("account_id"), _c.c.id == sa.bindparam("chatflow_id")
+)
+_PUBLISHED = sa.select(_c.c.id, _c.c.version).where(
+    _c.c.account_id == sa.bindparam("account_id"), _c.c.published
+)
 
 
 def _columns(chatflow: Chatflow) -> dict[str, Any]:
@@ -73,33 +135,28 @@ async def list_chatflows(
 ) -> list[StoredChatflow]:
     rows = (
         await db.execute(
-            sa.select(_c)
+            sa.select(*_HEAD)
             .where(_c.c.account_id == account_id)
             .order_by(_c.c.priority, _c.c.created_at, _c.c.id)
             .limit(limit)
             .offset(offset)
         )
     ).all()
-    return [_stored(row) for row in rows]
+    return await _stored_all(db, rows)
 
 
 async def published_chatflows(db: AsyncConnection, account_id: str) -> list[Chatflow]:
     """CF3: the chatflows that may appear on pages."""
-    rows = (
-        await db.execute(
-            sa.select(_c.c.settings).where(_c.c.account_id == account_id, _c.c.published)
-        )
-    ).all()
-    return [chatflow_from_dict(row.settings) for row in rows]
+    rows = (await db.execute(_PUBLISHED, {"account_id": account_id})).all()
+    return await _decoded_chatflows(db, rows)
 
 
 async def get_chatflow(
     db: AsyncConnection, account_id: str, chatflow_id: str
 ) -> StoredChatflow | None:
-    row = (
-        await db.execute(sa.select(_c).where(_c.c.account_id == account_id, _c.c.id == chatflow_id))
-    ).first()
-    return _stored(row) if row is not None else None
+    row = (await db.execute(_ONE, {"account_id": account_id, "chatflow_id": chatflow_id})).first()
+    stored = await _stored_all(db, [row]) if row is not None else []
+    return stored[0] if stored else None
 
 
 async def insert_chatflow(
@@ -157,5 +214,7 @@ async def chatflows_using(
 ) -> list[Chatflow]:
     """The account's chatflows for which ``uses(chatflow)`` holds, e.g. those whose help tab
     shows a given knowledge base."""
-    rows = (await db.execute(sa.select(_c.c.settings).where(_c.c.account_id == account_id))).all()
-    return [chatflow for row in rows if uses(chatflow := chatflow_from_dict(row.settings))]
+    rows = (
+        await db.execute(sa.select(_c.c.id, _c.c.version).where(_c.c.account_id == account_id))
+    ).all()
+    return [chatflow for chatflow in await _decoded_chatflows(db, rows) if uses(chatflow)]

@@ -12,7 +12,7 @@ assignments written after it agree even with several workers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -79,17 +79,25 @@ async def get_visitor_conversation(
     row = (
         (
             await db.execute(
-                sa.select(_c).where(
-                    _c.c.account_id == account_id,
-                    _c.c.id == conversation_id,
-                    _c.c.visitor_id == visitor_id,
-                )
+                _VISITOR_CONVERSATION,
+                {
+                    "account_id": account_id,
+                    "conversation_id": conversation_id,
+                    "visitor_id": visitor_id,
+                },
             )
         )
         .mappings()
         .first()
     )
     return dict(row) if row is not None else None
+
+
+_VISITOR_CONVERSATION = sa.select(_c).where(  # built once: read per visitor frame
+    _c.c.account_id == sa.bindparam("account_id"),
+    _c.c.id == sa.bindparam("conversation_id"),
+    _c.c.visitor_id == sa.bindparam("visitor_id"),
+)
 
 
 async def get_visitor(
@@ -205,22 +213,23 @@ async def newest_open_visitor_conversation(
 ) -> dict[str, Any] | None:
     """The visitor's newest conversation that is not closed (what the widget resumes)."""
     row = (
-        (
-            await db.execute(
-                sa.select(_c)
-                .where(
-                    _c.c.account_id == account_id,
-                    _c.c.visitor_id == visitor_id,
-                    _c.c.status != "closed",
-                )
-                .order_by(_c.c.created_at.desc(), _c.c.id.desc())
-                .limit(1)
-            )
-        )
+        (await db.execute(_NEWEST_OPEN, {"account_id": account_id, "visitor_id": visitor_id}))
         .mappings()
         .first()
     )
     return dict(row) if row is not None else None
+
+
+_NEWEST_OPEN = (  # built once: read on every page view
+    sa.select(_c)
+    .where(
+        _c.c.account_id == sa.bindparam("account_id"),
+        _c.c.visitor_id == sa.bindparam("visitor_id"),
+        _c.c.status != "closed",
+    )
+    .order_by(_c.c.created_at.desc(), _c.c.id.desc())
+    .limit(1)
+)
 
 
 async def update_conversation(
@@ -275,15 +284,19 @@ async def contact_owners(
     return {row.id: row.owner_id for row in rows}
 
 
-async def agent_people(db: AsyncConnection, account_id: str) -> dict[str, Person]:
-    """Every user of the account as the widget would show them (name and avatar)."""
-    rows = (
-        await db.execute(
-            sa.select(t.users.c.id, t.users.c.name, t.users.c.avatar_url).where(
-                t.users.c.account_id == account_id
-            )
-        )
-    ).all()
+async def agent_people(
+    db: AsyncConnection, account_id: str, only: Collection[str] | None = None
+) -> dict[str, Person]:
+    """Every user of the account as the widget would show them (name and avatar), or only
+    the users ``only`` names (none read when it names none)."""
+    if only is not None and not only:
+        return {}
+    query = sa.select(t.users.c.id, t.users.c.name, t.users.c.avatar_url).where(
+        t.users.c.account_id == account_id
+    )
+    if only is not None:
+        query = query.where(t.users.c.id.in_(sorted(set(only))))
+    rows = (await db.execute(query)).all()
     return {row.id: Person(id=row.id, name=row.name, avatar_url=row.avatar_url) for row in rows}
 
 

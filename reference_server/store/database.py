@@ -20,25 +20,37 @@ from alembic.config import Config
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from ..settings import Settings
+from .sqlite_driver import connector
 
 __all__ = ["alembic_config", "migrate", "open_engine", "startup_lock"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-STARTUP_LOCK = 7_436_001  # the advisory lock's key: "start-up" of this application
+STARTUP_LOCK = 7_436_001
+SQLITE_POOL_SIZE = 64  # the advisory lock's key: "start-up" of this application
 
 
 def open_engine(settings: Settings) -> AsyncEngine:
     """The engine for ``settings.database_url``. SQLite files get WAL (readers never wait
-    for the writer), foreign keys, and a busy timeout so concurrent writers queue."""
+    for the writer), foreign keys, a busy timeout (for other processes), calls made in the
+    event loop and one writer at a time in this process (:mod:`.sqlite_driver`)."""
     path = settings.sqlite_path()
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    kwargs: dict[str, Any] = {}
     if not settings.is_sqlite:
-        kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
-    engine = create_async_engine(settings.database_url, **kwargs)
-    if settings.is_sqlite:
-        sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        # At most 15 connections a worker: four workers stay under PostgreSQL's default
+        # max_connections (100) with room to spare; a request beyond them waits its turn in
+        # the pool rather than failing (with 30 a worker, four workers under load failed).
+        return create_async_engine(
+            settings.database_url, pool_size=10, max_overflow=5, pool_pre_ping=True
+        )
+    url = sa.make_url(settings.database_url)
+    args, kwargs = url.get_dialect()().create_connect_args(url)
+    # Connections are cheap to keep and dear to open (pragmas): enough for every request
+    # in flight, so that none is opened and closed per request under load.
+    on_file = url.database not in (None, "", ":memory:")
+    pool = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_SIZE} if on_file else {}
+    engine = create_async_engine(url, async_creator=connector(tuple(args), dict(kwargs)), **pool)
+    sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
 
 

@@ -5,8 +5,9 @@ Storing one message is two statements in the caller's transaction:
 :func:`take_sequence` first (it raises ``conversations.last_sequence`` by one and returns the
 new value: the next sequence number of the domain's ``next_sequence``; as the transaction's
 first write it also holds the conversation — PostgreSQL's row lock, SQLite's write lock — so
-numbers never repeat), then :func:`find_by_client_id` to catch a resend (the caller rolls
-back and answers with the stored one) and :func:`insert_message`.
+numbers never repeat), then :func:`insert_message`, which inserts nothing for a client id
+this sender already used (a resend: the caller finds the original with
+:func:`find_by_client_id`, rolls back and answers with it, so no number is used up).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..secrets import new_id
@@ -36,17 +39,32 @@ _m = t.messages
 _c = t.conversations
 
 
-async def take_sequence(db: AsyncConnection, conversation_id: str) -> tuple[int, str]:
-    """The conversation's next sequence number (already counted as used) and its status."""
-    row = (
-        await db.execute(
-            _c.update()
-            .where(_c.c.id == conversation_id)
-            .values(last_sequence=_c.c.last_sequence + 1)
-            .returning(_c.c.last_sequence, _c.c.status)
-        )
-    ).one()
-    return int(row.last_sequence), str(row.status)
+# Built once: the two statements of every message (building one costs more than running it).
+_TAKE_SEQUENCE = (
+    _c.update()
+    .where(_c.c.id == sa.bindparam("conversation_id"))
+    .values(last_sequence=_c.c.last_sequence + 1)
+    .returning(_c.c.last_sequence, _c.c.status, _c.c.consent)
+)
+_INSERT_NEW = {
+    "postgresql": pg_insert(_m).on_conflict_do_nothing(
+        index_elements=["conversation_id", "sender", "client_id"]
+    ),
+    "sqlite": sqlite_insert(_m).on_conflict_do_nothing(
+        index_elements=["conversation_id", "sender", "client_id"]
+    ),
+}
+
+
+async def take_sequence(
+    db: AsyncConnection, conversation_id: str
+) -> tuple[int, str, dict[str, Any] | None]:
+    """The conversation's next sequence number (already counted as used), its status and
+    the consent given in it, as they are now; ``LookupError`` when it is gone."""
+    row = (await db.execute(_TAKE_SEQUENCE, {"conversation_id": conversation_id})).first()
+    if row is None:
+        raise LookupError(f"no conversation {conversation_id!r}")
+    return int(row.last_sequence), str(row.status), row.consent
 
 
 def sender_key(sender_kind: str, sender_id: str | None) -> str:
@@ -88,7 +106,8 @@ async def insert_message(
     sender_kind: str,
     sender_id: str | None,
     text: str,
-) -> dict[str, Any]:
+) -> dict[str, Any] | None:
+    """The stored row, or None when this sender already stored this client id."""
     row: dict[str, Any] = {
         "id": new_id("msg"),
         "conversation_id": conversation_id,
@@ -101,8 +120,8 @@ async def insert_message(
         "created_at": now,
         "read_at": None,
     }
-    await db.execute(_m.insert().values(**row))
-    return row
+    stored = await db.execute(_INSERT_NEW[db.dialect.name], row)
+    return row if stored.rowcount == 1 else None
 
 
 async def list_messages(

@@ -211,21 +211,32 @@ async def set_idle_since(db: AsyncConnection, account_id: str, user_id: str, now
     await update_user(db, account_id, user_id, {"idle_since": now})
 
 
+# Built once: routing and every page view read them.
+_ACTIVE_CHATS = (
+    sa.select(t.conversations.c.assignee_id, sa.func.count().label("n"))
+    .where(
+        t.conversations.c.account_id == sa.bindparam("account_id"),
+        t.conversations.c.status == ConversationStatus.ASSIGNED.value,
+        t.conversations.c.assignee_id.is_not(None),
+    )
+    .group_by(t.conversations.c.assignee_id)
+)
+_ROUTING_USERS = (
+    sa.select(_u.c.id, _u.c.status, _u.c.capacity, _u.c.has_seat, _u.c.skills, _u.c.idle_since)
+    .where(_u.c.account_id == sa.bindparam("account_id"))
+    .order_by(_u.c.created_at, _u.c.id)
+)
+_MEMBERSHIPS = (
+    sa.select(t.team_members.c.user_id, t.team_members.c.team_id)
+    .join(t.teams, t.teams.c.id == t.team_members.c.team_id)
+    .where(t.teams.c.account_id == sa.bindparam("account_id"))
+)
+
+
 async def active_chat_counts(db: AsyncConnection, account_id: str) -> dict[str, int]:
     """Conversations each user holds now (status ``assigned``); users holding none are left
     out."""
-    c = t.conversations.c
-    rows = (
-        await db.execute(
-            sa.select(c.assignee_id, sa.func.count().label("n"))
-            .where(
-                c.account_id == account_id,
-                c.status == ConversationStatus.ASSIGNED.value,
-                c.assignee_id.is_not(None),
-            )
-            .group_by(c.assignee_id)
-        )
-    ).all()
+    rows = (await db.execute(_ACTIVE_CHATS, {"account_id": account_id})).all()
     return {row.assignee_id: int(row.n) for row in rows}
 
 
@@ -236,24 +247,9 @@ async def agents_snapshot(db: AsyncConnection, account_id: str) -> list[Agent]:
     ``idle_since`` is in seconds since the epoch. Call it inside the transaction that stores
     the routing decision, so the counts and the assignment agree.
     """
-    users = (
-        await db.execute(
-            sa.select(
-                _u.c.id, _u.c.status, _u.c.capacity, _u.c.has_seat, _u.c.skills, _u.c.idle_since
-            )
-            .where(_u.c.account_id == account_id)
-            .order_by(_u.c.created_at, _u.c.id)
-        )
-    ).all()
+    users = (await db.execute(_ROUTING_USERS, {"account_id": account_id})).all()
     chats = await active_chat_counts(db, account_id)
-    m = t.team_members.c
-    memberships = (
-        await db.execute(
-            sa.select(m.user_id, m.team_id)
-            .join(t.teams, t.teams.c.id == m.team_id)
-            .where(t.teams.c.account_id == account_id)
-        )
-    ).all()
+    memberships = (await db.execute(_MEMBERSHIPS, {"account_id": account_id})).all()
     teams: dict[str, set[str]] = {}
     for membership in memberships:
         teams.setdefault(membership.user_id, set()).add(membership.team_id)

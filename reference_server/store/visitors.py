@@ -4,7 +4,7 @@ for the page's session when cookies are not allowed), linked to a contact once k
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,16 +24,15 @@ __all__ = [
 ]
 
 
+_BY_TOKEN = sa.select(t.visitors).where(  # built once: read on every page view
+    t.visitors.c.token_hash == sa.bindparam("token_hash"),
+    t.visitors.c.account_id == sa.bindparam("account_id"),
+)
+
+
 async def find_visitor(db: AsyncConnection, account_id: str, token: str) -> dict[str, Any] | None:
     row = (
-        (
-            await db.execute(
-                sa.select(t.visitors).where(
-                    t.visitors.c.token_hash == hash_secret(token),
-                    t.visitors.c.account_id == account_id,
-                )
-            )
-        )
+        (await db.execute(_BY_TOKEN, {"token_hash": hash_secret(token), "account_id": account_id}))
         .mappings()
         .first()
     )
@@ -72,10 +71,18 @@ async def link_contact(
     await db.execute(t.visitors.update().where(t.visitors.c.id == visitor_id).values(**values))
 
 
-async def touch_visitor(db: AsyncConnection, visitor_id: str, now: datetime) -> None:
-    """The visitor was seen (a widget load) at ``now``."""
+LAST_SEEN_PRECISION = timedelta(minutes=5)
+
+
+async def touch_visitor(db: AsyncConnection, visitor: Mapping[str, Any], now: datetime) -> None:
+    """The visitor (their stored row) was seen (a widget load) at ``now``. Kept to
+    :data:`LAST_SEEN_PRECISION`: a visitor browsing page after page does not make every
+    page view a write."""
+    seen = visitor.get("last_seen_at")
+    if seen is not None and timedelta(0) <= now - seen < LAST_SEEN_PRECISION:
+        return
     await db.execute(
-        t.visitors.update().where(t.visitors.c.id == visitor_id).values(last_seen_at=now)
+        t.visitors.update().where(t.visitors.c.id == visitor["id"]).values(last_seen_at=now)
     )
 
 

@@ -67,6 +67,7 @@ def site(
     breaks: bool = True,
     language: str = "en",
     known_share: float = 0.0,
+    identified_share: float = 0.0,
 ) -> Scenario:
     """A small website (two pages, one chatflow) on a Monday morning, agents on a shift with
     a break inside the run."""
@@ -85,8 +86,9 @@ def site(
             "by_weekday": {"every_day": [visitors_per_hour] * 24},
             "devices": {"desktop": 0.6, "tablet": 0.1, "mobile": 0.3},
             "segments": [
-                {"weight": 1.0 - known_share, "known": False},
+                {"weight": 1.0 - known_share - identified_share, "known": False},
                 {"weight": known_share, "known": True, "properties": {"plan": "pro"}},
+                {"weight": identified_share, "known": True, "identified": True},
             ],
             "pages": [
                 {"url": "https://shop.test/", "weight": 2},

@@ -12,7 +12,7 @@ from twin import twin_check
 from .scenarios import site
 
 
-def test_a_site_with_triggers_known_visitors_and_a_hidden_launcher_when_full_agrees() -> None:
+def test_a_site_with_triggers_known_and_signed_in_visitors_and_a_hidden_launcher_agrees() -> None:
     scenario = site(
         mode="always",
         at_capacity="hide_launcher",
@@ -21,6 +21,7 @@ def test_a_site_with_triggers_known_visitors_and_a_hidden_launcher_when_full_agr
         exit_intent=True,
         capture="always",
         known_share=0.3,
+        identified_share=0.3,
     )
     result = twin_check(scenario, replication=0, seed=1)
     shown = [chat.shown for chat in result.timeline.chats if chat.shown is not None]
@@ -43,6 +44,8 @@ def test_chats_started_while_everyone_is_on_a_break_agree() -> None:
     suppress_health_check=[HealthCheck.too_slow],
 )
 @given(
+    mode=st.sampled_from(["always", "user_availability", "office_hours"]),
+    breaks=st.booleans(),
     at_capacity=st.sampled_from(["wait_message", "hide_launcher", "nothing"]),
     desktop=st.sampled_from(["prompt", "launcher", "prompt_then_open"]),
     mobile=st.sampled_from(["prompt", "launcher"]),
@@ -53,9 +56,12 @@ def test_chats_started_while_everyone_is_on_a_break_agree() -> None:
     capacity=st.integers(1, 3),
     patience=st.one_of(st.none(), st.floats(0.5, 5.0)),
     known_share=st.sampled_from([0.0, 0.5]),
+    identified_share=st.sampled_from([0.0, 0.3]),
     replication=st.integers(0, 3),
 )
 def test_small_generated_sites_agree_chat_by_chat(
+    mode: str,
+    breaks: bool,
     at_capacity: str,
     desktop: str,
     mobile: str,
@@ -66,11 +72,11 @@ def test_small_generated_sites_agree_chat_by_chat(
     capacity: int,
     patience: float | None,
     known_share: float,
+    identified_share: float,
     replication: int,
 ) -> None:
-    # Availability "always" (no breaks); chats started while away have their own test above.
     scenario = site(
-        mode="always",
+        mode=mode,
         at_capacity=at_capacity,
         desktop=desktop,
         mobile=mobile,
@@ -81,8 +87,9 @@ def test_small_generated_sites_agree_chat_by_chat(
         capacity=capacity,
         patience_minutes=patience,
         known_share=known_share,
+        identified_share=identified_share,
         minutes=30.0,
-        breaks=False,
+        breaks=breaks,
     )
     result = twin_check(scenario, replication=replication, seed=3)
     assert result.mismatches == []
