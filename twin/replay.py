@@ -128,11 +128,23 @@ class _Replay:
 
         body["visitor_token"] = server.in_store(earlier_visit)
 
+    def page_properties(self, url: str) -> dict[str, str]:
+        """The routing properties the scenario's page at ``url`` declares (RT3)."""
+        for page in self.timeline.scenario.traffic.pages:
+            if page.url == url:
+                return dict(page.properties)
+        return {}
+
     def chat_start(self, chat: SimChat) -> None:
         server = self.server
         observed = self.chats[chat.number]
         shown = chat.shown
         body: dict[str, Any] = {"url": chat.page or "https://twin.test/", "device": chat.device}
+        # RT3: the page declares its routing properties (hsConversationsSettings.chatProperties),
+        # and the loader sends them with the config call and the widget with its start.
+        properties = self.page_properties(chat.page)
+        if properties:
+            body["properties"] = properties
         if shown is not None and shown.minimized:
             body["cookies"] = {HIDE_WELCOME: "true"}
         segments = self.timeline.scenario.traffic.segments
@@ -182,7 +194,7 @@ class _Replay:
                 "ref": ref,
                 "chatflow_id": config["chatflow_id"],
                 "page_url": body["url"],
-                "properties": {},
+                "properties": properties,
                 "consent": {},
                 "message": {"client_id": client_id, "text": "Hello"},
             }

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StrictBool
+from pydantic import Field, StrictBool, field_validator
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -23,6 +23,7 @@ from starlette.routing import BaseRoute, Route
 from ..domain.consent import PageBanner
 from ..domain.display import Device, WidgetAction, cookies_for_action
 from ..services import limits
+from ..services.inputs import check_properties
 from ..services.widget_config import ConfigRequest, cookie_json, widget_config
 from ..state import server_of
 from ..store import knowledge as kb_store
@@ -61,12 +62,22 @@ class ConfigIn(Input):
     identification_token: str | None = Field(None, max_length=200)
     consent: ConsentIn = Field(default_factory=ConsentIn)
     language: str | None = Field(None, max_length=35, description="the page's language (hint)")
+    properties: dict[str, str] = Field(
+        default_factory=dict,
+        description="RT3 routing properties the page declares (hsConversationsSettings."
+        "chatProperties); availability counts the agents a chat with them would go to",
+    )
     enable_widget_cookie_banner: StrictBool | Literal["ON_WIDGET_LOAD", "ON_EXIT_INTENT"] = Field(
         False,
         description="the page's hsConversationsSettings.enableWidgetCookieBanner: false keeps "
         "the chatflow's banner timing; true or ON_WIDGET_LOAD shows the banner as the widget "
         "loads; ON_EXIT_INTENT on exit intent",
     )
+
+    @field_validator("properties")
+    @classmethod
+    def _properties(cls, value: dict[str, str]) -> dict[str, str]:
+        return check_properties(value)
 
 
 class CookieOut(Output):
@@ -241,6 +252,7 @@ async def config(request: Request) -> Response:
         identification_token=body.identification_token or None,
         consent_cookies=body.consent.cookies,
         page_banner=_PAGE_BANNER[body.enable_widget_cookie_banner],
+        page_properties=body.properties,
     )
     address = client_address(request.scope)
 

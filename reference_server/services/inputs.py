@@ -110,7 +110,8 @@ class ConsentAnswersIn(Input):
     communication: StrictBool | None = None  # OP5 checkbox
 
 
-def _check_properties(value: dict[str, str]) -> dict[str, str]:
+def check_properties(value: dict[str, str]) -> dict[str, str]:
+    """RT3: the routing properties a page or client adds, within their limits."""
     if len(value) > MAX_PROPERTIES:
         raise ValueError(f"at most {MAX_PROPERTIES} properties")
     for name, item in value.items():
@@ -135,7 +136,7 @@ class StartIn(Input):
     @field_validator("properties")
     @classmethod
     def _properties(cls, value: dict[str, str]) -> dict[str, str]:
-        return _check_properties(value)
+        return check_properties(value)
 
 
 class EmailIn(Input):

@@ -84,12 +84,15 @@ def availability_of(
     now: datetime,
     *,
     state: ChatState | None = None,
+    page_properties: Mapping[str, str] | None = None,
 ) -> AvailabilityView:
-    """AV1-AV7 for a chat on ``chatflow`` from ``url`` (or in ``state``, for a preview)."""
+    """AV1-AV7 for a chat on ``chatflow`` from ``url`` (or in ``state``, for a preview),
+    with the routing properties the page declares (RT3)."""
     build = chatflow.build
     if state is None:
-        # RT3: as a chat from this page would be routed (the client adds nothing yet).
-        request = ConversationRequest(id="", properties=routing_properties(chatflow, url))
+        # RT3: as a chat from this page would be routed.
+        properties = routing_properties(chatflow, url, page_properties or {})
+        request = ConversationRequest(id="", properties=properties)
         eligible = eligible_agents(build.assignment, around.agents, request)
         state = chat_state(build.availability, eligible, now)
     return availability_view(build.availability, state, now, chatflow.language)

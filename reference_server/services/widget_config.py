@@ -106,6 +106,7 @@ class ConfigRequest:
     identification_token: str | None = None
     consent_cookies: bool | None = None
     page_banner: PageBanner = PageBanner.CHATFLOW
+    page_properties: Mapping[str, str] = field(default_factory=dict)  # RT3, the page's own
 
 
 def cookie_json(instruction: CookieInstruction) -> dict[str, Any]:
@@ -236,6 +237,7 @@ async def widget_config(
         triggered=False,
         record=replace(record, cookies=answered),
         page_banner=request.page_banner,
+        page_properties=request.page_properties,
     )
     config["visitor"] = {"token": token, "identified": who.identified}
     config["cookies"] = [cookie_json(instruction)] if instruction is not None else []
@@ -287,6 +289,7 @@ async def decide(
     state: ChatState | None = None,
     record: ConsentRecord | None = None,
     page_banner: PageBanner = PageBanner.CHATFLOW,
+    page_properties: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Everything the widget shows for ``chatflow`` (without the visitor part). The preview
     (CF4) calls it with no cookies and an unknown visitor, and may ask for the widget in a
@@ -300,7 +303,7 @@ async def decide(
     # AV1-AV7 over the agents routing could give this chat to (or the state the preview
     # asks for); BD3, BD4 heading. (LookupError for an unknown account.)
     around = await surroundings(db, account_id)
-    view = availability_of(chatflow, around, url, now, state=state)
+    view = availability_of(chatflow, around, url, now, state=state, page_properties=page_properties)
     state = view.state
     owner_id = contact.get("owner_id") if contact is not None else None
     people = heading_of_chatflow(chatflow, around, owner_id)

@@ -17,10 +17,7 @@ EXAMPLES = Path("scenarios/examples")
 
 # Divergences the glue work (issue 9 §1) removes; each entry goes when its fix lands (the
 # strict xfail turns an unexpected pass into a failure, so a stale entry cannot stay).
-KNOWN_DIVERGENCES = {
-    ("around_the_clock.yaml", "2026-04-01T07:40"): "RT3: page properties (topic: billing) do "
-    "not reach the server: the widget starts chats with properties {}",
-}
+KNOWN_DIVERGENCES: dict[tuple[str, str], str] = {}
 
 
 def test_every_shipped_example_has_a_window() -> None:

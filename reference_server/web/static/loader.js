@@ -68,6 +68,21 @@
     return s && typeof s === "object" ? s : {};
   }
 
+  /** RT3: the routing properties this page declares (hsConversationsSettings.chatProperties,
+   * this widget's own setting), as text; the server checks their limits and routes with them. */
+  function chatProperties() {
+    var given = settings().chatProperties;
+    var out = {};
+    if (!given || typeof given !== "object") return out;
+    Object.keys(given).forEach(function (name) {
+      var value = given[name];
+      if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
+        out[name] = String(value);
+      }
+    });
+    return out;
+  }
+
   function log() {
     if (!state.debug) return;
     var args = Array.prototype.slice.call(arguments);
@@ -202,6 +217,8 @@
     }
     var lang = document.documentElement.getAttribute("lang");
     if (lang) body.language = lang.slice(0, 35);
+    var properties = chatProperties();
+    if (Object.keys(properties).length) body.properties = properties;
     log("config asked", body.url);
     return post("/config", body).then(function (response) {
       if (response.status === 204) return null;
@@ -317,6 +334,7 @@
       css: code.css,
       storage: sessionStore(),
       visitorToken: function () { return session(KEY_TOKEN) || (config.visitor && config.visitor.token); },
+      chatProperties: chatProperties,
       action: sendAction,
       emit: emit,
       interacted: function () {

@@ -662,7 +662,7 @@ export class Widget {
       ref,
       chatflow_id: this.config.chatflow_id,
       page_url: location.href.slice(0, 2000),
-      properties: {},
+      properties: this.bridge.chatProperties ? this.bridge.chatProperties() : {},
       consent: {},
       message: { client_id: item.clientId, text: item.text },
     });
