@@ -132,7 +132,7 @@ class Chat:
         self.work = work
         self.patience = patience
         self.assignment = assignment
-        self.request = ConversationRequest(str(number), properties, None, arrival)
+        self.request = ConversationRequest(str(number), properties, None, arrival, arrival)
         self.agent = -1
         self.answered_at = _NAN
         self.queued: QueuedConversation | None = None
@@ -355,7 +355,9 @@ class ChatCentre:
             chat.agent = -1
             chat.answered_at = _NAN
             chat.work = remaining  # what is left of it, for whoever takes it next
-            chat.request = ConversationRequest(chat.request.id, chat.request.properties, None, now)
+            chat.request = ConversationRequest(
+                chat.request.id, chat.request.properties, None, now, chat.arrival
+            )
             queued = chat.queued = QueuedConversation(chat.request, chat.assignment)
             self._queue[chat.request.id] = chat
             self._waiting[chat.request.id] = queued

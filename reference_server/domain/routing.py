@@ -106,12 +106,15 @@ class Agent:
 @dataclass(frozen=True, slots=True)
 class ConversationRequest:
     """A conversation to be routed: its properties (language, page, topic, … for RT3),
-    the contact's owner (RT4) and when it started waiting (for the FIFO queue)."""
+    the contact's owner (RT4), when it started waiting (for the FIFO queue) and when it
+    started (``started_at``: among chats waiting since the same instant — agents handing
+    chats back as they start one break together — the older chat goes first)."""
 
     id: str
     properties: Mapping[str, str] = field(default_factory=dict)
     contact_owner_id: str | None = None
     waiting_since: float = 0.0
+    started_at: float = 0.0
 
 
 class RoutingOutcome(StrEnum):
@@ -172,7 +175,7 @@ _NO_CAPACITY = RoutingDecision(RoutingOutcome.QUEUED, None, "no_capacity")
 _NOBODY_AVAILABLE = RoutingDecision(RoutingOutcome.QUEUED, None, "nobody_available")
 _REASONS = {strategy: strategy.value for strategy in RoutingStrategy}  # Enum.value is slow
 _ROUND_ROBIN = RoutingStrategy.ROUND_ROBIN.value
-_WAITING_SINCE = attrgetter("request.waiting_since")
+_QUEUE_ORDER = attrgetter("request.waiting_since", "request.started_at")
 
 
 # ---------------------------------------------------------------- capacity (AV8)
@@ -393,8 +396,8 @@ def serve_queue(
     position = {agent.id: i for i, agent in enumerate(current)}
     free_count = sum(1 for agent in current if can_take(agent))
     assignments: list[Assignment] = []
-    # sorted() is stable: equal waiting times keep their queue order.
-    for queued in sorted(queue, key=_WAITING_SINCE):
+    # Longest waiting first, then the older chat; sorted() is stable beyond that.
+    for queued in sorted(queue, key=_QUEUE_ORDER):
         if free_count == 0:
             break
         decision = route(queued.assignment, current, queued.request, last_assigned_id)

@@ -76,6 +76,7 @@ def request_for(conversation: Mapping[str, Any], owner_id: str | None) -> Conver
         properties={str(k): str(v) for k, v in (conversation["properties"] or {}).items()},
         contact_owner_id=owner_id,
         waiting_since=waiting.timestamp(),
+        started_at=conversation["created_at"].timestamp(),
     )
 
 

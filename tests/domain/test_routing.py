@@ -358,6 +358,14 @@ def test_conversations_that_waited_equally_long_are_served_in_queue_order() -> N
     assert [a.conversation_id for a in result.assignments] == ["first", "second"]
 
 
+@pytest.mark.feature("RT5")
+def test_chats_handed_back_at_one_instant_are_served_oldest_chat_first() -> None:
+    # Two agents start a break together and hand their chats back: both wait since then.
+    queue = [queued("newer", 60.0, started_at=40.0), queued("older", 60.0, started_at=10.0)]
+    result = serve_queue(queue, [Agent("a", capacity=1)])
+    assert result.assignments == (Assignment("older", "a", "least_busy"),)
+
+
 @pytest.mark.feature("RT5", "AV8")
 def test_many_conversations_at_once_never_push_anyone_over_their_limit() -> None:
     queue = [queued(f"c{i}", float(i)) for i in range(10)]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -43,11 +42,6 @@ def test_the_queue_timeout_leaves_chats_for_later_alike() -> None:
     assert result.mismatches == []
 
 
-@pytest.mark.xfail(
-    reason="away_chats=requeue: chats two agents hand back at the same instant are served "
-    "in hand-back order by the simulator, in conversation order by the server",
-    strict=True,
-)
 def test_chats_handed_back_at_a_break_are_served_alike() -> None:
     result = twin_check(pool(rate_per_hour=40.0, away_chats="requeue"), replication=0)
     assert result.mismatches == []
