@@ -598,6 +598,13 @@ def test_an_unknown_account_is_404(api: Api) -> None:
             "validation_failed",
         ),
         (b'{"url": "https://acme.test/", "spy": true}', 422, "validation_failed"),
+        (b'{"url": "https://acme.test/", "properties": {"topic": 1}}', 422, "validation_failed"),
+        (b'{"url": "https://acme.test/", "properties": {" ": "x"}}', 422, "validation_failed"),
+        (
+            b'{"url": "https://acme.test/", "properties": {"topic": "' + b"x" * 501 + b'"}}',
+            422,
+            "validation_failed",
+        ),
         (b'{"url": "https://acme.test/' + b"x" * 2000 + b'"}', 422, "validation_failed"),
         (
             b'{"url": "https://acme.test/", "visitor_token": "' + b"x" * 300_000 + b'"}',
@@ -623,6 +630,14 @@ def test_too_many_cookies_are_refused(api: Api) -> None:
     published(api)
     response = config(api, cookies={f"c{i}": "v" for i in range(101)})
     assert "cookies" in assert_error(response, 422, "validation_failed")["fields"]
+
+
+@pytest.mark.feature("RT3")
+def test_a_page_declares_at_most_thirty_routing_properties(api: Api) -> None:
+    published(api)
+    response = config(api, properties={f"p{i}": "v" for i in range(31)})
+    assert "properties" in assert_error(response, 422, "validation_failed")["fields"]
+    assert rows(api, t.visitors) == []
 
 
 def test_the_widget_api_answers_cross_origin_requests(api: Api) -> None:
