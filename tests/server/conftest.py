@@ -11,6 +11,7 @@ import asyncio
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,6 +63,27 @@ def bootstrap(settings: Settings) -> NewAccount:
     return asyncio.run(run())
 
 
+@contextmanager
+def running_api(settings: Settings, account: NewAccount) -> Iterator[Api]:
+    """The app on ``settings`` (its lifespan running, its clock stopped at START) with the
+    admin logged in by bearer token; the client keeps no cookie (each test says which
+    credentials it sends)."""
+    clock = ControllableClock(START, running=False)
+    with TestClient(create_app(settings, clock=clock)) as client:
+        login = client.post(
+            "/api/v1/auth/login", json={"email": "admin@acme.test", "password": "correct horse"}
+        )
+        assert login.status_code == 200, login.text
+        client.cookies.clear()
+        yield Api(
+            client=client,
+            account=account,
+            clock=clock,
+            admin_headers={"Authorization": f"Bearer {login.json()['token']}"},
+            key_headers={"Authorization": f"Bearer {account.api_key}"},
+        )
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _drop_postgres_database_at_the_end() -> Iterator[None]:
     yield
@@ -107,17 +129,5 @@ def test_account(server_settings: Settings, request: pytest.FixtureRequest) -> N
 @pytest.fixture
 def api(server_settings: Settings, test_account: NewAccount) -> Iterator[Api]:
     account = test_account
-    clock = ControllableClock(START, running=False)
-    with TestClient(create_app(server_settings, clock=clock)) as client:
-        login = client.post(
-            "/api/v1/auth/login", json={"email": "admin@acme.test", "password": "correct horse"}
-        )
-        assert login.status_code == 200, login.text
-        client.cookies.clear()  # each test says which credentials it sends
-        yield Api(
-            client=client,
-            account=account,
-            clock=clock,
-            admin_headers={"Authorization": f"Bearer {login.json()['token']}"},
-            key_headers={"Authorization": f"Bearer {account.api_key}"},
-        )
+    with running_api(server_settings, account) as api:
+        yield api

@@ -16,16 +16,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
 
-from reference_server.app import create_app
-from reference_server.clock import ControllableClock
 from reference_server.services.routing_service import _account_lock
 from reference_server.settings import Limits, Rate, Settings
 from reference_server.store import schema as t
 from reference_server.store.bootstrap import NewAccount
 
-from .conftest import START, Api
+from .conftest import START, Api, running_api
 from .scene import (
     add_agent,
     add_chatflow,
@@ -51,20 +48,8 @@ def refused(response: Any, retry_after: int) -> dict[str, Any]:
 @contextmanager
 def limited(settings: Settings, account: NewAccount, **limits: Rate | None) -> Iterator[Api]:
     """The app with some limits changed (the rest as by default)."""
-    clock = ControllableClock(START, running=False)
-    changed = replace(settings, limits=replace(Limits(), **limits))
-    with TestClient(create_app(changed, clock=clock)) as client:
-        login = client.post(
-            "/api/v1/auth/login", json={"email": "admin@acme.test", "password": "correct horse"}
-        )
-        client.cookies.clear()
-        yield Api(
-            client=client,
-            account=account,
-            clock=clock,
-            admin_headers={"Authorization": f"Bearer {login.json()['token']}"},
-            key_headers={"Authorization": f"Bearer {account.api_key}"},
-        )
+    with running_api(replace(settings, limits=replace(Limits(), **limits)), account) as api:
+        yield api
 
 
 def start_rest(api: Api, visitor: dict[str, str], chatflow_id: str) -> Any:

@@ -13,11 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from starlette.testclient import TestClient, WebSocketTestSession
+from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
-from reference_server.app import create_app
-from reference_server.clock import ControllableClock
 from reference_server.domain.chatflow import (
     AssignmentSettings,
     BuildSettings,
@@ -33,7 +31,7 @@ from reference_server.realtime.redis_broadcast import RedisBroadcast
 from reference_server.settings import Settings
 from reference_server.store import schema as t
 
-from .conftest import START, Api, bootstrap
+from .conftest import Api, bootstrap, running_api
 from .scene import (
     add_agent,
     add_chatflow,
@@ -700,19 +698,8 @@ def redis_api(tmp_path: Path) -> Iterator[Api]:
         test_controls=True,
     )
     account = bootstrap(settings)
-    clock = ControllableClock(START, running=False)
-    with TestClient(create_app(settings, clock=clock)) as client:
-        login = client.post(
-            "/api/v1/auth/login", json={"email": "admin@acme.test", "password": "correct horse"}
-        )
-        client.cookies.clear()
-        yield Api(
-            client=client,
-            account=account,
-            clock=clock,
-            admin_headers={"Authorization": f"Bearer {login.json()['token']}"},
-            key_headers={"Authorization": f"Bearer {account.api_key}"},
-        )
+    with running_api(settings, account) as api:
+        yield api
 
 
 @pytest.mark.feature("CV1")
