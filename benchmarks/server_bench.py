@@ -845,7 +845,8 @@ def compare(options: Options, workdir: Path) -> None:
 async def scale_out_run(this: ServerTarget, options: Options) -> Run:
     """The median of ``options.repetitions`` closed loops at 500 conversations."""
     await this.prepare(agents=10, conversations=500)
-    runs = [await closed_loop(this, 500, options.seconds) for _ in range(options.repetitions)]
+    with profiling(this.server, options.profile):  # the messages only, not the set-up
+        runs = [await closed_loop(this, 500, options.seconds) for _ in range(options.repetitions)]
     await this.close()
     return sorted(runs, key=lambda r: r.rate)[len(runs) // 2]
 

@@ -31,9 +31,11 @@ from ..domain.conversation import (
 from ..state import Server
 from ..store import conversations as store
 from ..store import messages as message_store
+from ..store.chatflows import chatflow_at
 from . import events, limits
 from .announce import publish
-from .errors import Conflict, NotFound, ValidationFailed
+from .errors import Conflict, NotFound, ServiceError, ValidationFailed
+from .group_commit import group_commit
 from .views import agent_shown, heading_of, message_view
 
 log = logging.getLogger("livechat.messages")
@@ -59,12 +61,13 @@ class NewMessage:
 
 
 class AlreadyStored(Exception):
-    """A resend: the message with this client id is already stored (the transaction that
-    found it rolls back, so its sequence number is not used up)."""
+    """A resend: the message with this client id is already stored (its sequence number was
+    handed back, so none is used up). ``chatflow``: the conversation's, as it is now."""
 
-    def __init__(self, message: dict[str, Any]) -> None:
+    def __init__(self, message: dict[str, Any], chatflow: Chatflow | None = None) -> None:
         super().__init__("already stored")
         self.message = message
+        self.chatflow = chatflow
 
 
 def consent_of(conversation: Mapping[str, Any]) -> ConsentGiven:
@@ -108,39 +111,55 @@ async def store_message(
     sender_id: str | None,
     client_id: str,
     text: str,
-    accept: Callable[[Mapping[str, Any]], None] | None = None,
-) -> tuple[dict[str, Any], int]:
-    """Store a message in the caller's transaction: the next sequence number, unless it is
-    a resend (:class:`AlreadyStored`), the conversation is closed (409) or gone (404), or
-    ``accept`` raises when shown the conversation as it is now (its status and consent,
-    read by the same statement that takes the number). Two statements when it is new: the
-    number, then the row."""
+    accept: Callable[[Mapping[str, Any], Chatflow | None], None] | None = None,
+) -> tuple[dict[str, Any], Chatflow | None]:
+    """Store a message in the caller's transaction: the stored row and the conversation's
+    chatflow as it is now. Unless it is a resend (:class:`AlreadyStored`), the conversation
+    is closed (409) or gone (404), or ``accept`` raises when shown the conversation as it is
+    now (its status and consent, read by the same statement that takes the number) and its
+    chatflow. Two statements when it is new: the number, then the row. A message refused
+    (a :class:`ServiceError` or a resend) leaves nothing changed, so the transaction may
+    go on with other messages."""
+    conversation_id = conversation["id"]
     try:
-        sequence, status, consent = await message_store.take_sequence(db, conversation["id"])
+        taken = await message_store.take_sequence(db, conversation_id)
     except LookupError:
         raise NotFound("no such conversation") from None
-    if accept is not None:
-        accept({**conversation, "status": status, "consent": consent, "last_sequence": sequence})
-    row = None
-    if status != ConversationStatus.CLOSED.value:
-        row = await message_store.insert_message(
-            db,
-            conversation["id"],
-            now,
-            sequence=sequence,
-            client_id=client_id,
-            sender_kind=sender_kind.value,
-            sender_id=sender_id,
-            text=text,
-        )
-    if row is None:  # closed, or this client id is taken: a resend is answered, not refused
-        existing = await message_store.find_by_client_id(
-            db, conversation["id"], sender_kind.value, client_id, sender_id
-        )
-        if existing is not None and is_resend({existing["client_id"]}, client_id):
-            raise AlreadyStored(existing)
-        raise Conflict("the conversation is closed", code="conversation_closed")
-    return row, sequence
+    chatflow = None
+    if taken.chatflow_version is not None:
+        chatflow = await chatflow_at(db, conversation["chatflow_id"], taken.chatflow_version)
+    try:
+        if accept is not None:
+            current = {
+                **conversation,
+                "status": taken.status,
+                "consent": taken.consent,
+                "last_sequence": taken.sequence,
+            }
+            accept(current, chatflow)
+        row = None
+        if taken.status != ConversationStatus.CLOSED.value:
+            row = await message_store.insert_message(
+                db,
+                conversation_id,
+                now,
+                sequence=taken.sequence,
+                client_id=client_id,
+                sender_kind=sender_kind.value,
+                sender_id=sender_id,
+                text=text,
+            )
+        if row is None:  # closed, or this client id is taken: a resend is answered, not refused
+            existing = await message_store.find_by_client_id(
+                db, conversation_id, sender_kind.value, client_id, sender_id
+            )
+            if existing is not None and is_resend({existing["client_id"]}, client_id):
+                raise AlreadyStored(existing, chatflow)
+            raise Conflict("the conversation is closed", code="conversation_closed")
+    except (ServiceError, AlreadyStored):
+        await message_store.give_back_sequence(db, conversation_id)
+        raise
+    return row, chatflow
 
 
 async def _context(
@@ -185,34 +204,33 @@ async def post_message(
 ) -> tuple[dict[str, Any], bool]:
     """Store and broadcast a message; returns its view and whether it is new (False: a
     resend answered with the stored one). ``on_stored`` runs after the commit and before
-    the broadcast (a WebSocket acknowledges there, so its ack comes first).
+    the broadcast (a WebSocket acknowledges there, so its ack comes first). Messages that
+    arrive together are stored in one transaction (:mod:`.group_commit`).
 
     Only the conversation's id, account, chatflow and visitor are taken from
-    ``conversation`` (a session may keep it): its status and the visitor's consent are
-    checked as they are when the message is stored. ``identified``: whether the visitor
-    is identified, when the caller knows (else it is read)."""
+    ``conversation`` (a session may keep it): its status, its chatflow and the visitor's
+    consent are checked as they are when the message is stored. ``identified``: whether
+    the visitor is identified, when the caller knows (else it is read)."""
     if sender_kind is SenderKind.VISITOR:
         await limits.message_sent(server, str(conversation["visitor_id"]))
     clean = checked_text(text)
     by_visitor = sender_kind is SenderKind.VISITOR
-    try:
-        async with server.engine.begin() as db:
-            # Reads first, in the same transaction: it queues for the write lock (SQLite)
-            # only at its first write.
-            chatflow, people, visitor = await _context_in(
-                db,
-                conversation,
-                people=[sender_id] if sender_id else (),
-                visitor=by_visitor and identified is None,
-            )
-            known = bool(visitor and visitor["identified"]) if identified is None else identified
-            accept = None
-            if by_visitor:
+    account_id = conversation["account_id"]
 
-                def accept(current: Mapping[str, Any]) -> None:
-                    check_consent(chatflow, consent_of(current), identified=known)
+    async def store_it(db: AsyncConnection) -> _Stored:
+        people = await store.agent_people(db, account_id, [sender_id]) if sender_id else {}
+        known = identified
+        if by_visitor and known is None:
+            visitor = await store.get_visitor(db, account_id, conversation["visitor_id"])
+            known = bool(visitor and visitor["identified"])
+        accept = None
+        if by_visitor:
 
-            row, _ = await store_message(
+            def accept(current: Mapping[str, Any], chatflow: Chatflow | None) -> None:
+                check_consent(chatflow, consent_of(current), identified=bool(known))
+
+        try:
+            row, chatflow = await store_message(
                 db,
                 conversation,
                 server.clock.now(),
@@ -222,9 +240,15 @@ async def post_message(
                 text=clean,
                 accept=accept,
             )
-    except AlreadyStored as resend:
-        return message_view(resend.message, heading_of(chatflow), people), False
-    view = message_view(row, heading_of(chatflow), people)
+        except AlreadyStored as resend:
+            return _Stored(resend.message, resend.chatflow, people, created=False)
+        return _Stored(row, chatflow, people, created=True)
+
+    commits = group_commit(server.extras, server.engine)
+    stored = await commits.run(conversation["id"], store_it, refusals=(ServiceError,))
+    view = message_view(stored.row, heading_of(stored.chatflow), stored.people)
+    if not stored.created:
+        return view, False
     if on_stored is not None:
         try:
             await on_stored(view)
@@ -234,6 +258,14 @@ async def post_message(
         server, events.conversation_channel(conversation["id"]), events.message_event(view)
     )
     return view, True
+
+
+@dataclass(frozen=True)
+class _Stored:
+    row: dict[str, Any]
+    chatflow: Chatflow | None
+    people: dict[str, Person]
+    created: bool
 
 
 async def list_messages(

@@ -17,7 +17,7 @@ import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -28,6 +28,7 @@ from . import schema as t
 __all__ = [
     "StoredChatflow",
     "VersionConflict",
+    "chatflow_at",
     "chatflows_using",
     "delete_chatflow",
     "get_chatflow",
@@ -157,6 +158,20 @@ async def get_chatflow(
     row = (await db.execute(_ONE, {"account_id": account_id, "chatflow_id": chatflow_id})).first()
     stored = await _stored_all(db, [row]) if row is not None else []
     return stored[0] if stored else None
+
+
+class _Version(NamedTuple):
+    id: str
+    version: int
+
+
+async def chatflow_at(db: AsyncConnection, chatflow_id: str, version: int) -> Chatflow | None:
+    """The chatflow at ``version`` when the caller has just read that version (e.g. with a
+    message): read only when it is not kept decoded. None when it is gone."""
+    kept = _cache(db).get((chatflow_id, version))
+    if kept is not None:
+        return kept
+    return (await _decoded(db, [_Version(chatflow_id, version)])).get(chatflow_id)
 
 
 async def insert_chatflow(

@@ -7,14 +7,16 @@ new value: the next sequence number of the domain's ``next_sequence``; as the tr
 first write it also holds the conversation — PostgreSQL's row lock, SQLite's write lock — so
 numbers never repeat), then :func:`insert_message`, which inserts nothing for a client id
 this sender already used (a resend: the caller finds the original with
-:func:`find_by_client_id`, rolls back and answers with it, so no number is used up).
+:func:`find_by_client_id` and answers with it). A message that is not stored after all hands
+its number back (:func:`give_back_sequence`, while the transaction still holds the
+conversation), so several messages can share one transaction and no number is used up.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -25,7 +27,9 @@ from ..secrets import new_id
 from . import schema as t
 
 __all__ = [
+    "Taken",
     "find_by_client_id",
+    "give_back_sequence",
     "sender_key",
     "insert_message",
     "list_messages",
@@ -39,12 +43,24 @@ _m = t.messages
 _c = t.conversations
 
 
-# Built once: the two statements of every message (building one costs more than running it).
+# Built once: the statements of every message (building one costs more than running it).
+_CHATFLOW_VERSION = (
+    sa.select(t.chatflows.c.version)
+    .where(t.chatflows.c.id == _c.c.chatflow_id, t.chatflows.c.account_id == _c.c.account_id)
+    .scalar_subquery()
+)
 _TAKE_SEQUENCE = (
     _c.update()
     .where(_c.c.id == sa.bindparam("conversation_id"))
     .values(last_sequence=_c.c.last_sequence + 1)
-    .returning(_c.c.last_sequence, _c.c.status, _c.c.consent)
+    .returning(
+        _c.c.last_sequence, _c.c.status, _c.c.consent, _CHATFLOW_VERSION.label("chatflow_version")
+    )
+)
+_GIVE_BACK = (
+    _c.update()
+    .where(_c.c.id == sa.bindparam("conversation_id"))
+    .values(last_sequence=_c.c.last_sequence - 1)
 )
 _INSERT_NEW = {
     "postgresql": pg_insert(_m).on_conflict_do_nothing(
@@ -56,15 +72,35 @@ _INSERT_NEW = {
 }
 
 
-async def take_sequence(
-    db: AsyncConnection, conversation_id: str
-) -> tuple[int, str, dict[str, Any] | None]:
-    """The conversation's next sequence number (already counted as used), its status and
-    the consent given in it, as they are now; ``LookupError`` when it is gone."""
+class Taken(NamedTuple):
+    """A sequence number taken, and the conversation as it is now."""
+
+    sequence: int
+    status: str
+    consent: dict[str, Any] | None
+    chatflow_version: int | None  # its chatflow's (None: it has none, or it was deleted)
+
+
+async def take_sequence(db: AsyncConnection, conversation_id: str) -> Taken:
+    """The conversation's next sequence number (already counted as used), its status, the
+    consent given in it and its chatflow's version, as they are now; ``LookupError`` when
+    it is gone."""
     row = (await db.execute(_TAKE_SEQUENCE, {"conversation_id": conversation_id})).first()
     if row is None:
         raise LookupError(f"no conversation {conversation_id!r}")
-    return int(row.last_sequence), str(row.status), row.consent
+    version = row.chatflow_version
+    return Taken(
+        int(row.last_sequence),
+        str(row.status),
+        row.consent,
+        int(version) if version is not None else None,
+    )
+
+
+async def give_back_sequence(db: AsyncConnection, conversation_id: str) -> None:
+    """Undo :func:`take_sequence` (the message was not stored) before anything else takes
+    a number of this conversation in the transaction."""
+    await db.execute(_GIVE_BACK, {"conversation_id": conversation_id})
 
 
 def sender_key(sender_kind: str, sender_id: str | None) -> str:
