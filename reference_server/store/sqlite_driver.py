@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import aiosqlite
@@ -100,6 +100,20 @@ class InlineSqlite(aiosqlite.Connection):
         finally:
             if self._writing and not self._in_transaction():
                 self._release()
+
+    async def run(self, sql: str, parameters: Sequence[Any]) -> sqlite3.Cursor:
+        """``sql`` straight on the SQLite connection, without aiosqlite's cursor or
+        SQLAlchemy's execution (for the statements of every message); a write still waits
+        its turn for the write lock. The caller's transaction (SQLAlchemy's) commits it."""
+        cursor: sqlite3.Cursor = await self._execute(
+            self._connection_now().execute, sql, parameters
+        )
+        return cursor
+
+    def _connection_now(self) -> sqlite3.Connection:
+        if self._connection is None:
+            raise ValueError("Connection closed")
+        return self._connection
 
     def _in_transaction(self) -> bool:
         try:
