@@ -42,6 +42,7 @@ from .api.openapi import openapi_document
 from .api.settings_schemas import settings_schemas
 from .api.web_security import AddressLimit, RefuseUnstorableText, SecurityHeaders, cors_by_path
 from .clock import Clock, ControllableClock, SystemClock
+from .garbage import settle_after_startup
 from .realtime.agent_ws import agent_socket
 from .realtime.broadcast import LocalBroadcast
 from .realtime.socket import OPEN_SOCKETS
@@ -120,6 +121,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             settings=settings, clock=clock, engine=engine, broadcast=broadcast, counters=counters
         )
         watcher = asyncio.create_task(keep_watching_queues(server))
+        settle_after_startup()
         try:
             yield {"server": server}
         finally:
