@@ -19,7 +19,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.chatflow import Chatflow
-from ..domain.consent import CompanyNames, ConsentGiven, consent_plan, may_send_message
+from ..domain.consent import (
+    CompanyNames,
+    ConsentGiven,
+    ConsentPlan,
+    consent_plan,
+    may_send_message,
+)
 from ..domain.conversation import (
     ConversationStatus,
     InvalidMessage,
@@ -92,14 +98,31 @@ def check_consent(chatflow: Chatflow | None, given: ConsentGiven, *, identified:
     is missing. (The plan's texts are not needed here, so no company names are read.)"""
     if chatflow is None:
         return  # the chatflow is gone: nothing left to ask consent for
-    plan = consent_plan(chatflow.options, chatflow.language, identified, CompanyNames())
-    check = may_send_message(plan, given)
+    check = may_send_message(_plan(chatflow, identified), given)
     if not check.allowed:
         raise Conflict(
             "the visitor must agree to data processing before sending messages",
             code="consent_required",
             fields={name: "must be given first" for name in check.missing},
         )
+
+
+_PLANS_KEPT = 512
+_plans: dict[tuple[int, bool], tuple[Chatflow, ConsentPlan]] = {}
+
+
+def _plan(chatflow: Chatflow, identified: bool) -> ConsentPlan:
+    """The chatflow's consent plan, made once per decoded chatflow (one is kept per saved
+    version, so an edited chatflow brings a new plan) and kind of visitor."""
+    key = (id(chatflow), identified)
+    kept = _plans.get(key)
+    if kept is not None and kept[0] is chatflow:  # kept alive here, so its id is its own
+        return kept[1]
+    plan = consent_plan(chatflow.options, chatflow.language, identified, CompanyNames())
+    if len(_plans) >= _PLANS_KEPT:
+        del _plans[next(iter(_plans))]
+    _plans[key] = (chatflow, plan)
+    return plan
 
 
 async def store_message(
