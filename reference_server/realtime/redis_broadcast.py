@@ -10,19 +10,24 @@ out to local subscribers), so a thousand sockets cost one connection, not a thou
 the store and follows live events misses nothing published afterwards (see
 :mod:`.feeds`). On a lost connection redis-py reconnects and re-subscribes; events published
 meanwhile are lost to live clients, who catch up from the store when they resume.
+
+Publishing goes through one sender task: the events published while it waits for Redis go
+out together in one pipeline (a burst of messages — a group commit answers many at once —
+costs one round trip, not a pooled connection each, which ran out under load), in the order
+they were published.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import orjson
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 
@@ -33,6 +38,7 @@ __all__ = ["RedisBroadcast"]
 log = logging.getLogger("livechat.realtime")
 
 SUBSCRIBE_TIMEOUT = 10.0
+MAX_PIPELINE = 500  # events published in one round trip
 
 
 class _Queue:
@@ -54,6 +60,8 @@ class RedisBroadcast:
         self._subscribers: dict[str, set[_Queue]] = defaultdict(set)
         self._confirmed: dict[str, asyncio.Event] = {}
         self._lock = asyncio.Lock()
+        self._outbox: list[tuple[str, bytes, asyncio.Future[None]]] = []
+        self._sender: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self._redis = Redis.from_url(self._url)
@@ -61,6 +69,13 @@ class RedisBroadcast:
         self._pubsub = self._redis.pubsub()
 
     async def stop(self) -> None:
+        if self._sender is not None:
+            await cancel_and_wait(self._sender)
+            self._sender = None
+        for _, _, sent in self._outbox:
+            if not sent.done():
+                sent.set_exception(RuntimeError("the broadcast stopped"))
+        self._outbox.clear()
         if self._reader is not None:
             await cancel_and_wait(self._reader)
             self._reader = None
@@ -76,7 +91,32 @@ class RedisBroadcast:
     async def publish(self, channel: str, event: dict[str, Any]) -> None:
         if self._redis is None:
             raise RuntimeError("the broadcast is not started")
-        await self._redis.publish(channel, json.dumps(event, separators=(",", ":")))
+        loop = asyncio.get_running_loop()
+        sent: asyncio.Future[None] = loop.create_future()
+        self._outbox.append((channel, orjson.dumps(event, option=orjson.OPT_NON_STR_KEYS), sent))
+        if self._sender is None or self._sender.done():
+            self._sender = loop.create_task(self._send())
+        await sent
+
+    async def _send(self) -> None:
+        while self._outbox and self._redis is not None:
+            batch = self._outbox[:MAX_PIPELINE]
+            del self._outbox[:MAX_PIPELINE]
+            error: Exception | None = None
+            try:
+                async with self._redis.pipeline(transaction=False) as pipeline:
+                    for channel, payload, _ in batch:
+                        pipeline.publish(channel, payload)
+                    await pipeline.execute()
+            except Exception as failed:  # each publisher hears it, as it would alone
+                error = failed
+            for _, _, sent in batch:
+                if sent.done():  # its publisher has gone
+                    continue
+                if error is not None:
+                    sent.set_exception(error)
+                else:
+                    sent.set_result(None)
 
     @asynccontextmanager
     async def subscribe(self, *channels: str) -> AsyncIterator[_Queue]:
@@ -150,7 +190,7 @@ class RedisBroadcast:
                     confirmed.set()
             elif message["type"] == "message":
                 try:
-                    event = json.loads(message["data"])
+                    event = orjson.loads(message["data"])
                 except (TypeError, ValueError):
                     log.warning("ignoring a non-JSON event on %s", name)
                     continue
