@@ -160,6 +160,7 @@ class VisitorSession(SocketSession):
                 still_wanted=lambda: not self.gone,
             )
             made.append(started.conversation["id"])
+            self.known[started.conversation["id"]] = started.conversation
             view = await self._view(started.conversation)
             await self.reply({"type": "started", "conversation": view}, frame.ref)
             if started.message is not None:
@@ -225,6 +226,7 @@ class VisitorSession(SocketSession):
             )
 
         await self.feeds.follow(frame.conversation_id, frame.after_sequence, after_replay=resumed)
+        self.known[frame.conversation_id] = conversation
 
     async def on_typing(self, frame: TypingFrame) -> None:
         conversation = await self._own(frame.conversation_id)
