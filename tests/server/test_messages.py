@@ -152,3 +152,39 @@ def test_message_text_is_trimmed_and_kept_exactly(api: Api, chat: dict) -> None:
     sent = say(api, chat["visitor"], chat["id"], "  Hei på deg 👋\nlinje to \t")
     assert sent["text"] == "Hei på deg 👋\nlinje to"
     assert len(say(api, chat["visitor"], chat["id"], "x" * 5000)["text"]) == 5000
+
+
+@pytest.mark.feature("CV1")
+def test_a_refused_message_among_simultaneous_ones_costs_the_others_nothing(
+    api: Api, chat: dict
+) -> None:
+    # Messages that arrive together share one transaction: the refused one (its
+    # conversation is closed) must neither fail the others nor use up a number.
+    other = start(api, add_visitor(api), add_chatflow(api))["conversation"]["id"]
+    closed = api.client.post(f"/api/v1/conversations/{other}/close", headers=chat["agent"])
+    assert closed.status_code == 200, closed.text
+    server = server_of(api)
+    open_one, closed_one = _stored(api, chat["id"]), _stored(api, other)
+
+    async def burst() -> list[Any]:
+        def send(conversation: dict[str, Any], client_id: str) -> Any:
+            return post_message(
+                server,
+                conversation,
+                sender_kind=SenderKind.VISITOR,
+                sender_id=None,
+                client_id=client_id,
+                text=client_id,
+            )
+
+        sends = [send(open_one, "a"), send(closed_one, "x"), send(open_one, "b")]
+        sends += [send(open_one, "a"), send(open_one, "c")]  # "a" again: a resend
+        return await asyncio.gather(*sends, return_exceptions=True)
+
+    first, refused, second, resent, third = run_async(api, burst)
+    assert getattr(refused, "code", None) == "conversation_closed"
+    assert [view["sequence"] for view, _ in (first, second, third)] == [1, 2, 3]
+    assert resent == (first[0], False)
+    assert _stored(api, chat["id"])["last_sequence"] == 3
+    assert _stored(api, other)["last_sequence"] == closed_one["last_sequence"]
+    assert count(api, t.messages, conversation_id=other) == 0
