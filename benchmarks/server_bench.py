@@ -861,9 +861,7 @@ def scale_out(options: Options, workdir: Path) -> None:
             else nullcontext_sqlite(workdir, workers) as database_url
         ):
             account = bootstrap(database_url)
-            server = reference_server(
-                workdir, database_url, options.redis, workers, options.source
-            )
+            server = reference_server(workdir, database_url, options.redis, workers, options.source)
             with running(server):
                 run = uvloop.run(scale_out_run(ServerTarget(server, account), options))
         rates[workers] = run
