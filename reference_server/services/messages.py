@@ -27,7 +27,6 @@ from ..domain.consent import (
     may_send_message,
 )
 from ..domain.conversation import (
-    ConversationStatus,
     InvalidMessage,
     Person,
     SenderKind,
@@ -140,12 +139,21 @@ async def store_message(
     chatflow as it is now. Unless it is a resend (:class:`AlreadyStored`), the conversation
     is closed (409) or gone (404), or ``accept`` raises when shown the conversation as it is
     now (its status and consent, read by the same statement that takes the number) and its
-    chatflow. Two statements when it is new: the number, then the row. A message refused
+    chatflow. One statement on PostgreSQL, two on SQLite (the number, then the row); a
+    refused one is stored first and then removed, in the transaction. A message refused
     (a :class:`ServiceError` or a resend) leaves nothing changed, so the transaction may
     go on with other messages."""
     conversation_id = conversation["id"]
     try:
-        taken = await message_store.take_sequence(db, conversation_id)
+        taken, row = await message_store.add_message(
+            db,
+            conversation_id,
+            now,
+            client_id=client_id,
+            sender_kind=sender_kind.value,
+            sender_id=sender_id,
+            text=text,
+        )
     except LookupError:
         raise NotFound("no such conversation") from None
     chatflow = None
@@ -160,18 +168,6 @@ async def store_message(
                 "last_sequence": taken.sequence,
             }
             accept(current, chatflow)
-        row = None
-        if taken.status != ConversationStatus.CLOSED.value:
-            row = await message_store.insert_message(
-                db,
-                conversation_id,
-                now,
-                sequence=taken.sequence,
-                client_id=client_id,
-                sender_kind=sender_kind.value,
-                sender_id=sender_id,
-                text=text,
-            )
         if row is None:  # closed, or this client id is taken: a resend is answered, not refused
             existing = await message_store.find_by_client_id(
                 db, conversation_id, sender_kind.value, client_id, sender_id
@@ -180,6 +176,8 @@ async def store_message(
                 raise AlreadyStored(existing, chatflow)
             raise Conflict("the conversation is closed", code="conversation_closed")
     except (ServiceError, AlreadyStored):
+        if row is not None:
+            await message_store.remove_message(db, row["id"])
         await message_store.give_back_sequence(db, conversation_id)
         raise
     return row, chatflow

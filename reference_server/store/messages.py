@@ -25,12 +25,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ..domain.conversation import ConversationStatus
 from ..secrets import new_id
 from . import schema as t
 from .sqlite_driver import InlineSqlite
 
 __all__ = [
     "Taken",
+    "add_message",
+    "remove_message",
     "find_by_client_id",
     "give_back_sequence",
     "sender_key",
@@ -44,6 +47,7 @@ __all__ = [
 
 _m = t.messages
 _c = t.conversations
+_CLOSED = ConversationStatus.CLOSED.value
 
 
 # Built once: the statements of every message (building one costs more than running it).
@@ -99,6 +103,48 @@ _INSERT_NEW_SQLITE = (
 )
 
 
+# PostgreSQL: both in one statement (one round trip), the row inserted only when the
+# conversation is open; what the caller then refuses it undoes (remove_message).
+_ADD_POSTGRESQL = (
+    sa.text(
+        """
+        WITH taken AS (
+            UPDATE conversations SET last_sequence = last_sequence + 1
+            WHERE id = :conversation_id
+            RETURNING last_sequence, status, consent, (
+                SELECT chatflows.version FROM chatflows
+                WHERE chatflows.id = conversations.chatflow_id
+                AND chatflows.account_id = conversations.account_id
+            ) AS chatflow_version
+        ), inserted AS (
+            INSERT INTO messages (id, conversation_id, sequence, client_id, sender_kind,
+                sender_id, sender, text, created_at, read_at)
+            SELECT CAST(:id AS VARCHAR), CAST(:conversation_id AS VARCHAR),
+                taken.last_sequence, CAST(:client_id AS VARCHAR),
+                CAST(:sender_kind AS VARCHAR), CAST(:sender_id AS VARCHAR),
+                CAST(:sender AS VARCHAR), CAST(:text AS TEXT),
+                CAST(:created_at AS TIMESTAMP WITH TIME ZONE), NULL
+            FROM taken WHERE taken.status <> :closed
+            ON CONFLICT (conversation_id, sender, client_id) DO NOTHING
+            RETURNING 1
+        )
+        SELECT taken.last_sequence, taken.status, taken.consent, taken.chatflow_version,
+            EXISTS (SELECT 1 FROM inserted) AS inserted
+        FROM taken
+        """
+    )
+    .bindparams(sa.bindparam("created_at", type_=_m.c.created_at.type))
+    .columns(
+        sa.column("last_sequence", sa.Integer()),
+        sa.column("status", sa.String()),
+        sa.column("consent", sa.JSON()),
+        sa.column("chatflow_version", sa.Integer()),
+        sa.column("inserted", sa.Boolean()),
+    )
+)
+_REMOVE = _m.delete().where(_m.c.id == sa.bindparam("message_id"))
+
+
 def _inline(db: AsyncConnection) -> InlineSqlite | None:
     """SQLite's connection under ``db`` when it is one of ours (else None: PostgreSQL)."""
     connection = db.sync_connection
@@ -145,6 +191,54 @@ async def give_back_sequence(db: AsyncConnection, conversation_id: str) -> None:
     """Undo :func:`take_sequence` (the message was not stored) before anything else takes
     a number of this conversation in the transaction."""
     await db.execute(_GIVE_BACK, {"conversation_id": conversation_id})
+
+
+async def add_message(
+    db: AsyncConnection,
+    conversation_id: str,
+    now: datetime,
+    *,
+    client_id: str,
+    sender_kind: str,
+    sender_id: str | None,
+    text: str,
+) -> tuple[Taken, dict[str, Any] | None]:
+    """Take the conversation's next number and store the message under it: the number
+    taken (with the conversation as it is now) and the stored row — None when the
+    conversation is closed or this sender already stored this client id. The number is
+    taken either way: a message not kept hands it back (:func:`remove_message`,
+    :func:`give_back_sequence`). ``LookupError`` when the conversation is gone."""
+    row: dict[str, Any] = {
+        "id": new_id("msg"),
+        "conversation_id": conversation_id,
+        "sequence": 0,
+        "client_id": client_id,
+        "sender_kind": sender_kind,
+        "sender_id": sender_id,
+        "sender": sender_key(sender_kind, sender_id),
+        "text": text,
+        "created_at": now,
+        "read_at": None,
+    }
+    if db.dialect.name != "postgresql":
+        taken = await take_sequence(db, conversation_id)
+        if taken.status == _CLOSED:
+            return taken, None
+        row["sequence"] = taken.sequence
+        return taken, await _insert(db, row)
+    parameters = {k: v for k, v in row.items() if k not in ("sequence", "read_at")}
+    found = (await db.execute(_ADD_POSTGRESQL, {**parameters, "closed": _CLOSED})).first()
+    if found is None:
+        raise LookupError(f"no conversation {conversation_id!r}")
+    version = found.chatflow_version
+    taken = Taken(found.last_sequence, found.status, found.consent, version)
+    row["sequence"] = taken.sequence
+    return taken, row if found.inserted else None
+
+
+async def remove_message(db: AsyncConnection, message_id: str) -> None:
+    """Undo :func:`add_message`'s insert, in its transaction (a message refused after all)."""
+    await db.execute(_REMOVE, {"message_id": message_id})
 
 
 def sender_key(sender_kind: str, sender_id: str | None) -> str:
@@ -200,11 +294,15 @@ async def insert_message(
         "created_at": now,
         "read_at": None,
     }
+    return await _insert(db, row)
+
+
+async def _insert(db: AsyncConnection, row: dict[str, Any]) -> dict[str, Any] | None:
     inline = _inline(db)
     if inline is not None:
         instant = _sqlite_types()[0]
         values = [row[name] for name in _MESSAGE_COLUMNS]
-        values[_CREATED_AT] = instant(now)
+        values[_CREATED_AT] = instant(row["created_at"])
         inserted = (await inline.run(_INSERT_NEW_SQLITE, values)).rowcount
     else:
         inserted = (await db.execute(_INSERT_NEW[db.dialect.name], row)).rowcount
