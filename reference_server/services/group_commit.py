@@ -67,17 +67,24 @@ class GroupCommit:
         return await piece.done
 
     async def _flush(self) -> None:
-        while self._queued:
-            batch = [piece for piece in self._queued[:MAX_BATCH] if not piece.done.done()]
-            del self._queued[:MAX_BATCH]
-            batch.sort(key=lambda piece: piece.key)
-            try:
-                await self._together(batch)
-            except Exception:
-                log.debug("a batch of %d failed; one by one now", len(batch), exc_info=True)
-                for piece in batch:
-                    if not piece.done.done():
-                        await self._alone(piece)
+        batch: list[_Piece[Any]] = []
+        try:
+            while self._queued:
+                batch = [piece for piece in self._queued[:MAX_BATCH] if not piece.done.done()]
+                del self._queued[:MAX_BATCH]
+                batch.sort(key=lambda piece: piece.key)
+                try:
+                    await self._together(batch)
+                except Exception:
+                    log.debug("a batch of %d failed; one by one now", len(batch), exc_info=True)
+                    for piece in batch:
+                        if not piece.done.done():
+                            await self._alone(piece)
+        finally:  # cancelled (the server stops): nobody is left waiting
+            for piece in [*batch, *self._queued]:
+                piece.done.cancel()
+            if self._flusher is asyncio.current_task():
+                self._queued.clear()
 
     async def _together(self, batch: list[_Piece[Any]]) -> None:
         async with self._engine.begin() as db:
@@ -94,10 +101,8 @@ class GroupCommit:
         try:
             async with self._engine.begin() as db:
                 result = await piece.work(db)
-        except BaseException as error:  # the caller's to handle, as without a batch
+        except Exception as error:  # the caller's to handle, as without a batch
             _settle(piece, error)
-            if not isinstance(error, Exception):
-                raise
         else:
             _settle(piece, None, result)
 
