@@ -5,7 +5,8 @@
     api/   realtime/   (web pages)   entry points; never each other
     services/                        use cases
     store/                           persistence; never services/
-    state, clock, settings, secrets  what a running server holds, and ids/secrets
+    state, clock, settings, secrets  what a running server holds, and ids/secrets (and the
+    garbage collector's settings)
     domain/                          the rules: standard library only (test_purity.py)
 
 No module imports a layer above its own. The simulator is a second entry point on the domain:
@@ -33,6 +34,7 @@ RANKS = {
     "secrets": 1,
     "passwords": 1,
     "json_input": 1,
+    "garbage": 1,
     "state": 1,
     "store": 2,
     "services": 3,
