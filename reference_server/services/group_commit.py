@@ -12,7 +12,11 @@ caller's refusals, e.g. a 409): that piece alone fails and the others commit. An
 fails the batch, which is then retried one piece per transaction, so one piece (or a
 deadlock between batches) never costs the others their write. Work is run in the order of
 its ``key`` (stable: arrival order within a key), so transactions that lock rows by key
-(PostgreSQL) take them in one order and do not deadlock with each other.
+(PostgreSQL) take them in one order and do not deadlock with each other. A batch holds
+several rows, so it could deadlock with a transaction that locks two of them the other way
+round (routing several conversations); it gives up instead after waiting
+:data:`BATCH_LOCK_WAIT_MS` for a lock, and its pieces are retried one per transaction —
+each holds one row, as a message did before batches.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from ..store.database import lock_timeout
+
 __all__ = ["GroupCommit", "group_commit"]
 
 log = logging.getLogger("livechat.group_commit")
@@ -33,6 +39,7 @@ T = TypeVar("T")
 Work = Callable[[AsyncConnection], Awaitable[T]]
 
 MAX_BATCH = 256  # pieces of work per transaction
+BATCH_LOCK_WAIT_MS = 300
 
 
 @dataclass
@@ -88,6 +95,8 @@ class GroupCommit:
 
     async def _together(self, batch: list[_Piece[Any]]) -> None:
         async with self._engine.begin() as db:
+            if len(batch) > 1:
+                await lock_timeout(db, BATCH_LOCK_WAIT_MS)
             for piece in batch:
                 try:
                     piece.result, piece.refused = await piece.work(db), None

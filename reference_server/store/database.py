@@ -17,12 +17,12 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from ..settings import Settings
 from .sqlite_driver import connector
 
-__all__ = ["alembic_config", "migrate", "open_engine", "startup_lock"]
+__all__ = ["alembic_config", "lock_timeout", "migrate", "open_engine", "startup_lock"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 STARTUP_LOCK = 7_436_001
@@ -52,6 +52,16 @@ def open_engine(settings: Settings) -> AsyncEngine:
     engine = create_async_engine(url, async_creator=connector(tuple(args), dict(kwargs)), **pool)
     sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
+
+
+async def lock_timeout(db: AsyncConnection, milliseconds: int) -> None:
+    """For the rest of ``db``'s transaction, a statement that waits longer than this for a
+    lock fails (PostgreSQL; SQLite's writers take turns on a queue instead)."""
+    if db.dialect.name == "postgresql":
+        await db.execute(
+            sa.text("SELECT set_config('lock_timeout', :timeout, true)"),
+            {"timeout": f"{int(milliseconds)}ms"},
+        )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
