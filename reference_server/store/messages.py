@@ -1,15 +1,16 @@
 """Messages of a conversation (CV1): stored before they are acknowledged, each with the
 sender's client id (a resend is not a duplicate) and a per-conversation sequence number.
 
-Storing one message is two statements in the caller's transaction:
-:func:`take_sequence` first (it raises ``conversations.last_sequence`` by one and returns the
-new value: the next sequence number of the domain's ``next_sequence``; as the transaction's
-first write it also holds the conversation — PostgreSQL's row lock, SQLite's write lock — so
-numbers never repeat), then :func:`insert_message`, which inserts nothing for a client id
-this sender already used (a resend: the caller finds the original with
-:func:`find_by_client_id` and answers with it). A message that is not stored after all hands
-its number back (:func:`give_back_sequence`, while the transaction still holds the
-conversation), so several messages can share one transaction and no number is used up.
+Storing one message (:func:`add_message`) takes the conversation's next number —
+``conversations.last_sequence`` raised by one, the next sequence number of the domain's
+``next_sequence``; as the transaction's first write it also holds the conversation
+(PostgreSQL's row lock, SQLite's write lock), so numbers never repeat — and inserts the row
+under it, unless the conversation is closed or this sender already used this client id (a
+resend: the caller finds the original with :func:`find_by_client_id` and answers with it).
+One statement on PostgreSQL, two on SQLite (run on SQLite's own connection). A message not
+kept after all is removed (:func:`remove_message`) and hands its number back
+(:func:`give_back_sequence`) while the transaction still holds the conversation, so several
+messages can share one transaction and no number is used up.
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ __all__ = [
     "find_by_client_id",
     "give_back_sequence",
     "sender_key",
-    "insert_message",
     "list_messages",
     "mark_read",
     "take_sequence",
@@ -268,33 +268,6 @@ async def find_by_client_id(
         .first()
     )
     return dict(row) if row is not None else None
-
-
-async def insert_message(
-    db: AsyncConnection,
-    conversation_id: str,
-    now: datetime,
-    *,
-    sequence: int,
-    client_id: str,
-    sender_kind: str,
-    sender_id: str | None,
-    text: str,
-) -> dict[str, Any] | None:
-    """The stored row, or None when this sender already stored this client id."""
-    row: dict[str, Any] = {
-        "id": new_id("msg"),
-        "conversation_id": conversation_id,
-        "sequence": sequence,
-        "client_id": client_id,
-        "sender_kind": sender_kind,
-        "sender_id": sender_id,
-        "sender": sender_key(sender_kind, sender_id),
-        "text": text,
-        "created_at": now,
-        "read_at": None,
-    }
-    return await _insert(db, row)
 
 
 async def _insert(db: AsyncConnection, row: dict[str, Any]) -> dict[str, Any] | None:
