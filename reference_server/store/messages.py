@@ -48,6 +48,18 @@ __all__ = [
 _m = t.messages
 _c = t.conversations
 _CLOSED = ConversationStatus.CLOSED.value
+_MESSAGE_COLUMNS = (
+    "id",
+    "conversation_id",
+    "sequence",
+    "client_id",
+    "sender_kind",
+    "sender_id",
+    "sender",
+    "text",
+    "created_at",
+    "read_at",
+)
 
 
 # Built once: the statements of every message (building one costs more than running it).
@@ -104,44 +116,47 @@ _INSERT_NEW_SQLITE = (
 
 
 # PostgreSQL: both in one statement (one round trip), the row inserted only when the
-# conversation is open; what the caller then refuses it undoes (remove_message).
-_ADD_POSTGRESQL = (
-    sa.text(
-        """
-        WITH taken AS (
-            UPDATE conversations SET last_sequence = last_sequence + 1
-            WHERE id = :conversation_id
-            RETURNING last_sequence, status, consent, (
-                SELECT chatflows.version FROM chatflows
-                WHERE chatflows.id = conversations.chatflow_id
-                AND chatflows.account_id = conversations.account_id
-            ) AS chatflow_version
-        ), inserted AS (
-            INSERT INTO messages (id, conversation_id, sequence, client_id, sender_kind,
-                sender_id, sender, text, created_at, read_at)
-            SELECT CAST(:id AS VARCHAR), CAST(:conversation_id AS VARCHAR),
-                taken.last_sequence, CAST(:client_id AS VARCHAR),
-                CAST(:sender_kind AS VARCHAR), CAST(:sender_id AS VARCHAR),
-                CAST(:sender AS VARCHAR), CAST(:text AS TEXT),
-                CAST(:created_at AS TIMESTAMP WITH TIME ZONE), NULL
-            FROM taken WHERE taken.status <> :closed
-            ON CONFLICT (conversation_id, sender, client_id) DO NOTHING
-            RETURNING 1
-        )
-        SELECT taken.last_sequence, taken.status, taken.consent, taken.chatflow_version,
-            EXISTS (SELECT 1 FROM inserted) AS inserted
-        FROM taken
-        """
+# conversation is open; what the caller then refuses it undoes (remove_message). Built with
+# SQLAlchemy, not as text, so that what watches the engine's writes sees a read of
+# conversations and messages (a message moves no kept read on).
+_TAKEN = (
+    _c.update()
+    .where(_c.c.id == sa.bindparam("conversation_id"))
+    .values(last_sequence=_c.c.last_sequence + 1)
+    .returning(
+        _c.c.last_sequence, _c.c.status, _c.c.consent, _CHATFLOW_VERSION.label("chatflow_version")
     )
-    .bindparams(sa.bindparam("created_at", type_=_m.c.created_at.type))
-    .columns(
-        sa.column("last_sequence", sa.Integer()),
-        sa.column("status", sa.String()),
-        sa.column("consent", sa.JSON()),
-        sa.column("chatflow_version", sa.Integer()),
-        sa.column("inserted", sa.Boolean()),
-    )
+    .cte("taken")
 )
+_INSERTED = (
+    pg_insert(_m)
+    .from_select(
+        list(_MESSAGE_COLUMNS),
+        sa.select(
+            sa.bindparam("new_id", type_=sa.String()),
+            sa.bindparam("conversation_id", type_=sa.String()),
+            _TAKEN.c.last_sequence,
+            sa.bindparam("new_client_id", type_=sa.String()),
+            sa.bindparam("new_sender_kind", type_=sa.String()),
+            sa.bindparam("new_sender_id", type_=sa.String()),
+            sa.bindparam("new_sender", type_=sa.String()),
+            sa.bindparam("new_text", type_=sa.Text()),
+            sa.bindparam("new_created_at", type_=_m.c.created_at.type),
+            sa.null(),
+        ).where(_TAKEN.c.status != sa.bindparam("closed", type_=sa.String())),
+    )
+    .on_conflict_do_nothing(index_elements=["conversation_id", "sender", "client_id"])
+    .returning(_m.c.sequence)
+    .cte("inserted")
+)
+_ADD_POSTGRESQL = sa.select(
+    _TAKEN.c.last_sequence,
+    _TAKEN.c.status,
+    _TAKEN.c.consent,
+    _TAKEN.c.chatflow_version,
+    sa.exists(sa.select(_INSERTED.c.sequence)).label("inserted"),
+).add_cte(_INSERTED)
+_NOT_BOUND = ("conversation_id", "sequence", "read_at")
 _REMOVE = _m.delete().where(_m.c.id == sa.bindparam("message_id"))
 
 
@@ -226,8 +241,11 @@ async def add_message(
             return taken, None
         row["sequence"] = taken.sequence
         return taken, await _insert(db, row)
-    parameters = {k: v for k, v in row.items() if k not in ("sequence", "read_at")}
-    found = (await db.execute(_ADD_POSTGRESQL, {**parameters, "closed": _CLOSED})).first()
+    # named apart from the columns: an UPDATE would take a parameter named like one of its
+    # table's columns as a value to set
+    parameters = {f"new_{k}": v for k, v in row.items() if k not in _NOT_BOUND}
+    parameters.update(conversation_id=conversation_id, closed=_CLOSED)
+    found = (await db.execute(_ADD_POSTGRESQL, parameters)).first()
     if found is None:
         raise LookupError(f"no conversation {conversation_id!r}")
     version = found.chatflow_version
@@ -282,18 +300,6 @@ async def _insert(db: AsyncConnection, row: dict[str, Any]) -> dict[str, Any] | 
     return row if inserted == 1 else None
 
 
-_MESSAGE_COLUMNS = (
-    "id",
-    "conversation_id",
-    "sequence",
-    "client_id",
-    "sender_kind",
-    "sender_id",
-    "sender",
-    "text",
-    "created_at",
-    "read_at",
-)
 _CREATED_AT = _MESSAGE_COLUMNS.index("created_at")
 
 
