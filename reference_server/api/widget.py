@@ -29,6 +29,7 @@ from ..state import server_of
 from ..store import knowledge as kb_store
 from ..store.accounts import get_account
 from ..store.chatflows import chatflows_using, get_chatflow
+from ..store.on_demand import OnDemandTransaction
 from .body import PAGE_QUERY, page_of, query_int, read_model
 from .conversation_schemas import (
     ConsentStateOut,
@@ -259,10 +260,15 @@ async def config(request: Request) -> Response:
     async def new_visitor() -> None:  # SE2: counted before the row is written
         await limits.new_visitor(server, account_id, address)
 
-    async with server.engine.begin() as db:
+    async with OnDemandTransaction(server.engine) as connect:
         try:  # the account is read first: LookupError is "no such account"
             answer = await widget_config(
-                db, account_id, asked, server.clock.now(), before_new_visitor=new_visitor
+                connect,
+                account_id,
+                asked,
+                server.clock.now(),
+                before_new_visitor=new_visitor,
+                cache=server.page_views,
             )
         except LookupError:
             raise NotFound("no such account") from None
