@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from reference_server.domain.display import (
     HIDE_WELCOME,
@@ -33,7 +34,9 @@ from .scene import (
     pages,
     published,
     rows,
+    server_of,
     set_status,
+    start,
 )
 from .test_basics import assert_error
 
@@ -168,6 +171,75 @@ def test_an_agent_status_change_shows_in_the_very_next_config(api: Api) -> None:
     assert config_json(api)["availability"]["state"] == "available"
     set_status(api, agent, "away")
     assert config_json(api)["availability"]["state"] == "away"
+
+
+@pytest.mark.feature("AV1", "AV7", "CV4", "CF7")
+def test_a_returning_visitors_next_page_view_shows_every_change(api: Api) -> None:
+    ada, _ = add_agent(api, "Ada", capacity=1)
+    flow = published(api, options=NO_COOKIE_CONSENT)
+    token = config_json(api)["visitor"]["token"]
+
+    def page_view() -> dict[str, Any]:
+        return config_json(api, visitor_token=token)
+
+    assert page_view()["availability"]["state"] == "available"
+    set_status(api, ada, "away")
+    assert page_view()["availability"]["state"] == "away"
+    set_status(api, ada, "available")
+    assert page_view()["availability"]["state"] == "available"
+    add_conversations(api, ada, 1)
+    assert page_view()["availability"]["state"] == "at_capacity"
+    edited = api.client.patch(
+        f"/api/v1/chatflows/{flow['id']}/display",
+        json={"accent_color": "#123456"},
+        headers=api.admin_headers,
+    )
+    assert edited.status_code == 200, edited.text
+    assert page_view()["accent_color"] == "#123456"
+    unpublished = api.client.post(
+        f"/api/v1/chatflows/{flow['id']}/unpublish", headers=api.admin_headers
+    )
+    assert unpublished.status_code == 200, unpublished.text
+    assert config(api, visitor_token=token).status_code == 204
+
+
+@pytest.mark.feature("AV1")
+def test_a_returning_visitors_page_view_asks_the_database_nothing(api: Api) -> None:
+    """Issue 10: page views come at the rate of a bare endpoint only if the steady state
+    reads what it needs from what the process keeps (and those tests above show it is kept
+    no longer than the next write)."""
+    add_agent(api, "Ada")
+    published(api, options=NO_COOKIE_CONSENT)
+    token = config_json(api)["visitor"]["token"]
+    first = config_json(api, visitor_token=token)
+    statements: list[str] = []
+    engine = server_of(api).engine.sync_engine
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        again = config_json(api, visitor_token=token)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert statements == []
+    assert again == first
+
+
+@pytest.mark.feature("AV1", "CV4")
+def test_a_returning_visitors_next_page_view_shows_the_chat_it_started_and_its_end(
+    api: Api,
+) -> None:
+    add_agent(api, "Ada")
+    flow = published(api, options=NO_COOKIE_CONSENT)
+    token = config_json(api)["visitor"]["token"]
+    assert config_json(api, visitor_token=token)["conversation"] is None
+    chat = start(api, {"X-Visitor-Token": token}, flow["id"])["conversation"]["id"]
+    assert config_json(api, visitor_token=token)["conversation"]["id"] == chat
+    closed = api.client.post(f"/api/v1/conversations/{chat}/close", headers=api.admin_headers)
+    assert closed.status_code == 200, closed.text
+    assert config_json(api, visitor_token=token)["conversation"] is None
 
 
 @pytest.mark.feature("AV1", "RT1")
