@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+import orjson
 from pydantic import Field, StrictBool, field_validator
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
@@ -274,8 +275,9 @@ async def config(request: Request) -> Response:
             raise NotFound("no such account") from None
     if answer is None:
         return Response(status_code=204)
-    out = WidgetConfigOut.model_validate(answer).model_dump_json()  # pydantic's own encoder
-    return Response(out, media_type="application/json")
+    # The answer is plain JSON-ready data in WidgetConfigOut's shape (the tests hold it to
+    # the model); orjson writes it at a fraction of a model's validation and dump.
+    return Response(orjson.dumps(answer), media_type="application/json")
 
 
 @operation(

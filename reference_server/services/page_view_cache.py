@@ -23,7 +23,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -42,7 +42,11 @@ from ..store.visitors import find_visitor
 from ..store.write_watch import ACCOUNT, VISITORS, Versions, visitor_topic
 from .presentation import Surroundings
 
-__all__ = ["AccountView", "KnownVisitor", "PageViewCache", "read_account_view",
+__all__ = [
+    "AccountView",
+    "KnownVisitor",
+    "PageViewCache",
+    "read_account_view",
     "read_visitor",
     "relay_writes",
 ]
@@ -58,6 +62,9 @@ class AccountView:
     account: dict[str, Any]
     chatflows: list[Chatflow]  # published (CF3)
     around: Surroundings
+    # The widget's answers composed from this view, by what else they depend on
+    # (services/widget_config.decide): gone with the view.
+    answers: dict[Any, dict[str, Any]] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -114,9 +121,7 @@ class PageViewCache:
             return False
         return self.max_age is None or time.monotonic() - kept.at < self.max_age
 
-    async def account(
-        self, connect: Callable[[], Any], account_id: str
-    ) -> AccountView:
+    async def account(self, connect: Callable[[], Any], account_id: str) -> AccountView:
         kept = self._accounts.get(account_id)
         if self._fresh(kept, ACCOUNT):
             assert kept is not None

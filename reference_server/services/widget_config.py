@@ -34,7 +34,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..domain.availability import ChatState
+from ..domain.availability import AvailabilityView, ChatState
 from ..domain.chatflow import Chatflow, Language
 from ..domain.consent import (
     ConsentGiven,
@@ -73,7 +73,13 @@ from ..store.visitors import (
     touch_visitor,
     visitor_seen_due,
 )
-from .page_view_cache import AccountView, KnownVisitor, PageViewCache, read_account_view, read_visitor
+from .page_view_cache import (
+    AccountView,
+    KnownVisitor,
+    PageViewCache,
+    read_account_view,
+    read_visitor,
+)
 from .presentation import (
     Surroundings,
     availability_of,
@@ -268,6 +274,7 @@ async def widget_config(
         record=replace(record, cookies=answered),
         page_banner=request.page_banner,
         page_properties=request.page_properties,
+        answers=seen.answers,
     )
     config["visitor"] = {"token": token, "identified": who.identified}
     config["cookies"] = [cookie_json(instruction)] if instruction is not None else []
@@ -279,14 +286,16 @@ async def widget_config(
         )
     if config["conversation"] is not None:
         # A conversation under way: no bubble inviting a new one (its own header speaks).
-        display = config["display"]
+        display = config["display"] = dict(config["display"])
         for key in ("mode", "mode_when_triggered"):
             display[key] = mode_with_conversation(WidgetMode(display[key])).value
         display["prompt_text"] = ""
     if who.row is not None and who.has_conversations:
         counts = await visitor_unread_counts(
             await connect(),
-            account_id, who.row["id"], sender_kinds=(SenderKind.AGENT, SenderKind.SYSTEM)
+            account_id,
+            who.row["id"],
+            sender_kinds=(SenderKind.AGENT, SenderKind.SYSTEM),
         )
         config["unread"] = [{"conversation_id": k, "unread": n} for k, n in sorted(counts.items())]
     return config
@@ -324,14 +333,16 @@ async def decide(
     page_banner: PageBanner = PageBanner.CHATFLOW,
     page_properties: Mapping[str, str] | None = None,
     around: Surroundings | None = None,
+    answers: dict[Any, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Everything the widget shows for ``chatflow`` (without the visitor part). The preview
     (CF4) calls it with no cookies and an unknown visitor, and may ask for the widget in a
     given availability ``state`` instead of the agents' real one. ``record`` is the
     visitor's remembered consent (with this page's cookie answer). ``around`` as already
-    read, else read through ``db``."""
-    language: Language = chatflow.language
-    build, display, options = chatflow.build, chatflow.display, chatflow.options
+    read, else read through ``db``. ``answers`` keeps answers for reuse: the caller
+    promises ``chatflow`` and ``around`` stay as they are while it keeps them (the answer
+    depends on nothing else than the key below); the caller may change the top level of
+    the dict it gets, and ``display`` only after copying it."""
     cookies = cookies or VisitorCookies()
     record = record or ConsentRecord()
 
@@ -342,8 +353,75 @@ async def decide(
             raise ValueError("decide needs the surroundings or a connection to read them")
         around = await surroundings(db, account_id)
     view = availability_of(chatflow, around, url, now, state=state, page_properties=page_properties)
-    state = view.state
     owner_id = contact.get("owner_id") if contact is not None else None
+    known_email = bool(contact is not None and contact.get("email"))
+    if answers is None:
+        return _compose(
+            chatflow,
+            around,
+            view,
+            device,
+            cookies,
+            identified,
+            owner_id,
+            known_email,
+            triggered,
+            record,
+            page_banner,
+        )
+    # Only what the answer depends on: not the messagesUtk token, nor the visitor.
+    key = (
+        chatflow.id,
+        view,
+        device,
+        cookies.hide_welcome,
+        cookies.is_open,
+        identified,
+        owner_id,
+        known_email,
+        triggered,
+        record,
+        page_banner,
+    )
+    kept = answers.get(key)
+    if kept is None:
+        if len(answers) >= _ANSWERS_KEPT:
+            answers.clear()
+        kept = answers[key] = _compose(
+            chatflow,
+            around,
+            view,
+            device,
+            cookies,
+            identified,
+            owner_id,
+            known_email,
+            triggered,
+            record,
+            page_banner,
+        )
+    return dict(kept)
+
+
+_ANSWERS_KEPT = 256  # per account view: distinct pages' answers (availability, device, …)
+
+
+def _compose(
+    chatflow: Chatflow,
+    around: Surroundings,
+    view: AvailabilityView,
+    device: Device,
+    cookies: VisitorCookies,
+    identified: bool,
+    owner_id: str | None,
+    known_email: bool,
+    triggered: bool,
+    record: ConsentRecord,
+    page_banner: PageBanner,
+) -> dict[str, Any]:
+    language: Language = chatflow.language
+    build, display, options = chatflow.build, chatflow.display, chatflow.options
+    state = view.state
     people = heading_of_chatflow(chatflow, around, owner_id)
 
     consent = plan_for(
@@ -351,7 +429,6 @@ async def decide(
     )
     given = consent_for_conversation(consent, record)
     banner_at = cookie_banner_due(consent, given)
-    known_email = bool(contact is not None and contact.get("email"))
     ask_email = should_ask_for_email(
         build.email_capture, state is ChatState.AVAILABLE, identified, known_email
     )

@@ -41,8 +41,7 @@ EVERYTHING = "*"
 _MAX_TOPICS = 100_000  # per-visitor versions kept; older ones fall to the floor
 
 _ACCOUNT_TABLES = frozenset(
-    table.name
-    for table in (t.accounts, t.chatflows, t.users, t.teams, t.team_members, t.inboxes)
+    table.name for table in (t.accounts, t.chatflows, t.users, t.teams, t.team_members, t.inboxes)
 )
 _AVAILABILITY_COLUMNS = frozenset({"status", "assignee_id", "account_id", "chatflow_id"})
 _PENDING = "livechat.written_topics"  # on the connection's info: this transaction's topics
@@ -169,9 +168,7 @@ def _dml_topics(statement: Insert | Update | Delete, rows: list[Mapping[str, Any
         values = _values(statement, rows)
         if isinstance(statement, Insert):
             visitor_ids = [row.get("visitor_id") for row in values] if values else [None]
-            return {ACCOUNT} | {
-                visitor_topic(str(vid)) if vid else VISITORS for vid in visitor_ids
-            }
+            return {ACCOUNT} | {visitor_topic(str(vid)) if vid else VISITORS for vid in visitor_ids}
         columns = {name for row in values for name in row} if values else None
         if columns is None:  # columns unknown: assume the worst
             return {ACCOUNT, VISITORS}
