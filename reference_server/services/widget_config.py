@@ -4,8 +4,7 @@ API's ``config`` call and the chatflow preview, CF4).
 :func:`widget_config` answers a page's loader: who the visitor is (CV7 identification, the
 ``messagesUtk`` cookie or a session token), which published chatflow applies (TG1-TG6), and
 :func:`decide` composes the rest from domain calls — texts (OP1), heading (BD3, BD4), welcome
-message (BD1), availability (AV1-AV7) over routing's eligible agents read from the database on
-every call (no cache: an agent's status change shows in the very next answer), display mode
+message (BD1), availability (AV1-AV7) over routing's eligible agents as they are now, display mode
 and triggers (DS1-DS4), consent (OP3-OP5, OP8), email capture (BD2), the help tab (BD5),
 CSAT (OP7) and the cookies the loader must write.
 
@@ -14,6 +13,13 @@ carries decisions, not settings, for the widget to show: the presentation of a n
 conversation and of the visitor's open one (:mod:`.presentation`), the prompt's text, the
 moment the cookie banner is due, the consent that already holds and whether the visitor may
 write (and why not) — each from the domain.
+
+What a page view reads comes through the process's kept reads when the server has them
+(:mod:`.page_view_cache`: the account's chatflows, people and agents, the visitor's row),
+which every committed write moves on: an agent's status change shows in the very next answer,
+and a returning visitor's page view in the steady state opens no transaction at all. The
+answer for what it depends on (availability, device, cookies, consent) is composed once per
+account view; availability itself is decided on every call against the clock.
 
 Visitors: a token presented by the ``messagesUtk`` cookie (or, when cookies are not allowed,
 the ``visitor_token`` the widget kept for the session) names the visitor; an unknown or
