@@ -12,6 +12,7 @@ the account shows in its help tab; any other id is 404, whether or not it exists
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -31,7 +32,7 @@ from ..store import knowledge as kb_store
 from ..store.accounts import get_account
 from ..store.chatflows import chatflows_using, get_chatflow
 from ..store.on_demand import OnDemandTransaction
-from .body import PAGE_QUERY, page_of, query_int, read_model
+from .body import PAGE_QUERY, KeptBodies, page_of, parse_model, query_int, read_model
 from .conversation_schemas import (
     ConsentStateOut,
     PresentationOut,
@@ -232,6 +233,25 @@ async def _require_account(db: AsyncConnection, account_id: str) -> None:
         raise NotFound("no such account") from None
 
 
+def _config_request(data: Any) -> ConfigRequest:
+    body = parse_model(ConfigIn, data)
+    return ConfigRequest(
+        url=body.url,
+        device=Device(body.device),
+        cookies=MappingProxyType(body.cookies),  # read-only: kept and shared (below)
+        visitor_token=body.visitor_token or None,
+        identification_email=body.identification_email or None,
+        identification_token=body.identification_token or None,
+        consent_cookies=body.consent.cookies,
+        page_banner=_PAGE_BANNER[body.enable_widget_cookie_banner],
+        page_properties=MappingProxyType(body.properties),
+    )
+
+
+# A visitor's loader sends the same body on every page view: understood once.
+_CONFIG_BODIES = KeptBodies(_config_request)
+
+
 @operation(
     "The widget's configuration for a page view (204: no chatflow applies)",
     tags=("widget",),
@@ -242,20 +262,9 @@ async def _require_account(db: AsyncConnection, account_id: str) -> None:
     errors=(400, 404, 413, 422),
 )
 async def config(request: Request) -> Response:
-    body = await read_model(request, ConfigIn)
+    asked = await _CONFIG_BODIES.read(request)
     account_id = _account_id(request)
     server = server_of(request)
-    asked = ConfigRequest(
-        url=body.url,
-        device=Device(body.device),
-        cookies=body.cookies,
-        visitor_token=body.visitor_token or None,
-        identification_email=body.identification_email or None,
-        identification_token=body.identification_token or None,
-        consent_cookies=body.consent.cookies,
-        page_banner=_PAGE_BANNER[body.enable_widget_cookie_banner],
-        page_properties=body.properties,
-    )
     address = client_address(request.scope)
 
     async def new_visitor() -> None:  # SE2: counted before the row is written

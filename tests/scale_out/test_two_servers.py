@@ -229,8 +229,6 @@ def test_a_change_made_on_one_server_shows_in_the_other_servers_page_views(
     admin_second.put(f"/api/v1/users/{agent}/status", {"status": "available"})
     assert seen_within(PROPAGATION, lambda: on_first()["availability"]["state"] == "available")
     start_conversation(second, account.account_id, "https://acme.test/other")  # capacity full
-    assert seen_within(
-        PROPAGATION, lambda: on_first()["availability"]["state"] == "at_capacity"
-    )
+    assert seen_within(PROPAGATION, lambda: on_first()["availability"]["state"] == "at_capacity")
     admin_second.patch(f"/api/v1/chatflows/{chatflow_id}/display", {"accent_color": "#123456"})
     assert seen_within(PROPAGATION, lambda: on_first()["accent_color"] == "#123456")
