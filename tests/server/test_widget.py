@@ -4,7 +4,8 @@ domain), display actions (DS4), the help tab (BD5), and bad input."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import pytest
 import sqlalchemy as sa
@@ -34,12 +35,14 @@ from .scene import (
     pages,
     published,
     rows,
+    say,
     server_of,
     set_status,
     start,
 )
 from .test_basics import assert_error
 
+T = TypeVar("T")
 NO_COOKIE_CONSENT = {"cookie_consent": {"enabled": False}}
 OFFICE_HOURS = {
     "mode": "office_hours",
@@ -203,15 +206,8 @@ def test_a_returning_visitors_next_page_view_shows_every_change(api: Api) -> Non
     assert config(api, visitor_token=token).status_code == 204
 
 
-@pytest.mark.feature("AV1")
-def test_a_returning_visitors_page_view_asks_the_database_nothing(api: Api) -> None:
-    """Issue 10: page views come at the rate of a bare endpoint only if the steady state
-    reads what it needs from what the process keeps (and those tests above show it is kept
-    no longer than the next write)."""
-    add_agent(api, "Ada")
-    published(api, options=NO_COOKIE_CONSENT)
-    token = config_json(api)["visitor"]["token"]
-    first = config_json(api, visitor_token=token)
+def statements_of(api: Api, work: Callable[[], T]) -> tuple[T, list[str]]:
+    """What ``work`` returns, and the SQL statements the server ran meanwhile."""
     statements: list[str] = []
     engine = server_of(api).engine.sync_engine
 
@@ -220,11 +216,38 @@ def test_a_returning_visitors_page_view_asks_the_database_nothing(api: Api) -> N
 
     sa.event.listen(engine, "before_cursor_execute", seen)
     try:
-        again = config_json(api, visitor_token=token)
+        return work(), statements
     finally:
         sa.event.remove(engine, "before_cursor_execute", seen)
+
+
+@pytest.mark.feature("AV1")
+def test_a_returning_visitors_page_view_asks_the_database_nothing(api: Api) -> None:
+    """Issue 10: page views come at the rate of a bare endpoint only if the steady state
+    reads what it needs from what the process keeps (and the tests around show it is kept
+    no longer than the next write that changes it)."""
+    add_agent(api, "Ada")
+    published(api, options=NO_COOKIE_CONSENT)
+    token = config_json(api)["visitor"]["token"]
+    first = config_json(api, visitor_token=token)
+    again, statements = statements_of(api, lambda: config_json(api, visitor_token=token))
     assert statements == []
     assert again == first
+
+
+@pytest.mark.feature("AV1", "CV1")
+def test_messages_in_other_chats_do_not_make_page_views_read_again(api: Api) -> None:
+    add_agent(api, "Ada")
+    no_consents = {**NO_COOKIE_CONSENT, "data_processing_consent": {"enabled": False}}
+    flow = published(api, options=no_consents)
+    token = config_json(api)["visitor"]["token"]
+    config_json(api, visitor_token=token)
+    chatting = {"X-Visitor-Token": config_json(api)["visitor"]["token"]}
+    chat = start(api, chatting, flow["id"])["conversation"]["id"]
+    config_json(api, visitor_token=token)  # read again once: a chat was assigned
+    say(api, chatting, chat, "Still there?")
+    _, statements = statements_of(api, lambda: config_json(api, visitor_token=token))
+    assert statements == []
 
 
 @pytest.mark.feature("AV1", "CV4")
