@@ -3,8 +3,8 @@ domain), display actions (DS4), the help tab (BD5), and bad input."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import pytest
