@@ -176,6 +176,8 @@ _NOBODY_AVAILABLE = RoutingDecision(RoutingOutcome.QUEUED, None, "nobody_availab
 _REASONS = {strategy: strategy.value for strategy in RoutingStrategy}  # Enum.value is slow
 _ROUND_ROBIN = RoutingStrategy.ROUND_ROBIN.value
 _QUEUE_ORDER = attrgetter("request.waiting_since", "request.started_at")
+_AVAILABLE = AgentStatus.AVAILABLE
+_LEAST_BUSY = RoutingStrategy.LEAST_BUSY
 
 
 # ---------------------------------------------------------------- capacity (AV8)
@@ -188,7 +190,9 @@ def has_free_capacity(agent: Agent) -> bool:
 
 def can_take(agent: Agent) -> bool:
     """The agent is available and below their limit: they may be given a chat now."""
-    return agent.status is AgentStatus.AVAILABLE and has_free_capacity(agent)
+    # has_free_capacity written out: routing asks this of every candidate on every decision.
+    capacity = agent.capacity
+    return agent.status is _AVAILABLE and (capacity is None or agent.active_chats < capacity)
 
 
 def load(agent: Agent) -> float:
@@ -292,13 +296,15 @@ def eligible_agents(
     anyone = not user_ids and not team_ids
     skills = _required_skills(assignment.skill_rules, request.properties)
     if anyone and not skills:  # the usual case, checked per agent on every routing
-        return tuple(agent for agent in agents if agent.has_seat)
+        return tuple([agent for agent in agents if agent.has_seat])
     return tuple(
-        agent
-        for agent in agents
-        if agent.has_seat
-        and (anyone or agent.id in user_ids or not agent.team_ids.isdisjoint(team_ids))
-        and skills <= agent.skills
+        [
+            agent
+            for agent in agents
+            if agent.has_seat
+            and (anyone or agent.id in user_ids or not agent.team_ids.isdisjoint(team_ids))
+            and skills <= agent.skills
+        ]
     )
 
 
@@ -328,19 +334,33 @@ def route(
             if agent.id == owner_id and can_take(agent):
                 return RoutingDecision(RoutingOutcome.ASSIGNED, agent.id, "contact_owner")
     strategy = assignment.strategy
-    if strategy is RoutingStrategy.LEAST_BUSY:
-        # Nobody is less busy than an agent holding no chat: the first such one is chosen
-        # without looking further (what _choose would pick, found sooner).
-        for agent in eligible:
-            if agent.active_chats == 0 and can_take(agent):
-                return RoutingDecision(RoutingOutcome.ASSIGNED, agent.id, _REASONS[strategy])
-    free = [agent for agent in eligible if can_take(agent)]
-    if not free:
-        if any(agent.status is AgentStatus.AVAILABLE for agent in eligible):
+    if strategy is _LEAST_BUSY:
+        chosen = _least_busy(eligible)
+    else:
+        free = [agent for agent in eligible if can_take(agent)]
+        chosen = _choose(strategy, free, agents, last_assigned_id) if free else None
+    if chosen is None:
+        if any(agent.status is _AVAILABLE for agent in eligible):
             return _NO_CAPACITY
         return _NOBODY_AVAILABLE
-    chosen = _choose(strategy, free, agents, last_assigned_id)
     return RoutingDecision(RoutingOutcome.ASSIGNED, chosen.id, _REASONS[strategy])
+
+
+def _least_busy(eligible: Sequence[Agent]) -> Agent | None:
+    # RT5 least busy: fewest chats, then lowest load, then input order — in one pass over
+    # the agents who can take a chat, stopping at the first one holding none (nobody is
+    # less busy). The simulator routes every chat through here.
+    best: Agent | None = None
+    fewest = 0
+    for agent in eligible:
+        if not can_take(agent):
+            continue
+        chats = agent.active_chats
+        if chats == 0:
+            return agent
+        if best is None or chats < fewest or (chats == fewest and load(agent) < load(best)):
+            best, fewest = agent, chats
+    return best
 
 
 def _choose(
@@ -350,8 +370,6 @@ def _choose(
     last_assigned_id: str | None,
 ) -> Agent:
     # min/max return the first of equals, so remaining ties go by input order.
-    if strategy is RoutingStrategy.LEAST_BUSY:
-        return min(free, key=lambda agent: (agent.active_chats, load(agent)))
     if strategy is RoutingStrategy.MOST_BUSY:
         return max(free, key=lambda agent: agent.active_chats)
     if strategy is RoutingStrategy.LONGEST_IDLE:
