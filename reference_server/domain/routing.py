@@ -47,7 +47,7 @@ the rotation skip anyone); :func:`serve_queue` does exactly that.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from operator import attrgetter
@@ -207,24 +207,43 @@ def load(agent: Agent) -> float:
     return agent.active_chats / agent.capacity
 
 
-def _with_load(agent: Agent, active_chats: int, idle_since: float) -> Agent:
-    # Built field by field rather than with dataclasses.replace: this runs on every chat
-    # start and end of a simulation, and replace() costs about 2.5 times as much.
-    return Agent(
-        agent.id,
-        agent.status,
-        agent.capacity,
-        active_chats,
-        agent.has_seat,
-        agent.team_ids,
-        agent.skills,
-        idle_since,
-    )
+# The agent after a change of status or load. Built slot by slot: this runs on every chat
+# start and end of a simulation, and a frozen dataclass's own __init__ (object.__setattr__
+# per field) costs about twice as much (dataclasses.replace about five times).
+_new_object = object.__new__
+
+
+def _slot_setter(name: str) -> Callable[[Agent, object], None]:
+    setter: Callable[[Agent, object], None] = vars(Agent)[name].__set__
+    return setter
+
+
+_set_id = _slot_setter("id")
+_set_status = _slot_setter("status")
+_set_capacity = _slot_setter("capacity")
+_set_active_chats = _slot_setter("active_chats")
+_set_has_seat = _slot_setter("has_seat")
+_set_team_ids = _slot_setter("team_ids")
+_set_skills = _slot_setter("skills")
+_set_idle_since = _slot_setter("idle_since")
+
+
+def _changed(agent: Agent, status: AgentStatus, active_chats: int, idle_since: float) -> Agent:
+    changed: Agent = _new_object(Agent)
+    _set_id(changed, agent.id)
+    _set_status(changed, status)
+    _set_capacity(changed, agent.capacity)
+    _set_active_chats(changed, active_chats)
+    _set_has_seat(changed, agent.has_seat)
+    _set_team_ids(changed, agent.team_ids)
+    _set_skills(changed, agent.skills)
+    _set_idle_since(changed, idle_since)
+    return changed
 
 
 def with_chat_started(agent: Agent) -> Agent:
     """The agent after being given one more chat."""
-    return _with_load(agent, agent.active_chats + 1, agent.idle_since)
+    return _changed(agent, agent.status, agent.active_chats + 1, agent.idle_since)
 
 
 def with_chat_ended(agent: Agent, now: float) -> Agent:
@@ -232,8 +251,8 @@ def with_chat_ended(agent: Agent, now: float) -> Agent:
     if agent.active_chats <= 0:
         return agent  # nothing to end: the counter never goes below 0
     if agent.active_chats == 1:
-        return _with_load(agent, 0, now)
-    return _with_load(agent, agent.active_chats - 1, agent.idle_since)
+        return _changed(agent, agent.status, 0, now)
+    return _changed(agent, agent.status, agent.active_chats - 1, agent.idle_since)
 
 
 def with_status(agent: Agent, status: AgentStatus, now: float) -> Agent:
@@ -249,16 +268,7 @@ def with_status(agent: Agent, status: AgentStatus, now: float) -> Agent:
     idle_since = agent.idle_since
     if status is AgentStatus.AVAILABLE and agent.active_chats == 0:
         idle_since = now
-    return Agent(
-        agent.id,
-        status,
-        agent.capacity,
-        agent.active_chats,
-        agent.has_seat,
-        agent.team_ids,
-        agent.skills,
-        idle_since,
-    )
+    return _changed(agent, status, agent.active_chats, idle_since)
 
 
 def requeues_open_chats(assignment: AssignmentSettings, status: AgentStatus) -> bool:
@@ -291,21 +301,27 @@ def eligible_agents(
     of ``assignment.team_ids`` (RT1; with neither list set every seated agent qualifies) and
     has every skill of the first skill rule whose property equals the conversation's (RT3).
     """
+    return tuple(_eligible(assignment, agents, request))
+
+
+def _eligible(
+    assignment: AssignmentSettings, agents: Sequence[Agent], request: ConversationRequest
+) -> list[Agent]:
+    # eligible_agents as a list: route asks it on every decision.
     user_ids = assignment.user_ids
     team_ids = assignment.team_ids
     anyone = not user_ids and not team_ids
-    skills = _required_skills(assignment.skill_rules, request.properties)
-    if anyone and not skills:  # the usual case, checked per agent on every routing
-        return tuple([agent for agent in agents if agent.has_seat])
-    return tuple(
-        [
-            agent
-            for agent in agents
-            if agent.has_seat
-            and (anyone or agent.id in user_ids or not agent.team_ids.isdisjoint(team_ids))
-            and skills <= agent.skills
-        ]
-    )
+    rules = assignment.skill_rules
+    skills = _required_skills(rules, request.properties) if rules else _NO_SKILLS
+    if anyone and not skills:  # the usual case
+        return [agent for agent in agents if agent.has_seat]
+    return [
+        agent
+        for agent in agents
+        if agent.has_seat
+        and (anyone or agent.id in user_ids or not agent.team_ids.isdisjoint(team_ids))
+        and skills <= agent.skills
+    ]
 
 
 # ---------------------------------------------------------------- choosing (RT2, RT4, RT5)
@@ -325,7 +341,7 @@ def route(
     """
     if not assignment.enabled:
         return _ASSIGNMENT_OFF
-    eligible = eligible_agents(assignment, agents, request)
+    eligible = _eligible(assignment, agents, request)
     if not eligible:
         return _NO_ELIGIBLE
     owner_id = request.contact_owner_id
@@ -411,22 +427,24 @@ def serve_queue(
     Cost: O(queue x agents), and it stops as soon as nobody can take anything.
     """
     current = list(agents)
+    free_count = len([agent for agent in current if can_take(agent)])
+    if not free_count:  # nobody can take anything: nothing to sort
+        return QueueResult((), tuple(current), last_assigned_id)
     position = {agent.id: i for i, agent in enumerate(current)}
-    free_count = sum(1 for agent in current if can_take(agent))
     assignments: list[Assignment] = []
     # Longest waiting first, then the older chat; sorted() is stable beyond that.
     for queued in sorted(queue, key=_QUEUE_ORDER):
-        if free_count == 0:
-            break
         decision = route(queued.assignment, current, queued.request, last_assigned_id)
         if decision.agent_id is None:
             continue
         i = position[decision.agent_id]
         taken = with_chat_started(current[i])
         current[i] = taken
-        if not has_free_capacity(taken):
-            free_count -= 1
         if decision.reason == _ROUND_ROBIN:
             last_assigned_id = decision.agent_id
         assignments.append(Assignment(queued.request.id, decision.agent_id, decision.reason))
+        if not has_free_capacity(taken):
+            free_count -= 1
+            if not free_count:
+                break
     return QueueResult(tuple(assignments), tuple(current), last_assigned_id)
