@@ -357,14 +357,21 @@ def _least_busy(eligible: Sequence[Agent]) -> Agent | None:
     # less busy). The simulator routes every chat through here.
     best: Agent | None = None
     fewest = 0
+    lowest: float | None = None  # the best one's load, worked out at the first tie
     for agent in eligible:
         if not can_take(agent):
             continue
         chats = agent.active_chats
         if chats == 0:
             return agent
-        if best is None or chats < fewest or (chats == fewest and load(agent) < load(best)):
-            best, fewest = agent, chats
+        if best is None or chats < fewest:
+            best, fewest, lowest = agent, chats, None
+        elif chats == fewest:
+            if lowest is None:
+                lowest = load(best)
+            share = load(agent)
+            if share < lowest:
+                best, lowest = agent, share
     return best
 
 
