@@ -198,7 +198,8 @@ class ChatCentre:
         self.capacities = tuple(capacities)
         self._index = {agent_id: i for i, agent_id in enumerate(self.ids)}
         self._workloads = [Workload(table) for table in speeds]
-        # Each agent's one pending completion; an event that is no longer it is stale.
+        # Each agent's one pending completion (SimPy cannot unschedule an event: a stale
+        # one loses its callback, and fires doing nothing).
         self._pending: list[simpy.Event | None] = [None] * len(agents)
         self._on_completion = [partial(self._completed, j) for j in range(len(agents))]
         self._since = [0.0] * len(agents)
@@ -275,7 +276,7 @@ class ChatCentre:
         in the scenario suites): capacity frees as when a chat's work is done."""
         j = chat.agent
         now = self.env.now
-        self._pending[j] = None  # the completion scheduled before is stale now
+        self._cancel(j)  # the completion scheduled before is stale now
         if self._workloads[j].remove(now, chat):
             self._schedule(j)
         self._set_agent(j, with_chat_ended(self.agents[j], now), now)
@@ -349,7 +350,7 @@ class ChatCentre:
         workload = self._workloads[j]
         if not any(requeues_open_chats(chat.assignment, status) for chat in workload.chats()):
             return
-        self._pending[j] = None  # the scheduled completion is stale: the chats change
+        self._cancel(j)  # the scheduled completion is stale: the chats change
         agent = self.agents[j]
         for chat, remaining in workload.take_all(now):
             if not requeues_open_chats(chat.assignment, status):
@@ -410,13 +411,22 @@ class ChatCentre:
             self._schedule(j)
 
     def _schedule(self, j: int) -> None:
-        # A new completion event; any earlier one for this agent is now stale.
+        # A new completion event; any earlier one for this agent is now stale (_cancel,
+        # written out: this runs on every chat).
+        pending = self._pending[j]
+        if pending is not None and pending.callbacks:
+            pending.callbacks.clear()
         event = self._pending[j] = self._timeout(self._workloads[j].next_delay())
         event.callbacks.append(self._on_completion[j])
 
-    def _completed(self, j: int, event: simpy.Event) -> None:
-        if event is not self._pending[j]:
-            return  # the agent's load changed since: a later event stands for this one
+    def _cancel(self, j: int) -> None:
+        pending = self._pending[j]
+        if pending is not None:
+            if pending.callbacks:  # None once it has fired
+                pending.callbacks.clear()
+            self._pending[j] = None
+
+    def _completed(self, j: int, _event: simpy.Event) -> None:
         now = self.env.now
         chat, more = self._workloads[j].pop_next(now)
         if more:
