@@ -387,15 +387,17 @@ class ChatCentre:
 
     def _set_agent(self, j: int, agent: Agent, now: float) -> None:
         # Agent j changes now: count its time in the old state first (SIM6 occupancy).
-        old = self.agents[j]
+        agents = self.agents
+        old = agents[j]
         since = self._since[j]
         if now > since:
             self.time.add(j, since, now, old.status is _AVAILABLE, old.active_chats)
             self._since[j] = now
-        self.agents[j] = agent
+        agents[j] = agent
         free = can_take(agent)
-        if free is not self._is_free[j]:
-            self._is_free[j] = free
+        is_free = self._is_free
+        if free is not is_free[j]:
+            is_free[j] = free
             if free:
                 insort(self._free, j)
             else:

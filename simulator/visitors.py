@@ -131,7 +131,11 @@ class PlainArrivals:
         chat = self._new_chat(self._moment, self._assignment, _NO_PROPERTIES)
         if self._offer(chat):
             self._expect_end_of_wait(chat)
-        self._expect()
+        # The next arrival (_expect, written out: this runs for every chat).
+        moment = next(self._moments, None)
+        if moment is not None:
+            self._timeout(moment - self._moment).callbacks.append(self._arrive)
+            self._moment = moment
 
 
 # ---------------------------------------------------------------- the site (funnel)
