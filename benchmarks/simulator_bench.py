@@ -268,7 +268,8 @@ def day_model(pool: Pool) -> tuple[Scenario, list[Piece]]:
 def core_model(scenario: Scenario, seed: int) -> int:
     """The simulator's model, one replication, records kept. Returns chats recorded."""
     data = run_replication(scenario, 0, replication_seeds(seed, 1)[0])
-    return sum(1 for record in data.chats if record[0] != RecordType.LEFT_WITHOUT_CHAT.value)
+    visitor = RecordType.LEFT_WITHOUT_CHAT.value  # read once: an enum's .value is a property
+    return sum(1 for record in data.chats if record[0] != visitor)
 
 
 def core_experiment(scenario: Scenario, seed: int) -> int:

@@ -48,11 +48,13 @@ from .realtime.broadcast import LocalBroadcast
 from .realtime.socket import OPEN_SOCKETS
 from .realtime.visitor_ws import visitor_socket
 from .services.capacity import keep_watching_queues
+from .services.page_view_cache import MAX_AGE_SHARED, PageViewCache, relay_writes
 from .settings import Settings
 from .state import Broadcast, Server, server_of
 from .store.counters import open_counters
 from .store.database import migrate, open_engine, startup_lock
 from .store.demo import seed_demo
+from .store.write_watch import watch_writes
 
 __all__ = ["create_app"]
 
@@ -120,12 +122,21 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         server = Server(
             settings=settings, clock=clock, engine=engine, broadcast=broadcast, counters=counters
         )
-        watcher = asyncio.create_task(keep_watching_queues(server))
+        versions = watch_writes(engine)
+        tasks = [asyncio.create_task(keep_watching_queues(server))]
+        if settings.redis_url:  # other processes write too: hear of their writes
+            live = asyncio.Event()
+            tasks.append(asyncio.create_task(relay_writes(versions, broadcast, live)))
+            await live.wait()
+        server.page_views = PageViewCache(
+            versions, max_age=MAX_AGE_SHARED if settings.redis_url else None
+        )
         settle_after_startup()
         try:
             yield {"server": server}
         finally:
-            watcher.cancel()
+            for task in tasks:
+                task.cancel()
             await broadcast.stop()
             await counters.close()
             await engine.dispose()

@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, insort
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import cast
 
 import numpy as np
@@ -69,6 +70,7 @@ _TIMED_OUT_RECORD = RecordType.TIMED_OUT.value
 _WAITING_RECORD = RecordType.WAITING.value
 _OFFLINE_RECORD = RecordType.OFFLINE.value
 _UNASSIGNED_RECORD = RecordType.UNASSIGNED.value
+_new_record = tuple.__new__  # a ChatRecord from all its fields, a third of its __new__'s cost
 
 
 class Visit:
@@ -196,7 +198,10 @@ class ChatCentre:
         self.capacities = tuple(capacities)
         self._index = {agent_id: i for i, agent_id in enumerate(self.ids)}
         self._workloads = [Workload(table) for table in speeds]
-        self._versions = [0] * len(agents)
+        # Each agent's one pending completion (SimPy cannot unschedule an event: a stale
+        # one loses its callback, and fires doing nothing).
+        self._pending: list[simpy.Event | None] = [None] * len(agents)
+        self._on_completion = [partial(self._completed, j) for j in range(len(agents))]
         self._since = [0.0] * len(agents)
         self._is_free = [can_take(agent) for agent in agents]
         self._free = [i for i, free in enumerate(self._is_free) if free]
@@ -271,7 +276,7 @@ class ChatCentre:
         in the scenario suites): capacity frees as when a chat's work is done."""
         j = chat.agent
         now = self.env.now
-        self._versions[j] += 1  # the completion scheduled before is stale now
+        self._cancel(j)  # the completion scheduled before is stale now
         if self._workloads[j].remove(now, chat):
             self._schedule(j)
         self._set_agent(j, with_chat_ended(self.agents[j], now), now)
@@ -345,7 +350,7 @@ class ChatCentre:
         workload = self._workloads[j]
         if not any(requeues_open_chats(chat.assignment, status) for chat in workload.chats()):
             return
-        self._versions[j] += 1  # the scheduled completion is stale: the chats change
+        self._cancel(j)  # the scheduled completion is stale: the chats change
         agent = self.agents[j]
         for chat, remaining in workload.take_all(now):
             if not requeues_open_chats(chat.assignment, status):
@@ -382,15 +387,17 @@ class ChatCentre:
 
     def _set_agent(self, j: int, agent: Agent, now: float) -> None:
         # Agent j changes now: count its time in the old state first (SIM6 occupancy).
-        old = self.agents[j]
+        agents = self.agents
+        old = agents[j]
         since = self._since[j]
         if now > since:
             self.time.add(j, since, now, old.status is _AVAILABLE, old.active_chats)
             self._since[j] = now
-        self.agents[j] = agent
+        agents[j] = agent
         free = can_take(agent)
-        if free is not self._is_free[j]:
-            self._is_free[j] = free
+        is_free = self._is_free
+        if free is not is_free[j]:
+            is_free[j] = free
             if free:
                 insort(self._free, j)
             else:
@@ -406,16 +413,22 @@ class ChatCentre:
             self._schedule(j)
 
     def _schedule(self, j: int) -> None:
-        # A new completion event; any earlier one for this agent is now stale (versioned).
-        version = self._versions[j] + 1
-        self._versions[j] = version
-        event = self._timeout(self._workloads[j].next_delay(), (j, version))
-        event.callbacks.append(self._completed)
+        # A new completion event; any earlier one for this agent is now stale (_cancel,
+        # written out: this runs on every chat).
+        pending = self._pending[j]
+        if pending is not None and pending.callbacks:
+            pending.callbacks.clear()
+        event = self._pending[j] = self._timeout(self._workloads[j].next_delay())
+        event.callbacks.append(self._on_completion[j])
 
-    def _completed(self, event: simpy.Event) -> None:
-        j, version = cast(tuple[int, int], event.value)
-        if version != self._versions[j]:
-            return  # the agent's load changed since: a later event stands for this one
+    def _cancel(self, j: int) -> None:
+        pending = self._pending[j]
+        if pending is not None:
+            if pending.callbacks:  # None once it has fired
+                pending.callbacks.clear()
+            self._pending[j] = None
+
+    def _completed(self, j: int, _event: simpy.Event) -> None:
         now = self.env.now
         chat, more = self._workloads[j].pop_next(now)
         if more:
@@ -463,20 +476,31 @@ class ChatCentre:
         interval = int(chat.arrival // self._interval)
         queued = chat.queued is not None
         visit = chat.visit
-        if visit is None:
+        if visit is None:  # a plain pool: every field given, without the keyword defaults
             self.records.append(
-                ChatRecord(
-                    kind,
-                    chat.number,
-                    -1,
-                    chat.arrival,
-                    _NAN,
-                    wait,
-                    handle,
-                    chat.work,
-                    agent,
-                    interval,
-                    queued=queued,
+                _new_record(
+                    ChatRecord,
+                    (
+                        kind,
+                        chat.number,
+                        -1,
+                        chat.arrival,
+                        _NAN,
+                        wait,
+                        handle,
+                        chat.work,
+                        agent,
+                        interval,
+                        "",
+                        "",
+                        "",
+                        queued,
+                        False,
+                        False,
+                        False,
+                        False,
+                        None,
+                    ),
                 )
             )
             return

@@ -39,7 +39,7 @@ import heapq
 import math
 from collections.abc import Generator, Sequence
 from itertools import chain, count
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import simpy
@@ -98,9 +98,10 @@ def visitor(env: simpy.Environment, centre: ChatCentre, chat: Chat) -> None:
 class PlainArrivals:
     """Plain pool: visitors arrive by the profile and start a chat at once.
 
-    Each arrival is one timeout whose callback starts the visitor's chat and sets the next
-    arrival's timeout, in the order a process looping over ``yield env.timeout(gap)``
-    would; no process, as resuming a generator per arrival costs a tenth of a chat."""
+    Each arrival is one timeout whose callback starts the visitor's chat (what
+    :func:`visitor` does, written out here) and sets the next arrival's timeout, in the
+    order a process looping over ``yield env.timeout(gap)`` would; no process, as resuming
+    a generator per arrival costs a tenth of a chat."""
 
     def __init__(
         self,
@@ -110,24 +111,31 @@ class PlainArrivals:
         rng: np.random.Generator,
         assignment: AssignmentSettings,
     ) -> None:
-        self._env = env
-        self._centre = centre
         self._assignment = assignment
         self._timeout = env.timeout
         self._new_chat = centre.new_chat
+        self._offer = centre.offer
+        self._expect_end_of_wait = centre.expect_end_of_wait
         # Each piece's arrivals are drawn when the previous piece's have all come.
         self._moments = chain.from_iterable(arrival_times(piece, rng) for piece in segments)
-        self._expect(env.now)
+        self._moment = env.now
+        self._expect()
 
-    def _expect(self, now: float) -> None:
+    def _expect(self) -> None:
         moment = next(self._moments, None)
         if moment is not None:
-            self._timeout(moment - now, moment).callbacks.append(self._arrive)
+            self._timeout(moment - self._moment).callbacks.append(self._arrive)
+            self._moment = moment
 
-    def _arrive(self, event: simpy.Event) -> None:
-        moment = cast(float, event.value)
-        visitor(self._env, self._centre, self._new_chat(moment, self._assignment, _NO_PROPERTIES))
-        self._expect(moment)
+    def _arrive(self, _event: simpy.Event) -> None:
+        chat = self._new_chat(self._moment, self._assignment, _NO_PROPERTIES)
+        if self._offer(chat):
+            self._expect_end_of_wait(chat)
+        # The next arrival (_expect, written out: this runs for every chat).
+        moment = next(self._moments, None)
+        if moment is not None:
+            self._timeout(moment - self._moment).callbacks.append(self._arrive)
+            self._moment = moment
 
 
 # ---------------------------------------------------------------- the site (funnel)

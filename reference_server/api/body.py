@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
@@ -19,15 +21,19 @@ from .openapi import QueryParam, integer
 
 __all__ = [
     "PAGE_QUERY",
+    "KeptBodies",
+    "json_of",
     "page_of",
     "page_query",
     "parse_model",
     "query_int",
+    "read_body",
     "read_json",
     "read_model",
 ]
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 MAX_BODY_BYTES = 256 * 1024
 
 
@@ -43,6 +49,11 @@ async def read_json(request: Request, *, limit: int = MAX_BODY_BYTES) -> Any:
     """The request's JSON body; 415 unless sent as JSON (a form or ``text/plain`` post from
     another site never gets this far), 413 above ``limit`` bytes, 400 when it is not JSON
     (:mod:`reference_server.json_input` says what else is refused)."""
+    return json_of(await read_body(request, limit=limit))
+
+
+async def read_body(request: Request, *, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The request's body, sent as JSON (415 otherwise), at most ``limit`` bytes (413)."""
     if not is_json_media_type(request.headers.get("content-type", "")):
         raise UnsupportedMediaType("send the body as JSON (Content-Type: application/json)")
     declared = request.headers.get("content-length")
@@ -53,6 +64,12 @@ async def read_json(request: Request, *, limit: int = MAX_BODY_BYTES) -> Any:
         body += chunk
         if len(body) > limit:
             raise PayloadTooLarge(f"the body is larger than {limit} bytes")
+    return body
+
+
+def json_of(body: bytes) -> Any:
+    """The JSON value of a body; 400 when there is none or it is not JSON, 422 for text that
+    cannot be stored."""
     if not body.strip():
         raise BadRequest("a JSON body is required", code="malformed_json")
     try:
@@ -74,6 +91,33 @@ def parse_model(model: type[M], data: Any) -> M:
 
 async def read_model(request: Request, model: type[M]) -> M:
     return parse_model(model, await read_json(request))
+
+
+class KeptBodies(Generic[T]):
+    """Bodies already understood, by their bytes: for a call whose clients send the same body
+    again and again (the loader's config call on every page view of a visitor), the JSON and
+    its validation are done once. ``understand`` turns the JSON value into what the handler
+    takes (raising the usual 4xx); only what it accepted is kept, and only small bodies."""
+
+    def __init__(
+        self, understand: Callable[[Any], T], *, kept: int = 4096, max_bytes: int = 2048
+    ) -> None:
+        self._understand = understand
+        self._limit, self._max_bytes = kept, max_bytes
+        self._kept: OrderedDict[bytes, T] = OrderedDict()
+
+    async def read(self, request: Request) -> T:
+        body = await read_body(request)
+        found = self._kept.get(body)
+        if found is not None:
+            self._kept.move_to_end(body)
+            return found
+        value = self._understand(json_of(body))
+        if len(body) <= self._max_bytes:
+            self._kept[body] = value
+            if len(self._kept) > self._limit:
+                self._kept.popitem(last=False)
+        return value
 
 
 def query_int(request: Request, name: str, default: int, *, low: int, high: int) -> int:

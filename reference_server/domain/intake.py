@@ -130,11 +130,11 @@ def wait_deadline(
     """The instant a queued chat stops waiting unless an agent takes it first: the earlier
     of its queue timeout and its visitor counting as gone (see :func:`end_of_wait`);
     ``None`` when neither can happen."""
-    deadlines = (
-        _gone_at(gone_since, said_goodbye),
-        _timed_out_at(assignment, waiting_since),
-    )
-    return min((d for d in deadlines if d is not None), default=None)
+    timed_out = _timed_out_at(assignment, waiting_since)
+    gone = _gone_at(gone_since, said_goodbye)
+    if gone is None or timed_out is None:  # the simulator asks for every chat that queues
+        return timed_out if gone is None else gone
+    return min(gone, timed_out)
 
 
 def end_of_wait(

@@ -53,6 +53,7 @@ from enum import StrEnum
 from operator import attrgetter
 
 from .chatflow import AssignmentSettings, AwayChats, RoutingStrategy, SkillRule
+from .snapshots import slot_init
 
 __all__ = [
     "Agent",
@@ -84,6 +85,7 @@ class AgentStatus(StrEnum):
     OFFLINE = "offline"
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Agent:
     """A user as routing sees them at one instant.
@@ -103,6 +105,7 @@ class Agent:
     idle_since: float = 0.0
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class ConversationRequest:
     """A conversation to be routed: its properties (language, page, topic, … for RT3),
@@ -125,6 +128,7 @@ class RoutingOutcome(StrEnum):
     UNASSIGNED = "unassigned"  # assignment is off: it lands in the inbox's unassigned view (RT2)
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class RoutingDecision:
     """The outcome of :func:`route`, with a short machine-friendly ``reason``.
@@ -141,6 +145,7 @@ class RoutingDecision:
     reason: str
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class QueuedConversation:
     """A conversation in the waiting queue, with the assignment rules of its chatflow."""
@@ -149,6 +154,7 @@ class QueuedConversation:
     assignment: AssignmentSettings
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Assignment:
     """One conversation handed out by :func:`serve_queue`; ``reason`` as in RoutingDecision."""
@@ -158,6 +164,7 @@ class Assignment:
     reason: str
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class QueueResult:
     """What :func:`serve_queue` did: the assignments in the order they were made, every agent
@@ -176,6 +183,8 @@ _NOBODY_AVAILABLE = RoutingDecision(RoutingOutcome.QUEUED, None, "nobody_availab
 _REASONS = {strategy: strategy.value for strategy in RoutingStrategy}  # Enum.value is slow
 _ROUND_ROBIN = RoutingStrategy.ROUND_ROBIN.value
 _QUEUE_ORDER = attrgetter("request.waiting_since", "request.started_at")
+_AVAILABLE = AgentStatus.AVAILABLE
+_LEAST_BUSY = RoutingStrategy.LEAST_BUSY
 
 
 # ---------------------------------------------------------------- capacity (AV8)
@@ -188,7 +197,9 @@ def has_free_capacity(agent: Agent) -> bool:
 
 def can_take(agent: Agent) -> bool:
     """The agent is available and below their limit: they may be given a chat now."""
-    return agent.status is AgentStatus.AVAILABLE and has_free_capacity(agent)
+    # has_free_capacity written out: routing asks this of every candidate on every decision.
+    capacity = agent.capacity
+    return agent.status is _AVAILABLE and (capacity is None or agent.active_chats < capacity)
 
 
 def load(agent: Agent) -> float:
@@ -203,12 +214,13 @@ def load(agent: Agent) -> float:
     return agent.active_chats / agent.capacity
 
 
-def _with_load(agent: Agent, active_chats: int, idle_since: float) -> Agent:
-    # Built field by field rather than with dataclasses.replace: this runs on every chat
-    # start and end of a simulation, and replace() costs about 2.5 times as much.
+def _changed(agent: Agent, status: AgentStatus, active_chats: int, idle_since: float) -> Agent:
+    # The agent after a change of status or load. Built field by field rather than with
+    # dataclasses.replace: this runs on every chat start and end of a simulation, and
+    # replace() costs several times as much.
     return Agent(
         agent.id,
-        agent.status,
+        status,
         agent.capacity,
         active_chats,
         agent.has_seat,
@@ -220,7 +232,7 @@ def _with_load(agent: Agent, active_chats: int, idle_since: float) -> Agent:
 
 def with_chat_started(agent: Agent) -> Agent:
     """The agent after being given one more chat."""
-    return _with_load(agent, agent.active_chats + 1, agent.idle_since)
+    return _changed(agent, agent.status, agent.active_chats + 1, agent.idle_since)
 
 
 def with_chat_ended(agent: Agent, now: float) -> Agent:
@@ -228,8 +240,8 @@ def with_chat_ended(agent: Agent, now: float) -> Agent:
     if agent.active_chats <= 0:
         return agent  # nothing to end: the counter never goes below 0
     if agent.active_chats == 1:
-        return _with_load(agent, 0, now)
-    return _with_load(agent, agent.active_chats - 1, agent.idle_since)
+        return _changed(agent, agent.status, 0, now)
+    return _changed(agent, agent.status, agent.active_chats - 1, agent.idle_since)
 
 
 def with_status(agent: Agent, status: AgentStatus, now: float) -> Agent:
@@ -245,16 +257,7 @@ def with_status(agent: Agent, status: AgentStatus, now: float) -> Agent:
     idle_since = agent.idle_since
     if status is AgentStatus.AVAILABLE and agent.active_chats == 0:
         idle_since = now
-    return Agent(
-        agent.id,
-        status,
-        agent.capacity,
-        agent.active_chats,
-        agent.has_seat,
-        agent.team_ids,
-        agent.skills,
-        idle_since,
-    )
+    return _changed(agent, status, agent.active_chats, idle_since)
 
 
 def requeues_open_chats(assignment: AssignmentSettings, status: AgentStatus) -> bool:
@@ -287,19 +290,27 @@ def eligible_agents(
     of ``assignment.team_ids`` (RT1; with neither list set every seated agent qualifies) and
     has every skill of the first skill rule whose property equals the conversation's (RT3).
     """
+    return tuple(_eligible(assignment, agents, request))
+
+
+def _eligible(
+    assignment: AssignmentSettings, agents: Sequence[Agent], request: ConversationRequest
+) -> list[Agent]:
+    # eligible_agents as a list: route asks it on every decision.
     user_ids = assignment.user_ids
     team_ids = assignment.team_ids
     anyone = not user_ids and not team_ids
-    skills = _required_skills(assignment.skill_rules, request.properties)
-    if anyone and not skills:  # the usual case, checked per agent on every routing
-        return tuple(agent for agent in agents if agent.has_seat)
-    return tuple(
+    rules = assignment.skill_rules
+    skills = _required_skills(rules, request.properties) if rules else _NO_SKILLS
+    if anyone and not skills:  # the usual case
+        return [agent for agent in agents if agent.has_seat]
+    return [
         agent
         for agent in agents
         if agent.has_seat
         and (anyone or agent.id in user_ids or not agent.team_ids.isdisjoint(team_ids))
         and skills <= agent.skills
-    )
+    ]
 
 
 # ---------------------------------------------------------------- choosing (RT2, RT4, RT5)
@@ -319,7 +330,7 @@ def route(
     """
     if not assignment.enabled:
         return _ASSIGNMENT_OFF
-    eligible = eligible_agents(assignment, agents, request)
+    eligible = _eligible(assignment, agents, request)
     if not eligible:
         return _NO_ELIGIBLE
     owner_id = request.contact_owner_id
@@ -328,19 +339,40 @@ def route(
             if agent.id == owner_id and can_take(agent):
                 return RoutingDecision(RoutingOutcome.ASSIGNED, agent.id, "contact_owner")
     strategy = assignment.strategy
-    if strategy is RoutingStrategy.LEAST_BUSY:
-        # Nobody is less busy than an agent holding no chat: the first such one is chosen
-        # without looking further (what _choose would pick, found sooner).
-        for agent in eligible:
-            if agent.active_chats == 0 and can_take(agent):
-                return RoutingDecision(RoutingOutcome.ASSIGNED, agent.id, _REASONS[strategy])
-    free = [agent for agent in eligible if can_take(agent)]
-    if not free:
-        if any(agent.status is AgentStatus.AVAILABLE for agent in eligible):
+    if strategy is _LEAST_BUSY:
+        chosen = _least_busy(eligible)
+    else:
+        free = [agent for agent in eligible if can_take(agent)]
+        chosen = _choose(strategy, free, agents, last_assigned_id) if free else None
+    if chosen is None:
+        if any(agent.status is _AVAILABLE for agent in eligible):
             return _NO_CAPACITY
         return _NOBODY_AVAILABLE
-    chosen = _choose(strategy, free, agents, last_assigned_id)
     return RoutingDecision(RoutingOutcome.ASSIGNED, chosen.id, _REASONS[strategy])
+
+
+def _least_busy(eligible: Sequence[Agent]) -> Agent | None:
+    # RT5 least busy: fewest chats, then lowest load, then input order — in one pass over
+    # the agents who can take a chat, stopping at the first one holding none (nobody is
+    # less busy). The simulator routes every chat through here.
+    best: Agent | None = None
+    fewest = 0
+    lowest: float | None = None  # the best one's load, worked out at the first tie
+    for agent in eligible:
+        if not can_take(agent):
+            continue
+        chats = agent.active_chats
+        if chats == 0:
+            return agent
+        if best is None or chats < fewest:
+            best, fewest, lowest = agent, chats, None
+        elif chats == fewest:
+            if lowest is None:
+                lowest = load(best)
+            share = load(agent)
+            if share < lowest:
+                best, lowest = agent, share
+    return best
 
 
 def _choose(
@@ -350,8 +382,6 @@ def _choose(
     last_assigned_id: str | None,
 ) -> Agent:
     # min/max return the first of equals, so remaining ties go by input order.
-    if strategy is RoutingStrategy.LEAST_BUSY:
-        return min(free, key=lambda agent: (agent.active_chats, load(agent)))
     if strategy is RoutingStrategy.MOST_BUSY:
         return max(free, key=lambda agent: agent.active_chats)
     if strategy is RoutingStrategy.LONGEST_IDLE:
@@ -393,22 +423,24 @@ def serve_queue(
     Cost: O(queue x agents), and it stops as soon as nobody can take anything.
     """
     current = list(agents)
+    free_count = len([agent for agent in current if can_take(agent)])
+    if not free_count:  # nobody can take anything: nothing to sort
+        return QueueResult((), tuple(current), last_assigned_id)
     position = {agent.id: i for i, agent in enumerate(current)}
-    free_count = sum(1 for agent in current if can_take(agent))
     assignments: list[Assignment] = []
     # Longest waiting first, then the older chat; sorted() is stable beyond that.
     for queued in sorted(queue, key=_QUEUE_ORDER):
-        if free_count == 0:
-            break
         decision = route(queued.assignment, current, queued.request, last_assigned_id)
         if decision.agent_id is None:
             continue
         i = position[decision.agent_id]
         taken = with_chat_started(current[i])
         current[i] = taken
-        if not has_free_capacity(taken):
-            free_count -= 1
         if decision.reason == _ROUND_ROBIN:
             last_assigned_id = decision.agent_id
         assignments.append(Assignment(queued.request.id, decision.agent_id, decision.reason))
+        if not has_free_capacity(taken):
+            free_count -= 1
+            if not free_count:
+                break
     return QueueResult(tuple(assignments), tuple(current), last_assigned_id)

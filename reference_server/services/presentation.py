@@ -9,7 +9,8 @@ until it ends, and its header follows the conversation's real state (its agent o
 assigned, no "we're away" beside them).
 
 Availability is computed over the agents routing could give the chat to, as they are now
-(no cache: an agent's status change shows in the very next answer).
+(read on every call, or kept until the next write that changes them: see
+:mod:`.page_view_cache`).
 """
 
 from __future__ import annotations

@@ -4,8 +4,7 @@ API's ``config`` call and the chatflow preview, CF4).
 :func:`widget_config` answers a page's loader: who the visitor is (CV7 identification, the
 ``messagesUtk`` cookie or a session token), which published chatflow applies (TG1-TG6), and
 :func:`decide` composes the rest from domain calls — texts (OP1), heading (BD3, BD4), welcome
-message (BD1), availability (AV1-AV7) over routing's eligible agents read from the database on
-every call (no cache: an agent's status change shows in the very next answer), display mode
+message (BD1), availability (AV1-AV7) over routing's eligible agents as they are now, display mode
 and triggers (DS1-DS4), consent (OP3-OP5, OP8), email capture (BD2), the help tab (BD5),
 CSAT (OP7) and the cookies the loader must write.
 
@@ -14,6 +13,13 @@ carries decisions, not settings, for the widget to show: the presentation of a n
 conversation and of the visitor's open one (:mod:`.presentation`), the prompt's text, the
 moment the cookie banner is due, the consent that already holds and whether the visitor may
 write (and why not) — each from the domain.
+
+What a page view reads comes through the process's kept reads when the server has them
+(:mod:`.page_view_cache`: the account's chatflows, people and agents, the visitor's row),
+which every committed write moves on: an agent's status change shows in the very next answer,
+and a returning visitor's page view in the steady state opens no transaction at all. The
+answer for what it depends on (availability, device, cookies, consent) is composed once per
+account view; availability itself is decided on every call against the clock.
 
 Visitors: a token presented by the ``messagesUtk`` cookie (or, when cookies are not allowed,
 the ``visitor_token`` the widget kept for the session) names the visitor; an unknown or
@@ -34,7 +40,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..domain.availability import ChatState
+from ..domain.availability import AvailabilityView, ChatState
 from ..domain.chatflow import Chatflow, Language
 from ..domain.consent import (
     ConsentGiven,
@@ -64,18 +70,24 @@ from ..domain.header import prompt_text
 from ..domain.targeting import PageView, Visitor, select_chatflow
 from ..domain.texts import TEXTS
 from ..store import contacts
-from ..store.accounts import get_account
-from ..store.chatflows import published_chatflows
 from ..store.identification import resolve_identification
 from ..store.messages import visitor_unread_counts
 from ..store.visitors import (
     consent_record,
     create_visitor,
-    find_visitor,
     save_consent_record,
     touch_visitor,
+    visitor_seen_due,
+)
+from .page_view_cache import (
+    AccountView,
+    KnownVisitor,
+    PageViewCache,
+    read_account_view,
+    read_visitor,
 )
 from .presentation import (
+    Surroundings,
     availability_of,
     heading_of_chatflow,
     page_presentation,
@@ -117,17 +129,37 @@ def cookie_json(instruction: CookieInstruction) -> dict[str, Any]:
     }
 
 
+Connect = Callable[[], Awaitable[AsyncConnection]]  # the page view's transaction, on demand
+
+
 @dataclass(frozen=True)
 class _Visitor:
     row: dict[str, Any] | None  # a stored visitor to go on with, or None: make one
     token: str | None
     contact_id: str | None
     identified: bool
+    has_conversations: bool = False
+
+
+class _Reads:
+    """What a page view reads, through the process's kept reads when there are any."""
+
+    def __init__(self, connect: Connect, account_id: str, cache: PageViewCache | None) -> None:
+        self.connect, self.account_id, self.cache = connect, account_id, cache
+
+    async def account(self) -> AccountView:
+        if self.cache is not None:
+            return await self.cache.account(self.connect, self.account_id)
+        return await read_account_view(await self.connect(), self.account_id)
+
+    async def visitor(self, token: str) -> KnownVisitor | None:
+        if self.cache is not None:
+            return await self.cache.visitor(self.connect, self.account_id, token)
+        return await read_visitor(await self.connect(), self.account_id, token)
 
 
 async def _who(
-    db: AsyncConnection,
-    account_id: str,
+    reads: _Reads,
     request: ConfigRequest,
     cookies: VisitorCookies,
     now: datetime,
@@ -135,27 +167,32 @@ async def _who(
     contact_id: str | None = None
     if request.identification_email and request.identification_token:
         contact_id = await resolve_identification(
-            db, account_id, request.identification_email, request.identification_token, now
+            await reads.connect(),
+            reads.account_id,
+            request.identification_email,
+            request.identification_token,
+            now,
         )
     identified = contact_id is not None
     for token in (cookies.messages_utk, request.visitor_token):
-        row = await find_visitor(db, account_id, token) if token else None
-        if row is None:
+        known = await reads.visitor(token) if token else None
+        if known is None:
             continue
+        row = known.row
         if row["identified"] != identified or (identified and row["contact_id"] != contact_id):
             continue  # never carry a visitor across an identification boundary
         if not identified:
             contact_id = row["contact_id"]  # e.g. linked by email capture (BD2)
-        return _Visitor(row, token, contact_id, identified)
+        return _Visitor(row, token, contact_id, identified, known.has_conversations)
     return _Visitor(None, None, contact_id, identified)
 
 
-async def _contact(
-    db: AsyncConnection, account_id: str, contact_id: str | None
-) -> dict[str, Any] | None:
+async def _contact(reads: _Reads, contact_id: str | None) -> dict[str, Any] | None:
     if contact_id is None:
         return None
-    found: dict[str, Any] | None = await contacts.get_contact(db, account_id, contact_id)
+    found: dict[str, Any] | None = await contacts.get_contact(
+        await reads.connect(), reads.account_id, contact_id
+    )
     return found
 
 
@@ -172,23 +209,26 @@ def _targeting_visitor(contact: dict[str, Any] | None) -> Visitor:
 
 
 async def widget_config(
-    db: AsyncConnection,
+    connect: Connect,
     account_id: str,
     request: ConfigRequest,
     now: datetime,
     *,
     before_new_visitor: Callable[[], Awaitable[None]] | None = None,
+    cache: PageViewCache | None = None,
 ) -> dict[str, Any] | None:
     """The widget's configuration for one page view, or ``None`` when no published chatflow
     applies (TG6). ``LookupError`` for an unknown account. Writes: a new visitor when needed
     (``before_new_visitor`` runs first: the abuse limits may refuse it), a contact for a
-    first identification."""
-    await get_account(db, account_id)
+    first identification. ``connect`` gives the transaction to read and write through; with
+    a ``cache`` a returning visitor's page view may need none."""
+    reads = _Reads(connect, account_id, cache)
+    seen = await reads.account()
     cookies = parse_cookies(request.cookies)
-    who = await _who(db, account_id, request, cookies, now)
-    contact = await _contact(db, account_id, who.contact_id)
+    who = await _who(reads, request, cookies, now)
+    contact = await _contact(reads, who.contact_id)
     page = PageView(request.url, request.device.value, _targeting_visitor(contact))
-    chatflow = select_chatflow(await published_chatflows(db, account_id), page)
+    chatflow = select_chatflow(seen.chatflows, page)
     if chatflow is None:
         return None
 
@@ -196,7 +236,7 @@ async def widget_config(
         if before_new_visitor is not None:
             await before_new_visitor()
         _, token = await create_visitor(
-            db,
+            await connect(),
             account_id,
             now,
             contact_id=who.contact_id if who.identified else None,
@@ -204,7 +244,8 @@ async def widget_config(
         )
     else:
         token = str(who.token)
-        await touch_visitor(db, who.row, now)
+        if visitor_seen_due(who.row, now):
+            await touch_visitor(await connect(), who.row, now)
 
     # OP3: the banner's answer on this page, else the one the server keeps, else a
     # messagesUtk cookie the server issued (only ever set after a yes).
@@ -215,7 +256,7 @@ async def widget_config(
         answered = record.cookies if record.cookies is not None else (True if remembered else None)
     elif who.row is not None and answered != record.cookies:
         before, record = record, replace(record, cookies=answered)
-        await save_consent_record(db, who.row["id"], before, record)
+        await save_consent_record(await connect(), who.row["id"], before, record)
     given = ConsentGiven(cookies=answered)
     allowed = messages_utk_allowed(chatflow.options, who.identified, given)
     existing = cookies.messages_utk
@@ -225,10 +266,11 @@ async def widget_config(
     )
 
     config = await decide(
-        db,
+        None,
         account_id,
         chatflow,
         now,
+        around=seen.around,
         device=request.device,
         url=request.url,
         cookies=cookies,
@@ -238,22 +280,28 @@ async def widget_config(
         record=replace(record, cookies=answered),
         page_banner=request.page_banner,
         page_properties=request.page_properties,
+        answers=seen.answers,
     )
     config["visitor"] = {"token": token, "identified": who.identified}
     config["cookies"] = [cookie_json(instruction)] if instruction is not None else []
     config["conversation"] = None
     config["unread"] = []
-    if who.row is not None:
-        config["conversation"] = await open_conversation(db, account_id, who.row["id"], now)
+    if who.row is not None and who.has_conversations:
+        config["conversation"] = await open_conversation(
+            await connect(), account_id, who.row["id"], now
+        )
     if config["conversation"] is not None:
         # A conversation under way: no bubble inviting a new one (its own header speaks).
-        display = config["display"]
+        display = config["display"] = dict(config["display"])
         for key in ("mode", "mode_when_triggered"):
             display[key] = mode_with_conversation(WidgetMode(display[key])).value
         display["prompt_text"] = ""
-    if who.row is not None:
+    if who.row is not None and who.has_conversations:
         counts = await visitor_unread_counts(
-            db, account_id, who.row["id"], sender_kinds=(SenderKind.AGENT, SenderKind.SYSTEM)
+            await connect(),
+            account_id,
+            who.row["id"],
+            sender_kinds=(SenderKind.AGENT, SenderKind.SYSTEM),
         )
         config["unread"] = [{"conversation_id": k, "unread": n} for k, n in sorted(counts.items())]
     return config
@@ -275,7 +323,7 @@ async def open_conversation(
 
 
 async def decide(
-    db: AsyncConnection,
+    db: AsyncConnection | None,
     account_id: str,
     chatflow: Chatflow,
     now: datetime,
@@ -290,22 +338,96 @@ async def decide(
     record: ConsentRecord | None = None,
     page_banner: PageBanner = PageBanner.CHATFLOW,
     page_properties: Mapping[str, str] | None = None,
+    around: Surroundings | None = None,
+    answers: dict[Any, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Everything the widget shows for ``chatflow`` (without the visitor part). The preview
     (CF4) calls it with no cookies and an unknown visitor, and may ask for the widget in a
     given availability ``state`` instead of the agents' real one. ``record`` is the
-    visitor's remembered consent (with this page's cookie answer)."""
-    language: Language = chatflow.language
-    build, display, options = chatflow.build, chatflow.display, chatflow.options
+    visitor's remembered consent (with this page's cookie answer). ``around`` as already
+    read, else read through ``db``. ``answers`` keeps answers for reuse: the caller
+    promises ``chatflow`` and ``around`` stay as they are while it keeps them (the answer
+    depends on nothing else than the key below); the caller may change the top level of
+    the dict it gets, and ``display`` only after copying it."""
     cookies = cookies or VisitorCookies()
     record = record or ConsentRecord()
 
     # AV1-AV7 over the agents routing could give this chat to (or the state the preview
     # asks for); BD3, BD4 heading. (LookupError for an unknown account.)
-    around = await surroundings(db, account_id)
+    if around is None:
+        if db is None:
+            raise ValueError("decide needs the surroundings or a connection to read them")
+        around = await surroundings(db, account_id)
     view = availability_of(chatflow, around, url, now, state=state, page_properties=page_properties)
-    state = view.state
     owner_id = contact.get("owner_id") if contact is not None else None
+    known_email = bool(contact is not None and contact.get("email"))
+    if answers is None:
+        return _compose(
+            chatflow,
+            around,
+            view,
+            device,
+            cookies,
+            identified,
+            owner_id,
+            known_email,
+            triggered,
+            record,
+            page_banner,
+        )
+    # Only what the answer depends on: not the messagesUtk token, nor the visitor.
+    key = (
+        chatflow.id,
+        view,
+        device,
+        cookies.hide_welcome,
+        cookies.is_open,
+        identified,
+        owner_id,
+        known_email,
+        triggered,
+        record,
+        page_banner,
+    )
+    kept = answers.get(key)
+    if kept is None:
+        if len(answers) >= _ANSWERS_KEPT:
+            answers.clear()
+        kept = answers[key] = _compose(
+            chatflow,
+            around,
+            view,
+            device,
+            cookies,
+            identified,
+            owner_id,
+            known_email,
+            triggered,
+            record,
+            page_banner,
+        )
+    return dict(kept)
+
+
+_ANSWERS_KEPT = 256  # per account view: distinct pages' answers (availability, device, …)
+
+
+def _compose(
+    chatflow: Chatflow,
+    around: Surroundings,
+    view: AvailabilityView,
+    device: Device,
+    cookies: VisitorCookies,
+    identified: bool,
+    owner_id: str | None,
+    known_email: bool,
+    triggered: bool,
+    record: ConsentRecord,
+    page_banner: PageBanner,
+) -> dict[str, Any]:
+    language: Language = chatflow.language
+    build, display, options = chatflow.build, chatflow.display, chatflow.options
+    state = view.state
     people = heading_of_chatflow(chatflow, around, owner_id)
 
     consent = plan_for(
@@ -313,7 +435,6 @@ async def decide(
     )
     given = consent_for_conversation(consent, record)
     banner_at = cookie_banner_due(consent, given)
-    known_email = bool(contact is not None and contact.get("email"))
     ask_email = should_ask_for_email(
         build.email_capture, state is ChatState.AVAILABLE, identified, known_email
     )

@@ -21,6 +21,7 @@ __all__ = [
     "link_contact",
     "save_consent_record",
     "touch_visitor",
+    "visitor_seen_due",
 ]
 
 
@@ -74,12 +75,17 @@ async def link_contact(
 LAST_SEEN_PRECISION = timedelta(minutes=5)
 
 
+def visitor_seen_due(visitor: Mapping[str, Any], now: datetime) -> bool:
+    """Whether a widget load at ``now`` is to be written (see :func:`touch_visitor`)."""
+    seen = visitor.get("last_seen_at")
+    return seen is None or not timedelta(0) <= now - seen < LAST_SEEN_PRECISION
+
+
 async def touch_visitor(db: AsyncConnection, visitor: Mapping[str, Any], now: datetime) -> None:
     """The visitor (their stored row) was seen (a widget load) at ``now``. Kept to
     :data:`LAST_SEEN_PRECISION`: a visitor browsing page after page does not make every
     page view a write."""
-    seen = visitor.get("last_seen_at")
-    if seen is not None and timedelta(0) <= now - seen < LAST_SEEN_PRECISION:
+    if not visitor_seen_due(visitor, now):
         return
     await db.execute(
         t.visitors.update().where(t.visitors.c.id == visitor["id"]).values(last_seen_at=now)

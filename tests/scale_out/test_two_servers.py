@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
@@ -191,3 +192,43 @@ def test_an_agent_on_one_server_chats_with_a_visitor_on_the_other(
 
     frames = asyncio.run(chat())
     assert any(f.get("type") == "ack" for f in frames)  # the visitor's message was stored
+
+
+PROPAGATION = 1.0  # seconds: well under the age at which a server reads again regardless
+
+
+def seen_within(seconds: float, check: Callable[[], bool]) -> bool:
+    """Whether ``check`` comes true within ``seconds`` (the other server hears of a write
+    through Redis, a moment after the write's answer)."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+@pytest.mark.feature("AV1", "AV7", "CV4")
+def test_a_change_made_on_one_server_shows_in_the_other_servers_page_views(
+    two_servers: tuple[str, str, Any],
+) -> None:
+    first, second, account = two_servers
+    admin_first, admin_second = admin_on(first), admin_on(second)
+    chatflow_id = publish_chatflow(admin_first, account.inbox_id)
+    agent = make_agent(admin_first, "agent@acme.test", capacity=1)
+    path = f"/widget/v1/{account.account_id}/config"
+    page = {"url": "https://acme.test/", "device": "desktop"}
+    token = ApiClient(first).post(path, page)["visitor"]["token"]
+
+    def on_first() -> dict[str, Any]:  # the returning visitor's page view on the first server
+        return dict(ApiClient(first).post(path, {**page, "visitor_token": token}))
+
+    assert on_first()["availability"]["state"] == "available"
+    admin_second.put(f"/api/v1/users/{agent}/status", {"status": "away"})
+    assert seen_within(PROPAGATION, lambda: on_first()["availability"]["state"] == "away")
+    admin_second.put(f"/api/v1/users/{agent}/status", {"status": "available"})
+    assert seen_within(PROPAGATION, lambda: on_first()["availability"]["state"] == "available")
+    start_conversation(second, account.account_id, "https://acme.test/other")  # capacity full
+    assert seen_within(PROPAGATION, lambda: on_first()["availability"]["state"] == "at_capacity")
+    admin_second.patch(f"/api/v1/chatflows/{chatflow_id}/display", {"accent_color": "#123456"})
+    assert seen_within(PROPAGATION, lambda: on_first()["accent_color"] == "#123456")

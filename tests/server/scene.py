@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
+from reference_server.api.widget import WidgetConfigOut
 from reference_server.domain.chatflow import (
     AssignmentSettings,
     BuildSettings,
@@ -445,6 +446,8 @@ def config(api: Api, url: str = "https://acme.test/", **fields: Any) -> Any:
 def config_json(api: Api, url: str = "https://acme.test/", **fields: Any) -> dict[str, Any]:
     response = config(api, url, **fields)
     assert response.status_code == 200, response.text
+    # The answer is written without its model: it must be exactly what the model writes.
+    assert WidgetConfigOut.model_validate_json(response.content).model_dump_json() == response.text
     return dict(response.json())
 
 

@@ -3,10 +3,12 @@ domain), display actions (DS4), the help tab (BD5), and bad input."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
+import sqlalchemy as sa
 
 from reference_server.domain.display import (
     HIDE_WELCOME,
@@ -33,10 +35,14 @@ from .scene import (
     pages,
     published,
     rows,
+    say,
+    server_of,
     set_status,
+    start,
 )
 from .test_basics import assert_error
 
+T = TypeVar("T")
 NO_COOKIE_CONSENT = {"cookie_consent": {"enabled": False}}
 OFFICE_HOURS = {
     "mode": "office_hours",
@@ -168,6 +174,95 @@ def test_an_agent_status_change_shows_in_the_very_next_config(api: Api) -> None:
     assert config_json(api)["availability"]["state"] == "available"
     set_status(api, agent, "away")
     assert config_json(api)["availability"]["state"] == "away"
+
+
+@pytest.mark.feature("AV1", "AV7", "CV4", "CF7")
+def test_a_returning_visitors_next_page_view_shows_every_change(api: Api) -> None:
+    ada, _ = add_agent(api, "Ada", capacity=1)
+    flow = published(api, options=NO_COOKIE_CONSENT)
+    token = config_json(api)["visitor"]["token"]
+
+    def page_view() -> dict[str, Any]:
+        return config_json(api, visitor_token=token)
+
+    assert page_view()["availability"]["state"] == "available"
+    set_status(api, ada, "away")
+    assert page_view()["availability"]["state"] == "away"
+    set_status(api, ada, "available")
+    assert page_view()["availability"]["state"] == "available"
+    add_conversations(api, ada, 1)
+    assert page_view()["availability"]["state"] == "at_capacity"
+    edited = api.client.patch(
+        f"/api/v1/chatflows/{flow['id']}/display",
+        json={"accent_color": "#123456"},
+        headers=api.admin_headers,
+    )
+    assert edited.status_code == 200, edited.text
+    assert page_view()["accent_color"] == "#123456"
+    unpublished = api.client.post(
+        f"/api/v1/chatflows/{flow['id']}/unpublish", headers=api.admin_headers
+    )
+    assert unpublished.status_code == 200, unpublished.text
+    assert config(api, visitor_token=token).status_code == 204
+
+
+def statements_of(api: Api, work: Callable[[], T]) -> tuple[T, list[str]]:
+    """What ``work`` returns, and the SQL statements the server ran meanwhile."""
+    statements: list[str] = []
+    engine = server_of(api).engine.sync_engine
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        return work(), statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+
+
+@pytest.mark.feature("AV1")
+def test_a_returning_visitors_page_view_asks_the_database_nothing(api: Api) -> None:
+    """Issue 10: page views come at the rate of a bare endpoint only if the steady state
+    reads what it needs from what the process keeps (and the tests around show it is kept
+    no longer than the next write that changes it)."""
+    add_agent(api, "Ada")
+    published(api, options=NO_COOKIE_CONSENT)
+    token = config_json(api)["visitor"]["token"]
+    first = config_json(api, visitor_token=token)
+    again, statements = statements_of(api, lambda: config_json(api, visitor_token=token))
+    assert statements == []
+    assert again == first
+
+
+@pytest.mark.feature("AV1", "CV1")
+def test_messages_in_other_chats_do_not_make_page_views_read_again(api: Api) -> None:
+    add_agent(api, "Ada")
+    no_consents = {**NO_COOKIE_CONSENT, "data_processing_consent": {"enabled": False}}
+    flow = published(api, options=no_consents)
+    token = config_json(api)["visitor"]["token"]
+    config_json(api, visitor_token=token)
+    chatting = {"X-Visitor-Token": config_json(api)["visitor"]["token"]}
+    chat = start(api, chatting, flow["id"])["conversation"]["id"]
+    config_json(api, visitor_token=token)  # read again once: a chat was assigned
+    say(api, chatting, chat, "Still there?")
+    _, statements = statements_of(api, lambda: config_json(api, visitor_token=token))
+    assert statements == []
+
+
+@pytest.mark.feature("AV1", "CV4")
+def test_a_returning_visitors_next_page_view_shows_the_chat_it_started_and_its_end(
+    api: Api,
+) -> None:
+    add_agent(api, "Ada")
+    flow = published(api, options=NO_COOKIE_CONSENT)
+    token = config_json(api)["visitor"]["token"]
+    assert config_json(api, visitor_token=token)["conversation"] is None
+    chat = start(api, {"X-Visitor-Token": token}, flow["id"])["conversation"]["id"]
+    assert config_json(api, visitor_token=token)["conversation"]["id"] == chat
+    closed = api.client.post(f"/api/v1/conversations/{chat}/close", headers=api.admin_headers)
+    assert closed.status_code == 200, closed.text
+    assert config_json(api, visitor_token=token)["conversation"] is None
 
 
 @pytest.mark.feature("AV1", "RT1")
