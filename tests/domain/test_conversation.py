@@ -396,7 +396,7 @@ def test_an_email_links_its_contact_ignoring_case_or_creates_one(
 @given(
     local=LOCAL,
     domain=DOMAIN,
-    flips=st.lists(st.booleans(), min_size=80, max_size=80),
+    flips=st.lists(st.booleans(), min_size=82, max_size=82),  # the longest address
     marketing=st.booleans(),
     keyed=st.booleans(),
 )
@@ -404,9 +404,11 @@ def test_any_change_of_case_in_the_whole_address_still_finds_the_same_contact(
     local: str, domain: str, flips: list[bool], marketing: bool, keyed: bool
 ) -> None:
     address = f"{local}@{domain}"
-    typed = "".join(c.swapcase() if flip else c for c, flip in zip(address, flips, strict=False))
+    typed = "".join(
+        c.swapcase() if flip else c for c, flip in zip(address, flips[: len(address)], strict=True)
+    )
     stored_as = email_key(address) if keyed else address  # keyed store or free-form keys
-    contacts = {"someone@else.org": "other", stored_as: "contact-9"}
+    contacts = {"some!one@else.org": "other", stored_as: "contact-9"}  # "!" is never generated
     assert match_contact(typed, contacts, marketing) == ContactMatch("contact-9", False, False)
     assert match_contact("x" + typed, {stored_as: "contact-9"}, marketing) == ContactMatch(
         None, True, marketing
