@@ -48,7 +48,12 @@ from .realtime.broadcast import LocalBroadcast
 from .realtime.socket import OPEN_SOCKETS
 from .realtime.visitor_ws import visitor_socket
 from .services.capacity import keep_watching_queues
-from .services.page_view_cache import MAX_AGE_SHARED, PageViewCache, relay_writes
+from .services.page_view_cache import (
+    MAX_AGE_SHARED,
+    PageViewCache,
+    keep_page_views,
+    relay_writes,
+)
 from .settings import Settings
 from .state import Broadcast, Server, server_of
 from .store.counters import open_counters
@@ -128,8 +133,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             live = asyncio.Event()
             tasks.append(asyncio.create_task(relay_writes(versions, broadcast, live)))
             await live.wait()
-        server.page_views = PageViewCache(
-            versions, max_age=MAX_AGE_SHARED if settings.redis_url else None
+        keep_page_views(
+            server.extras,
+            PageViewCache(versions, max_age=MAX_AGE_SHARED if settings.redis_url else None),
         )
         settle_after_startup()
         try:

@@ -11,16 +11,13 @@ backends (in-process, or Redis pub/sub for several workers).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import HTTPConnection
 
 from .clock import Clock
 from .settings import Settings
-
-if TYPE_CHECKING:
-    from .services.page_view_cache import PageViewCache
 
 __all__ = ["Broadcast", "Counters", "Server", "Subscription", "server_of"]
 
@@ -64,8 +61,9 @@ class Server:
     engine: AsyncEngine
     broadcast: Broadcast
     counters: Counters
-    extras: dict[str, Any] = field(default_factory=dict)  # per-process caches and locks
-    page_views: PageViewCache | None = None  # kept reads of the widget's page views
+    # per-process caches and locks, each owned by the module that keeps it there (e.g.
+    # services/page_view_cache.py): this module ranks below the services
+    extras: dict[str, Any] = field(default_factory=dict)
 
 
 def server_of(connection: HTTPConnection) -> Server:

@@ -26,6 +26,7 @@ from ..domain.consent import PageBanner
 from ..domain.display import Device, WidgetAction, cookies_for_action
 from ..services import limits
 from ..services.inputs import check_properties
+from ..services.page_view_cache import kept_page_views
 from ..services.widget_config import ConfigRequest, cookie_json, widget_config
 from ..state import server_of
 from ..store import knowledge as kb_store
@@ -278,7 +279,7 @@ async def config(request: Request) -> Response:
                 asked,
                 server.clock.now(),
                 before_new_visitor=new_visitor,
-                cache=server.page_views,
+                cache=kept_page_views(server.extras),
             )
         except LookupError:
             raise NotFound("no such account") from None

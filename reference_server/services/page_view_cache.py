@@ -46,6 +46,8 @@ __all__ = [
     "AccountView",
     "KnownVisitor",
     "PageViewCache",
+    "keep_page_views",
+    "kept_page_views",
     "read_account_view",
     "read_visitor",
     "relay_writes",
@@ -148,6 +150,21 @@ class PageViewCache:
         ):
             _put(self._visitors, key, _Kept(stamp, at, known), _VISITORS_KEPT)
         return known
+
+
+_EXTRAS_KEY = "page-view-cache"
+
+
+def keep_page_views(extras: dict[str, Any], cache: PageViewCache) -> None:
+    """Make ``cache`` the process's kept page-view reads (``Server.extras``)."""
+    extras[_EXTRAS_KEY] = cache
+
+
+def kept_page_views(extras: dict[str, Any]) -> PageViewCache | None:
+    """The process's kept page-view reads, if it keeps any (a server started without its
+    write watch reads everything afresh)."""
+    cache = extras.get(_EXTRAS_KEY)
+    return cache if isinstance(cache, PageViewCache) else None
 
 
 def _put(kept: OrderedDict[Any, _Kept], key: Any, value: _Kept, limit: int) -> None:
