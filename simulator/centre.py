@@ -240,7 +240,8 @@ class ChatCentre:
         the queue (false: assigned at once, or assignment is off)."""
         now = self.env.now
         agents = self.agents
-        candidates = [agents[j] for j in self._candidate_indices()]
+        indices = self._free if self._pointer < 0 else self._candidate_indices()
+        candidates = [agents[j] for j in indices]
         decision = route(chat.assignment, candidates, chat.request, self._last_assigned_id)
         outcome = decision.outcome
         if outcome is _ASSIGNED:
@@ -454,7 +455,9 @@ class ChatCentre:
             self._serve()
 
     def _serve(self) -> None:
-        indices = self._candidate_indices()
+        # A copy: _set_agent below changes self._free, which _candidate_indices may return,
+        # and the positions of the agents given back must stay those given to serve.
+        indices = (self._free if self._pointer < 0 else self._candidate_indices()).copy()
         agents = self.agents
         before = [agents[j] for j in indices]
         waiting = self._waiting.values()
