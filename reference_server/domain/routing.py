@@ -361,9 +361,10 @@ def _least_busy(eligible: Sequence[Agent]) -> Agent | None:
     fewest = 0
     lowest: float | None = None  # the best one's load, worked out at the first tie
     for agent in eligible:
-        if not can_take(agent):
-            continue
+        capacity = agent.capacity  # can_take, written out
         chats = agent.active_chats
+        if agent.status is not _AVAILABLE or (capacity is not None and chats >= capacity):
+            continue
         if chats == 0:
             return agent
         if best is None or chats < fewest:
