@@ -34,7 +34,9 @@ How the two entry points use it:
 - **The simulator** keeps a tuple of ``Agent`` as its state. An arriving visitor is routed
   with :func:`route`; :func:`with_chat_started` / :func:`with_chat_ended` update the agent
   as chats begin and end, :func:`with_status` as shifts and breaks change their status,
-  and :func:`serve_queue` runs after every end, status change or shift start. Who leaves
+  and :func:`serve_queue` runs after every end, status change or shift start — as
+  :func:`serve_ordered_queue` while its queue, kept in the order chats joined, is already in
+  :func:`queue_order` (the same decisions without the sort). Who leaves
   the queue without an agent is :mod:`~reference_server.domain.intake`'s rule.
   Because both call the same functions, the simulated policy is the server's policy (SIM2).
 
