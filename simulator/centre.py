@@ -7,7 +7,9 @@
 - a visitor's chat is routed with :func:`routing.route`; ``ASSIGNED`` starts it at once,
   ``QUEUED`` puts it in the queue, ``UNASSIGNED`` (assignment off) records it as such;
 - whenever capacity may have freed (a chat ended, an agent came back), the queue is handed
-  out with :func:`routing.serve_queue`, longest-waiting first;
+  out with :func:`routing.serve_queue`, longest-waiting first (with
+  :func:`routing.serve_ordered_queue` while the queue is already in that order, as chats
+  joining in time order keep it);
 - an agent's counters change with :func:`routing.with_chat_started` and
   :func:`routing.with_chat_ended`, and :func:`routing.can_take` says who may get a chat.
 
@@ -43,8 +45,10 @@ from reference_server.domain.routing import (
     QueuedConversation,
     RoutingOutcome,
     can_take,
+    queue_order,
     requeues_open_chats,
     route,
+    serve_ordered_queue,
     serve_queue,
     with_chat_ended,
     with_chat_started,
@@ -210,6 +214,8 @@ class ChatCentre:
         self._pointer = -1
         self._queue: dict[str, Chat] = {}
         self._waiting: dict[str, QueuedConversation] = {}  # the same, as routing sees them
+        self._in_order = True  # _waiting is in the domain's queue_order
+        self._last_key = (-math.inf, -math.inf)  # queue_order of the chat that queued last
         self._interval = scenario.kpis.interval_minutes
         self.time = AgentTimeBook(len(agents), self._interval, intervals)
         self.records: list[ChatRecord] = []
@@ -234,7 +240,8 @@ class ChatCentre:
         the queue (false: assigned at once, or assignment is off)."""
         now = self.env.now
         agents = self.agents
-        candidates = [agents[j] for j in self._candidate_indices()]
+        indices = self._free if self._pointer < 0 else self._candidate_indices()
+        candidates = [agents[j] for j in indices]
         decision = route(chat.assignment, candidates, chat.request, self._last_assigned_id)
         outcome = decision.outcome
         if outcome is _ASSIGNED:
@@ -252,10 +259,21 @@ class ChatCentre:
         if outcome is _UNASSIGNED:
             self._record(chat, _UNASSIGNED_RECORD, now)
             return False
+        self._enqueue(chat)
+        return True
+
+    def _enqueue(self, chat: Chat) -> None:
+        # The queue keeps the order chats joined in; while that is also the domain's
+        # queue_order (chats join in time order, so nearly always), it is served as it is.
         queued = chat.queued = QueuedConversation(chat.request, chat.assignment)
+        key = queue_order(queued)
+        if not self._queue:
+            self._in_order = True
+        elif key < self._last_key:
+            self._in_order = False
+        self._last_key = key
         self._queue[chat.request.id] = chat
         self._waiting[chat.request.id] = queued
-        return True
 
     def expect_end_of_wait(self, chat: Chat, *, patience: bool = True) -> None:
         """A chat has just queued: its visitor's patience (SIM4) and its chatflow's queue
@@ -363,9 +381,7 @@ class ChatCentre:
             chat.request = ConversationRequest(
                 chat.request.id, chat.request.properties, None, now, chat.arrival
             )
-            queued = chat.queued = QueuedConversation(chat.request, chat.assignment)
-            self._queue[chat.request.id] = chat
-            self._waiting[chat.request.id] = queued
+            self._enqueue(chat)
             self.expect_end_of_wait(chat, patience=False)  # they are mid-conversation
         self._set_agent(j, agent, now)
         if len(workload):
@@ -439,14 +455,16 @@ class ChatCentre:
             self._serve()
 
     def _serve(self) -> None:
-        indices = self._candidate_indices()
+        # A copy: _set_agent below changes self._free, which _candidate_indices may return,
+        # and the positions of the agents given back must stay those given to serve.
+        indices = (self._free if self._pointer < 0 else self._candidate_indices()).copy()
         agents = self.agents
         before = [agents[j] for j in indices]
-        result = serve_queue(
-            list(self._waiting.values()),
-            before,
-            self._last_assigned_id,
-        )
+        waiting = self._waiting.values()
+        if self._in_order:
+            result = serve_ordered_queue(waiting, before, self._last_assigned_id)
+        else:
+            result = serve_queue(list(waiting), before, self._last_assigned_id)
         if result.last_assigned_id != self._last_assigned_id:
             self._last_assigned_id = result.last_assigned_id
             self._pointer = (

@@ -34,7 +34,9 @@ How the two entry points use it:
 - **The simulator** keeps a tuple of ``Agent`` as its state. An arriving visitor is routed
   with :func:`route`; :func:`with_chat_started` / :func:`with_chat_ended` update the agent
   as chats begin and end, :func:`with_status` as shifts and breaks change their status,
-  and :func:`serve_queue` runs after every end, status change or shift start. Who leaves
+  and :func:`serve_queue` runs after every end, status change or shift start — as
+  :func:`serve_ordered_queue` while its queue, kept in the order chats joined, is already in
+  :func:`queue_order` (the same decisions without the sort). Who leaves
   the queue without an agent is :mod:`~reference_server.domain.intake`'s rule.
   Because both call the same functions, the simulated policy is the server's policy (SIM2).
 
@@ -47,7 +49,7 @@ the rotation skip anyone); :func:`serve_queue` does exactly that.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from operator import attrgetter
@@ -69,7 +71,9 @@ __all__ = [
     "has_free_capacity",
     "load",
     "requeues_open_chats",
+    "queue_order",
     "route",
+    "serve_ordered_queue",
     "serve_queue",
     "with_chat_ended",
     "with_chat_started",
@@ -182,7 +186,7 @@ _NO_CAPACITY = RoutingDecision(RoutingOutcome.QUEUED, None, "no_capacity")
 _NOBODY_AVAILABLE = RoutingDecision(RoutingOutcome.QUEUED, None, "nobody_available")
 _REASONS = {strategy: strategy.value for strategy in RoutingStrategy}  # Enum.value is slow
 _ROUND_ROBIN = RoutingStrategy.ROUND_ROBIN.value
-_QUEUE_ORDER = attrgetter("request.waiting_since", "request.started_at")
+_QUEUE_ORDER = attrgetter("request.waiting_since", "request.started_at")  # queue_order
 _AVAILABLE = AgentStatus.AVAILABLE
 _LEAST_BUSY = RoutingStrategy.LEAST_BUSY
 
@@ -359,9 +363,10 @@ def _least_busy(eligible: Sequence[Agent]) -> Agent | None:
     fewest = 0
     lowest: float | None = None  # the best one's load, worked out at the first tie
     for agent in eligible:
-        if not can_take(agent):
-            continue
+        capacity = agent.capacity  # can_take, written out
         chats = agent.active_chats
+        if agent.status is not _AVAILABLE or (capacity is not None and chats >= capacity):
+            continue
         if chats == 0:
             return agent
         if best is None or chats < fewest:
@@ -408,6 +413,13 @@ def _next_round_robin(
 # ---------------------------------------------------------------- the waiting queue (RT5)
 
 
+def queue_order(queued: QueuedConversation) -> tuple[float, float]:
+    """Where a waiting conversation stands in the queue (RT5), as a sort key: the longest
+    waiting first, then the older chat; equal keys keep the order they queued in."""
+    request = queued.request
+    return (request.waiting_since, request.started_at)
+
+
 def serve_queue(
     queue: Sequence[QueuedConversation],
     agents: Sequence[Agent],
@@ -421,15 +433,32 @@ def serve_queue(
     ones that other agents could take. Conversations whose chatflow has assignment off are
     never handed out here (they belong in the unassigned view, not the queue).
     Cost: O(queue x agents), and it stops as soon as nobody can take anything.
+
+    The queue may come in any order: it is put in :func:`queue_order` (a stable sort) and
+    handed to :func:`serve_ordered_queue`.
+    """
+    if not any(can_take(agent) for agent in agents):  # nothing to sort
+        return QueueResult((), tuple(agents), last_assigned_id)
+    return serve_ordered_queue(sorted(queue, key=_QUEUE_ORDER), agents, last_assigned_id)
+
+
+def serve_ordered_queue(
+    queue: Iterable[QueuedConversation],
+    agents: Sequence[Agent],
+    last_assigned_id: str | None = None,
+) -> QueueResult:
+    """:func:`serve_queue` for a queue already in :func:`queue_order` — as a caller keeping
+    its queue in that order as conversations join has it: no sorting, and the queue is read
+    only as far as someone can take a conversation (one completion usually reads one).
+    Given the sorted queue, the decisions are :func:`serve_queue`'s, which calls this.
     """
     current = list(agents)
     free_count = len([agent for agent in current if can_take(agent)])
-    if not free_count:  # nobody can take anything: nothing to sort
+    if not free_count:
         return QueueResult((), tuple(current), last_assigned_id)
     position = {agent.id: i for i, agent in enumerate(current)}
     assignments: list[Assignment] = []
-    # Longest waiting first, then the older chat; sorted() is stable beyond that.
-    for queued in sorted(queue, key=_QUEUE_ORDER):
+    for queued in queue:
         decision = route(queued.assignment, current, queued.request, last_assigned_id)
         if decision.agent_id is None:
             continue

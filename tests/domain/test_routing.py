@@ -22,7 +22,9 @@ from reference_server.domain.routing import (
     eligible_agents,
     has_free_capacity,
     load,
+    queue_order,
     route,
+    serve_ordered_queue,
     serve_queue,
     with_chat_ended,
     with_chat_started,
@@ -430,6 +432,32 @@ def test_queue_rotates_round_robin_and_owner_assignments_do_not_move_the_pointer
 
 
 @pytest.mark.feature("RT5")
+def test_a_queue_in_queue_order_is_served_as_given_without_being_sorted_again() -> None:
+    # The caller vouches for the order (the simulator keeps its queue in it): the first
+    # conversation given is the first served, whatever its waiting time says.
+    queue = iter([queued("given-first", 30.0), queued("given-second", 10.0)])
+    result = serve_ordered_queue(queue, [Agent("a", capacity=1)])
+    assert result.assignments == (Assignment("given-first", "a", "least_busy"),)
+
+
+@pytest.mark.feature("RT5")
+def test_queue_order_puts_the_longest_waiting_then_the_older_chat_first() -> None:
+    queue = [
+        queued("newer", 60.0, started_at=40.0),
+        queued("late", 70.0, started_at=0.0),
+        queued("older", 60.0, started_at=10.0),
+    ]
+    assert [q.request.id for q in sorted(queue, key=queue_order)] == ["older", "newer", "late"]
+
+
+@pytest.mark.feature("RT5")
+def test_ordered_queue_hands_out_nothing_while_everyone_is_full() -> None:
+    agents = (Agent("a", capacity=1, active_chats=1),)
+    result = serve_ordered_queue([queued("c1", 1.0)], agents, last_assigned_id="a")
+    assert (result.assignments, result.agents, result.last_assigned_id) == ((), agents, "a")
+
+
+@pytest.mark.feature("RT5")
 def test_empty_queue_leaves_everything_as_it_was() -> None:
     agents = (Agent("a"),)
     assert serve_queue([], agents, "a") == serve_queue((), agents, "a")
@@ -580,6 +608,19 @@ def test_serving_any_batch_never_goes_over_a_limit_or_to_someone_who_cannot_take
         q = by_conversation[assignment.conversation_id]
         eligible = eligible_agents(q.assignment, agents, q.request)
         assert assignment.agent_id in ids(eligible)
+
+
+@pytest.mark.feature("RT5")
+@settings(max_examples=100)
+@given(queue_st(), agents_st(), last_id_st)
+def test_serving_a_queue_kept_in_queue_order_decides_as_serving_it_unsorted(
+    queue: list[QueuedConversation], agents: list[Agent], last: str | None
+) -> None:
+    # The simulator serves its queue, kept in order, with serve_ordered_queue; the server
+    # serves what it reads with serve_queue: both must hand out the same chats to the same
+    # agents.
+    in_order = sorted(queue, key=queue_order)
+    assert serve_ordered_queue(in_order, agents, last) == serve_queue(queue, agents, last)
 
 
 @pytest.mark.feature("RT5")

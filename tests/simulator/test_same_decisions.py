@@ -93,3 +93,31 @@ def test_a_waiting_visitor_who_says_goodbye_abandons_and_a_timeout_leaves_it_for
     assert outcomes[timed.number] == ("timed_out", 2.0)
     centre.set_status(0, AVAILABLE)  # nobody is left in the queue to hand out
     assert centre.agents[0].active_chats == 0
+
+
+@pytest.mark.feature("SIM3", "RT5", "AV8")
+def test_chats_handed_back_to_several_agents_at_once_stay_with_whoever_took_them() -> None:
+    # Two chats go back to the queue at once and two agents of one chat each take them:
+    # every agent then holds exactly the chats given to them, and nobody is over their limit.
+    scenario = load_scenario(
+        pool(
+            agents=[
+                {"id": "one", "count": 3, "capacity": 1},
+                {"id": "big", "count": 1, "capacity": 3},
+            ]
+        )
+    )
+    env = simpy.Environment()
+    centre = ChatCentre(env, scenario, Streams.from_seed(1), intervals=20)
+    for j in range(3):
+        centre.set_status(j, AWAY)
+    requeue = AssignmentSettings(away_chats=AwayChats.REQUEUE)
+    chats = [_chat(env, centre, requeue) for _ in range(2)]
+    assert [chat.agent for chat in chats] == [3, 3]
+    for j in range(3):
+        centre.set_status(j, AVAILABLE)
+    centre.set_status(3, AWAY)
+    held = [sum(chat.agent == j for chat in chats) for j in range(4)]
+    assert sorted(held) == [0, 0, 1, 1]
+    assert [agent.id for agent in centre.agents] == list(centre.ids)
+    assert [agent.active_chats for agent in centre.agents] == held
