@@ -61,6 +61,7 @@ RATE_LIMITED = 4429
 QUEUED_FRAMES = 16  # frames read ahead of the one being handled
 OPEN_SOCKETS = "open-sockets"  # server.extras: sockets open per session class (a Counter)
 MAX_FRAME_CHARS = 64 * 1024
+_HANDLERS: set[asyncio.Task[None]] = set()  # handler tasks outliving their socket: kept alive
 
 
 FRAME_ERRORS: Mapping[type[ServiceError], str] = {
@@ -128,6 +129,7 @@ class SocketSession:
         self.handlers: dict[str, tuple[type[BaseModel], Handler]] = {}
         self._send_lock = asyncio.Lock()
         self.gone = False  # the client has left (seen by the reader even mid-handler)
+        self._stopping = False  # the socket is torn down: handle no further frame
 
     async def send(self, frame: Mapping[str, Any]) -> None:
         async with self._send_lock:
@@ -146,15 +148,33 @@ class SocketSession:
 
     async def receive_loop(self) -> None:
         """Handle frames, one at a time, until the client disconnects. A reader task takes
-        frames off the socket meanwhile (up to :data:`QUEUED_FRAMES` ahead), so that
-        :attr:`gone` turns true as soon as the client leaves, even while a handler waits."""
+        frames off the socket (up to :data:`QUEUED_FRAMES` ahead), so that :attr:`gone`
+        turns true as soon as the client leaves, even while a handler waits; one handler
+        task per socket handles them. The handler task is never cancelled: when this
+        coroutine is (the server or a test client tearing the socket down), the frame being
+        handled is still handled to the end (its message stored), then the handler stops —
+        one long-lived task instead of a shielded task per frame."""
         queue: asyncio.Queue[Mapping[str, Any] | None] = asyncio.Queue()
         room = asyncio.Semaphore(QUEUED_FRAMES)
         reader = asyncio.create_task(self._read(queue, room))
+        handler = asyncio.create_task(self._handle_all(queue, room))
+        _HANDLERS.add(handler)
+        handler.add_done_callback(_HANDLERS.discard)
         try:
-            while True:
+            await asyncio.wait({reader, handler}, return_when=asyncio.FIRST_COMPLETED)
+            if not handler.done():  # the client left: the frames it sent are handled
+                await asyncio.wait({handler})
+        finally:
+            self._stopping = True  # cancelled: finish the frame in hand, take no other
+            reader.cancel()
+
+    async def _handle_all(
+        self, queue: asyncio.Queue[Mapping[str, Any] | None], room: asyncio.Semaphore
+    ) -> None:
+        try:
+            while not self._stopping:
                 message = await queue.get()
-                if message is None:
+                if message is None or self._stopping:
                     return
                 try:
                     await self._handle(message)
@@ -162,8 +182,8 @@ class SocketSession:
                     room.release()
         except ClientGone:
             return
-        finally:
-            reader.cancel()
+        except Exception:  # _handle answers every error it can; this one ends the socket
+            log.exception("the frame handler failed")
 
     async def _read(
         self, queue: asyncio.Queue[Mapping[str, Any] | None], room: asyncio.Semaphore
@@ -244,9 +264,7 @@ class SocketSession:
             )
             return
         try:
-            # shielded: a frame that arrived is handled to the end (its message stored)
-            # even when the socket goes away meanwhile
-            await asyncio.shield(handler(frame))
+            await handler(frame)  # in the socket's handler task: never cancelled midway
         except ServiceError as error:
             refused = error_frame(frame_code(error), error.message, error.fields, ref)
             if isinstance(error, TooManyRequests):
