@@ -10,6 +10,7 @@ backends (in-process, or Redis pub/sub for several workers).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -36,7 +37,11 @@ class Broadcast(Protocol):
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
     async def publish(self, channel: str, event: dict[str, Any]) -> None: ...
-    def subscribe(self, *channels: str) -> Any:  # an async context manager → Subscription
+    def subscribe(
+        self, *channels: str, skip: Callable[[dict[str, Any]], bool] | None = None
+    ) -> Any:  # an async context manager → Subscription
+        """``skip(event)`` true: the event is not queued for this subscriber at all (e.g. a
+        message the socket has already sent) — cheaper than waking it to drop it."""
         ...
 
 

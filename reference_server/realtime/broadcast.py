@@ -3,15 +3,16 @@
 Channels: ``conversation:{id}`` (everyone in a conversation), ``agent:{user_id}`` (one
 agent's sessions), ``account:{id}:inbox`` (inbox views and availability of an account).
 :class:`LocalBroadcast` serves one process; the Redis backend serves several workers. Both
-deliver to every subscriber of a channel in publish order; a slow subscriber drops nothing
-(its queue is unbounded) — the store remains the source of truth on reconnect.
+deliver to every subscriber of a channel in publish order (but for the events its ``skip``
+refuses); a slow subscriber drops nothing (its queue is unbounded) — the store remains the
+source of truth on reconnect.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -19,8 +20,13 @@ __all__ = ["LocalBroadcast"]
 
 
 class _Queue:
-    def __init__(self) -> None:
+    def __init__(self, skip: Callable[[dict[str, Any]], bool] | None = None) -> None:
         self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.skip = skip
+
+    def put(self, event: dict[str, Any]) -> None:
+        if self.skip is None or not self.skip(event):
+            self.queue.put_nowait(event)
 
     async def get(self) -> dict[str, Any]:
         return await self.queue.get()
@@ -40,11 +46,13 @@ class LocalBroadcast:
 
     async def publish(self, channel: str, event: dict[str, Any]) -> None:
         for subscriber in list(self._subscribers.get(channel, ())):
-            subscriber.queue.put_nowait(event)
+            subscriber.put(event)
 
     @asynccontextmanager
-    async def subscribe(self, *channels: str) -> AsyncIterator[_Queue]:
-        subscriber = _Queue()
+    async def subscribe(
+        self, *channels: str, skip: Callable[[dict[str, Any]], bool] | None = None
+    ) -> AsyncIterator[_Queue]:
+        subscriber = _Queue(skip)
         for channel in channels:
             self._subscribers[channel].add(subscriber)
         try:

@@ -53,6 +53,9 @@ class Delivered:
         self.floor = floor
         self.above: set[int] = set()
 
+    def has(self, sequence: int) -> bool:
+        return sequence <= self.floor or sequence in self.above
+
     def add(self, sequence: int) -> bool:
         """Record ``sequence`` as sent; False when it had been sent already."""
         if sequence <= self.floor or sequence in self.above:
@@ -159,7 +162,12 @@ class ConversationFeeds:
         subscribed: asyncio.Event,
         ready: asyncio.Event,
     ) -> None:
-        async with self._broadcast.subscribe(conversation_channel(conversation_id)) as events:
+        def sent_already(event: dict[str, Any]) -> bool:
+            # not even queued: the socket's own message, already sent as its ack
+            return event.get("type") == "message" and delivered.has(event["message"]["sequence"])
+
+        channel = conversation_channel(conversation_id)
+        async with self._broadcast.subscribe(channel, skip=sent_already) as events:
             subscribed.set()
             await ready.wait()
             while True:

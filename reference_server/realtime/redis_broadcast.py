@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -42,8 +42,13 @@ MAX_PIPELINE = 500  # events published in one round trip
 
 
 class _Queue:
-    def __init__(self) -> None:
+    def __init__(self, skip: Callable[[dict[str, Any]], bool] | None = None) -> None:
         self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.skip = skip
+
+    def put(self, event: dict[str, Any]) -> None:
+        if self.skip is None or not self.skip(event):
+            self.queue.put_nowait(event)
 
     async def get(self) -> dict[str, Any]:
         return await self.queue.get()
@@ -119,8 +124,10 @@ class RedisBroadcast:
                     sent.set_result(None)
 
     @asynccontextmanager
-    async def subscribe(self, *channels: str) -> AsyncIterator[_Queue]:
-        subscriber = _Queue()
+    async def subscribe(
+        self, *channels: str, skip: Callable[[dict[str, Any]], bool] | None = None
+    ) -> AsyncIterator[_Queue]:
+        subscriber = _Queue(skip)
         await self._add(subscriber, channels)
         try:
             yield subscriber
@@ -195,4 +202,4 @@ class RedisBroadcast:
                     log.warning("ignoring a non-JSON event on %s", name)
                     continue
                 for subscriber in list(self._subscribers.get(name, ())):
-                    subscriber.queue.put_nowait(event)
+                    subscriber.put(event)

@@ -26,6 +26,7 @@ from reference_server.domain.chatflow import (
     HeadingSettings,
     OptionsSettings,
 )
+from reference_server.realtime.broadcast import LocalBroadcast
 from reference_server.realtime.feeds import Delivered
 from reference_server.realtime.redis_broadcast import RedisBroadcast
 from reference_server.settings import Settings
@@ -681,6 +682,34 @@ async def test_redis_broadcast_stops_delivering_after_unsubscribe() -> None:
             assert (await asyncio.wait_for(again.get(), 5)) == {"n": 3}
     finally:
         await broadcast.stop()
+
+
+async def _skipped_events_are_not_queued(broadcast: LocalBroadcast | RedisBroadcast) -> None:
+    channel = f"conversation:test-{secrets.token_hex(4)}"
+    await broadcast.start()
+    try:
+        async with (
+            broadcast.subscribe(channel, skip=lambda event: event["n"] % 2 == 0) as odd,
+            broadcast.subscribe(channel) as every,
+        ):
+            for n in range(4):
+                await broadcast.publish(channel, {"n": n})
+            got = [await asyncio.wait_for(every.get(), 5) for _ in range(4)]
+            assert [event["n"] for event in got] == [0, 1, 2, 3]
+            got = [await asyncio.wait_for(odd.get(), 5) for _ in range(2)]
+            assert [event["n"] for event in got] == [1, 3]
+            assert odd.queue.empty()
+    finally:
+        await broadcast.stop()
+
+
+async def test_the_local_broadcast_does_not_queue_what_a_subscriber_skips() -> None:
+    await _skipped_events_are_not_queued(LocalBroadcast())
+
+
+async def test_the_redis_broadcast_does_not_queue_what_a_subscriber_skips() -> None:
+    await _redis_or_skip()
+    await _skipped_events_are_not_queued(RedisBroadcast(REDIS_URL))
 
 
 async def test_a_stopped_redis_broadcast_refuses_to_publish() -> None:
