@@ -16,9 +16,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping
+from collections import Counter, deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 import orjson
@@ -37,6 +38,7 @@ from ..services.errors import (
 )
 from ..services.inputs import Input, pydantic_fields
 from ..state import Server, server_of
+from .feeds import cancel_and_wait
 
 __all__ = [
     "AUTH_FAILED",
@@ -130,6 +132,8 @@ class SocketSession:
         self._send_lock = asyncio.Lock()
         self.gone = False  # the client has left (seen by the reader even mid-handler)
         self._stopping = False  # the socket is torn down: handle no further frame
+        self._busy = False  # a frame is being handled
+        self._ahead: deque[Mapping[str, Any]] = deque()  # frames read while handling one
 
     async def send(self, frame: Mapping[str, Any]) -> None:
         async with self._send_lock:
@@ -147,63 +151,72 @@ class SocketSession:
         await self.send(out)
 
     async def receive_loop(self) -> None:
-        """Handle frames, one at a time, until the client disconnects. A reader task takes
-        frames off the socket (up to :data:`QUEUED_FRAMES` ahead), so that :attr:`gone`
-        turns true as soon as the client leaves, even while a handler waits; one handler
-        task per socket handles them. The handler task is never cancelled: when this
-        coroutine is (the server or a test client tearing the socket down), the frame being
-        handled is still handled to the end (its message stored), then the handler stops —
-        one long-lived task instead of a shielded task per frame."""
-        queue: asyncio.Queue[Mapping[str, Any] | None] = asyncio.Queue()
-        room = asyncio.Semaphore(QUEUED_FRAMES)
-        reader = asyncio.create_task(self._read(queue, room))
-        handler = asyncio.create_task(self._handle_all(queue, room))
+        """Handle frames, one at a time, until the client disconnects.
+
+        One task per socket reads a frame and handles it. That task is never cancelled
+        midway: when this coroutine is (the server or a test client tearing the socket
+        down), the frame in hand is still handled to the end (its message stored), and no
+        other is taken. A handler that must notice the client leaving while it waits (a
+        start waiting for its turn) reads ahead meanwhile (:meth:`watching_departure`)."""
+        handler = asyncio.create_task(self._serve())
         _HANDLERS.add(handler)
         handler.add_done_callback(_HANDLERS.discard)
         try:
-            await asyncio.wait({reader, handler}, return_when=asyncio.FIRST_COMPLETED)
-            if not handler.done():  # the client left: the frames it sent are handled
-                await asyncio.wait({handler})
+            await asyncio.wait({handler})
         finally:
             self._stopping = True  # cancelled: finish the frame in hand, take no other
-            reader.cancel()
+            if not self._busy:
+                handler.cancel()  # waiting for a frame: nothing in hand to finish
 
-    async def _handle_all(
-        self, queue: asyncio.Queue[Mapping[str, Any] | None], room: asyncio.Semaphore
-    ) -> None:
+    def _left(self) -> None:
+        """The client is seen leaving (counted once, as /healthz shows open sockets)."""
+        if not self.gone:
+            self.gone = True
+            self.server.extras[OPEN_SOCKETS][self.kind] -= 1
+
+    async def _serve(self) -> None:
+        self.server.extras.setdefault(OPEN_SOCKETS, Counter())[self.kind] += 1
         try:
             while not self._stopping:
-                message = await queue.get()
-                if message is None or self._stopping:
+                if self._ahead:
+                    message = self._ahead.popleft()
+                else:
+                    message = await self.websocket.receive()
+                if message["type"] == "websocket.disconnect" or self._stopping:
                     return
+                self._busy = True
                 try:
                     await self._handle(message)
                 finally:
-                    room.release()
-        except ClientGone:
+                    self._busy = False
+        except (WebSocketDisconnect, RuntimeError, OSError, ClientGone):
             return
         except Exception:  # _handle answers every error it can; this one ends the socket
             log.exception("the frame handler failed")
-
-    async def _read(
-        self, queue: asyncio.Queue[Mapping[str, Any] | None], room: asyncio.Semaphore
-    ) -> None:
-        opened = self.server.extras.setdefault(OPEN_SOCKETS, Counter())
-        kind = self.kind
-        opened[kind] += 1
-        try:
-            while True:
-                await room.acquire()
-                message = await self.websocket.receive()
-                if message["type"] == "websocket.disconnect":
-                    return
-                queue.put_nowait(message)
-        except (WebSocketDisconnect, RuntimeError, OSError):
-            return
         finally:
-            self.gone = True
-            opened[kind] -= 1
-            queue.put_nowait(None)
+            self._left()
+
+    @contextlib.asynccontextmanager
+    async def watching_departure(self) -> AsyncIterator[None]:
+        """While the block runs, read the socket ahead (up to :data:`QUEUED_FRAMES` frames,
+        handled afterwards in order), so that :attr:`gone` turns true as soon as the client
+        leaves."""
+        reader = asyncio.create_task(self._read_ahead())
+        try:
+            yield
+        finally:
+            await cancel_and_wait(reader)
+
+    async def _read_ahead(self) -> None:
+        try:
+            while len(self._ahead) < QUEUED_FRAMES:
+                message = await self.websocket.receive()
+                self._ahead.append(message)
+                if message["type"] == "websocket.disconnect":
+                    self._left()
+                    return
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            self._left()
 
     async def _handle(self, message: Mapping[str, Any]) -> None:
         raw = message.get("text")

@@ -166,7 +166,8 @@ class VisitorSession(SocketSession):
             if started.message is not None:
                 await self._ack(started.message, frame.ref)
 
-        await self.feeds.follow(conversation_id, 0, before=begin)
+        async with self.watching_departure():  # a start waits its turn: see the client leave
+            await self.feeds.follow(conversation_id, 0, before=begin)
         if made and made[0] != conversation_id:
             # A resent start: follow the conversation it made, from its beginning.
             await self.feeds.unfollow(conversation_id)
