@@ -67,6 +67,8 @@ class AccountView:
     # The widget's answers composed from this view, by what else they depend on
     # (services/widget_config.decide): gone with the view.
     answers: dict[Any, dict[str, Any]] = field(default_factory=dict, compare=False)
+    # The chatflow an anonymous visitor's page shows, by (URL, device): gone with the view.
+    choices: dict[Any, Chatflow | None] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)

@@ -208,6 +208,29 @@ def _targeting_visitor(contact: dict[str, Any] | None) -> Visitor:
     return Visitor(known=True, properties=properties)
 
 
+_CHOICES_KEPT = 1024  # per account view: the pages (URL, device) anonymous visitors view
+
+
+def _chatflow_for(
+    seen: AccountView, request: ConfigRequest, contact: dict[str, Any] | None
+) -> Chatflow | None:
+    """TG6 on this page view; for a visitor without a contact the choice depends only on the
+    page and the view's chatflows, so it is kept with the view (gone when they change)."""
+    if contact is not None:
+        page = PageView(request.url, request.device.value, _targeting_visitor(contact))
+        return select_chatflow(seen.chatflows, page)
+    key = (request.url, request.device)
+    choices = seen.choices
+    if key in choices:
+        return choices[key]
+    if len(choices) >= _CHOICES_KEPT:
+        choices.clear()
+    chosen = choices[key] = select_chatflow(
+        seen.chatflows, PageView(request.url, request.device.value, _targeting_visitor(None))
+    )
+    return chosen
+
+
 async def widget_config(
     connect: Connect,
     account_id: str,
@@ -227,8 +250,7 @@ async def widget_config(
     cookies = parse_cookies(request.cookies)
     who = await _who(reads, request, cookies, now)
     contact = await _contact(reads, who.contact_id)
-    page = PageView(request.url, request.device.value, _targeting_visitor(contact))
-    chatflow = select_chatflow(seen.chatflows, page)
+    chatflow = _chatflow_for(seen, request, contact)
     if chatflow is None:
         return None
 
@@ -277,7 +299,7 @@ async def widget_config(
         identified=who.identified,
         contact=contact,
         triggered=False,
-        record=replace(record, cookies=answered),
+        record=record if record.cookies == answered else replace(record, cookies=answered),
         page_banner=request.page_banner,
         page_properties=request.page_properties,
         answers=seen.answers,
