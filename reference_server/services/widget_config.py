@@ -303,6 +303,7 @@ async def widget_config(
         page_banner=request.page_banner,
         page_properties=request.page_properties,
         answers=seen.answers,
+        eligible_kept=seen.eligible,
     )
     config["visitor"] = {"token": token, "identified": who.identified}
     config["cookies"] = [cookie_json(instruction)] if instruction is not None else []
@@ -362,6 +363,7 @@ async def decide(
     page_properties: Mapping[str, str] | None = None,
     around: Surroundings | None = None,
     answers: dict[Any, dict[str, Any]] | None = None,
+    eligible_kept: dict[Any, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything the widget shows for ``chatflow`` (without the visitor part). The preview
     (CF4) calls it with no cookies and an unknown visitor, and may ask for the widget in a
@@ -370,7 +372,8 @@ async def decide(
     read, else read through ``db``. ``answers`` keeps answers for reuse: the caller
     promises ``chatflow`` and ``around`` stay as they are while it keeps them (the answer
     depends on nothing else than the key below); the caller may change the top level of
-    the dict it gets, and ``display`` only after copying it."""
+    the dict it gets, and ``display`` only after copying it. ``eligible_kept``, on the same
+    promise, keeps who routing could give the chat to (see :func:`availability_of`)."""
     cookies = cookies or VisitorCookies()
     record = record or ConsentRecord()
 
@@ -380,7 +383,15 @@ async def decide(
         if db is None:
             raise ValueError("decide needs the surroundings or a connection to read them")
         around = await surroundings(db, account_id)
-    view = availability_of(chatflow, around, url, now, state=state, page_properties=page_properties)
+    view = availability_of(
+        chatflow,
+        around,
+        url,
+        now,
+        state=state,
+        page_properties=page_properties,
+        eligible_kept=eligible_kept,
+    )
     owner_id = contact.get("owner_id") if contact is not None else None
     known_email = bool(contact is not None and contact.get("email"))
     if answers is None:
