@@ -20,12 +20,11 @@ import json
 from collections.abc import Iterable, Sequence
 
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..services import limits
 from ..services.errors import TooManyRequests
-from ..state import server_of
+from ..state import server_in
 from .errors import service_error_response
 
 __all__ = [
@@ -149,7 +148,7 @@ class AddressLimit:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope.get("method") != "OPTIONS":
-            server = server_of(Request(scope))
+            server = server_in(scope)
             if server.settings.limits.address_requests is None:  # off: nothing to count
                 await self.app(scope, receive, send)
                 return
