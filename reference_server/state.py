@@ -10,7 +10,7 @@ backends (in-process, or Redis pub/sub for several workers).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -20,7 +20,7 @@ from starlette.requests import HTTPConnection
 from .clock import Clock
 from .settings import Settings
 
-__all__ = ["Broadcast", "Counters", "Server", "Subscription", "server_of"]
+__all__ = ["Broadcast", "Counters", "Server", "Subscription", "server_in", "server_of"]
 
 
 class Subscription(Protocol):
@@ -72,5 +72,11 @@ class Server:
 
 
 def server_of(connection: HTTPConnection) -> Server:
-    server: Server = connection.state.server
+    return server_in(connection.scope)
+
+
+def server_in(scope: MutableMapping[str, Any]) -> Server:
+    """The server of a request's ASGI scope: the lifespan's state as the scope carries it
+    (``connection.state`` would wrap it in a new object on every request)."""
+    server: Server = scope["state"]["server"]
     return server

@@ -54,9 +54,14 @@ async def read_json(request: Request, *, limit: int = MAX_BODY_BYTES) -> Any:
 
 async def read_body(request: Request, *, limit: int = MAX_BODY_BYTES) -> bytes:
     """The request's body, sent as JSON (415 otherwise), at most ``limit`` bytes (413)."""
-    if not is_json_media_type(request.headers.get("content-type", "")):
+    content_type = declared = None
+    for key, value in request.scope["headers"]:  # one pass: every JSON call comes here
+        if key == b"content-type" and content_type is None:
+            content_type = value.decode("latin-1")
+        elif key == b"content-length" and declared is None:
+            declared = value.decode("latin-1")
+    if content_type != "application/json" and not is_json_media_type(content_type or ""):
         raise UnsupportedMediaType("send the body as JSON (Content-Type: application/json)")
-    declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"the body is larger than {limit} bytes")
     body = b""

@@ -17,16 +17,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from urllib.parse import unquote_plus
+from collections.abc import Iterable, Sequence
 
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..services import limits
 from ..services.errors import TooManyRequests
-from ..state import server_of
+from ..state import server_in
 from .errors import service_error_response
 
 __all__ = [
@@ -72,23 +70,37 @@ class SecurityHeaders:
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [
-                    (k, v) for k, v in message.get("headers", []) if k != b"x-content-type-options"
-                ]
-                headers.append((b"x-content-type-options", b"nosniff"))
-                content_type = dict(headers).get(b"content-type", b"")
-                if content_type.startswith(b"text/html"):
-                    present = {k for k, _ in headers}
-                    headers += [(k, v) for k, v in _HTML_HEADERS if k not in present]
-                message = {**message, "headers": headers}
+                message = {**message, "headers": _secured(message.get("headers", ()))}
             await send(message)
 
         await self.app(scope, receive, with_headers)
 
 
+_NOSNIFF = (b"x-content-type-options", b"nosniff")
+
+
+def _secured(raw: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The answer's headers with ``nosniff`` (replacing any other value) and, on HTML, the
+    page headers it does not set itself; one pass over them (every answer comes here)."""
+    headers = []
+    content_type = b""
+    for key, value in raw:
+        if key == b"x-content-type-options":
+            continue
+        if key == b"content-type":
+            content_type = value  # the last one, as a dict of them would keep
+        headers.append((key, value))
+    headers.append(_NOSNIFF)
+    if content_type.startswith(b"text/html"):
+        present = {k for k, _ in headers}
+        headers += [(k, v) for k, v in _HTML_HEADERS if k not in present]
+    return headers
+
+
 def _unstorable(scope: Scope) -> bool:
-    query = unquote_plus(scope.get("query_string", b"").decode("latin-1"), errors="replace")
-    return "\x00" in scope.get("path", "") or "\x00" in query
+    # Only %00 (or a raw NUL) decodes to NUL: most query strings need no decoding at all.
+    query: bytes = scope.get("query_string", b"")
+    return "\x00" in scope.get("path", "") or b"\x00" in query or b"%00" in query
 
 
 class RefuseUnstorableText:
@@ -136,8 +148,12 @@ class AddressLimit:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope.get("method") != "OPTIONS":
+            server = server_in(scope)
+            if server.settings.limits.address_requests is None:  # off: nothing to count
+                await self.app(scope, receive, send)
+                return
             try:
-                await limits.address_request(server_of(Request(scope)), client_address(scope))
+                await limits.address_request(server, client_address(scope))
             except TooManyRequests as refused:
                 await service_error_response(refused)(scope, receive, send)
                 return
@@ -158,13 +174,59 @@ class _CorsByPath:
             await self.app(scope, receive, send)
 
 
+_VARY = frozenset({b"vary"})
+
+
+class _OpenCors:
+    """Starlette's ``CORSMiddleware`` for every origin without credentials, its answers'
+    headers worked out once: an answer gains ``Vary: Origin`` (joined with its own), and
+    when the request names an origin ``Access-Control-Allow-Origin: *`` and the exposed
+    headers. Preflights go to Starlette's (``preflight``)."""
+
+    def __init__(self, app: ASGIApp, preflight: ASGIApp, expose_headers: Sequence[str]) -> None:
+        self.app, self.preflight = app, preflight
+        self.with_origin = [(b"access-control-allow-origin", b"*")]
+        if expose_headers:
+            exposed = ", ".join(expose_headers).encode("latin-1")
+            self.with_origin.append((b"access-control-expose-headers", exposed))
+        self.replaced = frozenset(k for k, _ in self.with_origin) | {b"vary"}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        origin = preflight = False
+        for key, _ in scope["headers"]:
+            if key == b"origin":
+                origin = True
+            elif key == b"access-control-request-method":
+                preflight = True
+        if origin and preflight and scope["method"] == "OPTIONS":
+            await self.preflight(scope, receive, send)
+            return
+        added, replaced = (self.with_origin, self.replaced) if origin else ([], _VARY)
+
+        async def with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers, vary = [], []
+                for key, value in message.get("headers", ()):
+                    if key in replaced:
+                        if key == b"vary":
+                            vary.append(value)
+                        continue
+                    headers.append((key, value))
+                vary.append(b"Origin")
+                message = {**message, "headers": [*headers, *added, (b"vary", b", ".join(vary))]}
+            await send(message)
+
+        await self.app(scope, receive, with_cors)
+
+
 def cors_by_path(app: ASGIApp, api_origins: Sequence[str]) -> ASGIApp:
+    exposed = ["retry-after"]
     public = CORSMiddleware(
         app,
         allow_origins=["*"],
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
         allow_headers=["content-type", "x-visitor-token"],
-        expose_headers=["retry-after"],
+        expose_headers=exposed,
     )
     api = None
     if api_origins:
@@ -173,6 +235,6 @@ def cors_by_path(app: ASGIApp, api_origins: Sequence[str]) -> ASGIApp:
             allow_origins=list(api_origins),
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["authorization", "content-type"],
-            expose_headers=["retry-after"],
+            expose_headers=exposed,
         )
-    return _CorsByPath(app, public, api)
+    return _CorsByPath(app, _OpenCors(app, public, exposed), api)

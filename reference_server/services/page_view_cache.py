@@ -31,7 +31,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.chatflow import Chatflow
 from ..domain.consent import CompanyNames
-from ..secrets import hash_secret
 from ..state import Broadcast
 from ..store import schema as t
 from ..store.accounts import get_account
@@ -67,12 +66,20 @@ class AccountView:
     # The widget's answers composed from this view, by what else they depend on
     # (services/widget_config.decide): gone with the view.
     answers: dict[Any, dict[str, Any]] = field(default_factory=dict, compare=False)
+    # The chatflow an anonymous visitor's page shows, by (URL, device): gone with the view.
+    choices: dict[Any, Chatflow | None] = field(default_factory=dict, compare=False)
+    # Who routing could give a chat to, by chatflow and page (services/presentation).
+    eligible: dict[Any, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
 class KnownVisitor:
     row: dict[str, Any]
     has_conversations: bool
+    topic: str = field(init=False, compare=False)  # the visitor's own write-watch topic
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "topic", visitor_topic(self.row["id"]))
 
 
 async def read_account_view(db: AsyncConnection, account_id: str) -> AccountView:
@@ -116,7 +123,7 @@ class PageViewCache:
         self.versions = versions
         self.max_age = max_age
         self._accounts: OrderedDict[str, _Kept] = OrderedDict()
-        self._visitors: OrderedDict[tuple[str, str], _Kept] = OrderedDict()
+        self._visitors: OrderedDict[tuple[str, str], _Kept] = OrderedDict()  # by token
 
     def _fresh(self, kept: _Kept | None, *topics: str) -> bool:
         if kept is None or not self.versions.unchanged(kept.stamp, *topics):
@@ -138,16 +145,16 @@ class PageViewCache:
     async def visitor(
         self, connect: Callable[[], Any], account_id: str, token: str
     ) -> KnownVisitor | None:
-        key = (account_id, hash_secret(token))
+        # By the token itself, not its hash (a hash per page view costs more than the rest
+        # of the lookup): the kept request bodies (api/body.py) hold the same tokens.
+        key = (account_id, token)
         kept = self._visitors.get(key)
-        if kept is not None and self._fresh(kept, VISITORS, visitor_topic(kept.value.row["id"])):
+        if kept is not None and self._fresh(kept, VISITORS, kept.value.topic):
             found: KnownVisitor = kept.value
             return found
         stamp, at = self.versions.stamp(), time.monotonic()
         known = await read_visitor(await connect(), account_id, token)
-        if known is not None and self.versions.unchanged(
-            stamp, VISITORS, visitor_topic(known.row["id"])
-        ):
+        if known is not None and self.versions.unchanged(stamp, VISITORS, known.topic):
             _put(self._visitors, key, _Kept(stamp, at, known), _VISITORS_KEPT)
         return known
 

@@ -78,6 +78,9 @@ async def surroundings(db: AsyncConnection, account_id: str) -> Surroundings:
     return Surroundings(users, teams, await agents_snapshot(db, account_id), company)
 
 
+_ELIGIBLE_KEPT = 1024  # per account view: the pages (and their properties) chats come from
+
+
 def availability_of(
     chatflow: Chatflow,
     around: Surroundings,
@@ -86,15 +89,28 @@ def availability_of(
     *,
     state: ChatState | None = None,
     page_properties: Mapping[str, str] | None = None,
+    eligible_kept: dict[Any, tuple[Agent, ...]] | None = None,
 ) -> AvailabilityView:
     """AV1-AV7 for a chat on ``chatflow`` from ``url`` (or in ``state``, for a preview),
-    with the routing properties the page declares (RT3)."""
+    with the routing properties the page declares (RT3). ``eligible_kept`` keeps who routing
+    could give such a chat to, by chatflow and page: the caller promises ``chatflow`` and
+    ``around`` stay as they are while it keeps them (states still follow the clock)."""
     build = chatflow.build
     if state is None:
         # RT3: as a chat from this page would be routed.
-        properties = routing_properties(chatflow, url, page_properties or {})
-        request = ConversationRequest(id="", properties=properties)
-        eligible = eligible_agents(build.assignment, around.agents, request)
+        key = None
+        eligible = None
+        if eligible_kept is not None:
+            key = (chatflow.id, url, tuple((page_properties or {}).items()))
+            eligible = eligible_kept.get(key)
+        if eligible is None:
+            properties = routing_properties(chatflow, url, page_properties or {})
+            request = ConversationRequest(id="", properties=properties)
+            eligible = eligible_agents(build.assignment, around.agents, request)
+            if eligible_kept is not None:
+                if len(eligible_kept) >= _ELIGIBLE_KEPT:
+                    eligible_kept.clear()
+                eligible_kept[key] = eligible
         state = chat_state(build.availability, eligible, now)
     return availability_view(build.availability, state, now, chatflow.language)
 

@@ -208,6 +208,29 @@ def _targeting_visitor(contact: dict[str, Any] | None) -> Visitor:
     return Visitor(known=True, properties=properties)
 
 
+_CHOICES_KEPT = 1024  # per account view: the pages (URL, device) anonymous visitors view
+
+
+def _chatflow_for(
+    seen: AccountView, request: ConfigRequest, contact: dict[str, Any] | None
+) -> Chatflow | None:
+    """TG6 on this page view; for a visitor without a contact the choice depends only on the
+    page and the view's chatflows, so it is kept with the view (gone when they change)."""
+    if contact is not None:
+        page = PageView(request.url, request.device.value, _targeting_visitor(contact))
+        return select_chatflow(seen.chatflows, page)
+    key = (request.url, request.device)
+    choices = seen.choices
+    if key in choices:
+        return choices[key]
+    if len(choices) >= _CHOICES_KEPT:
+        choices.clear()
+    chosen = choices[key] = select_chatflow(
+        seen.chatflows, PageView(request.url, request.device.value, _targeting_visitor(None))
+    )
+    return chosen
+
+
 async def widget_config(
     connect: Connect,
     account_id: str,
@@ -227,8 +250,7 @@ async def widget_config(
     cookies = parse_cookies(request.cookies)
     who = await _who(reads, request, cookies, now)
     contact = await _contact(reads, who.contact_id)
-    page = PageView(request.url, request.device.value, _targeting_visitor(contact))
-    chatflow = select_chatflow(seen.chatflows, page)
+    chatflow = _chatflow_for(seen, request, contact)
     if chatflow is None:
         return None
 
@@ -277,10 +299,11 @@ async def widget_config(
         identified=who.identified,
         contact=contact,
         triggered=False,
-        record=replace(record, cookies=answered),
+        record=record if record.cookies == answered else replace(record, cookies=answered),
         page_banner=request.page_banner,
         page_properties=request.page_properties,
         answers=seen.answers,
+        eligible_kept=seen.eligible,
     )
     config["visitor"] = {"token": token, "identified": who.identified}
     config["cookies"] = [cookie_json(instruction)] if instruction is not None else []
@@ -340,6 +363,7 @@ async def decide(
     page_properties: Mapping[str, str] | None = None,
     around: Surroundings | None = None,
     answers: dict[Any, dict[str, Any]] | None = None,
+    eligible_kept: dict[Any, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything the widget shows for ``chatflow`` (without the visitor part). The preview
     (CF4) calls it with no cookies and an unknown visitor, and may ask for the widget in a
@@ -348,7 +372,8 @@ async def decide(
     read, else read through ``db``. ``answers`` keeps answers for reuse: the caller
     promises ``chatflow`` and ``around`` stay as they are while it keeps them (the answer
     depends on nothing else than the key below); the caller may change the top level of
-    the dict it gets, and ``display`` only after copying it."""
+    the dict it gets, and ``display`` only after copying it. ``eligible_kept``, on the same
+    promise, keeps who routing could give the chat to (see :func:`availability_of`)."""
     cookies = cookies or VisitorCookies()
     record = record or ConsentRecord()
 
@@ -358,7 +383,15 @@ async def decide(
         if db is None:
             raise ValueError("decide needs the surroundings or a connection to read them")
         around = await surroundings(db, account_id)
-    view = availability_of(chatflow, around, url, now, state=state, page_properties=page_properties)
+    view = availability_of(
+        chatflow,
+        around,
+        url,
+        now,
+        state=state,
+        page_properties=page_properties,
+        eligible_kept=eligible_kept,
+    )
     owner_id = contact.get("owner_id") if contact is not None else None
     known_email = bool(contact is not None and contact.get("email"))
     if answers is None:
