@@ -394,7 +394,8 @@ async def decide(
     )
     owner_id = contact.get("owner_id") if contact is not None else None
     known_email = bool(contact is not None and contact.get("email"))
-    if answers is None:
+
+    def compose() -> dict[str, Any]:
         return _compose(
             chatflow,
             around,
@@ -408,6 +409,9 @@ async def decide(
             record,
             page_banner,
         )
+
+    if answers is None:
+        return compose()
     # Only what the answer depends on: not the messagesUtk token, nor the visitor.
     key = (
         chatflow.id,
@@ -426,19 +430,7 @@ async def decide(
     if kept is None:
         if len(answers) >= _ANSWERS_KEPT:
             answers.clear()
-        kept = answers[key] = _compose(
-            chatflow,
-            around,
-            view,
-            device,
-            cookies,
-            identified,
-            owner_id,
-            known_email,
-            triggered,
-            record,
-            page_banner,
-        )
+        kept = answers[key] = compose()
     return dict(kept)
 
 

@@ -119,15 +119,7 @@ _INSERT_NEW_SQLITE = (
 # conversation is open; what the caller then refuses it undoes (remove_message). Built with
 # SQLAlchemy, not as text, so that what watches the engine's writes sees a read of
 # conversations and messages (a message moves no kept read on).
-_TAKEN = (
-    _c.update()
-    .where(_c.c.id == sa.bindparam("conversation_id"))
-    .values(last_sequence=_c.c.last_sequence + 1)
-    .returning(
-        _c.c.last_sequence, _c.c.status, _c.c.consent, _CHATFLOW_VERSION.label("chatflow_version")
-    )
-    .cte("taken")
-)
+_TAKEN = _TAKE_SEQUENCE.cte("taken")
 _INSERTED = (
     pg_insert(_m)
     .from_select(
