@@ -16,7 +16,7 @@ class _Client:
     """The socket's far end: frames it has sent, then silence (an open socket)."""
 
     def __init__(self, *frames: dict[str, Any]) -> None:
-        self.state = SimpleNamespace(server=SimpleNamespace(extras={}))
+        self.scope = {"state": {"server": SimpleNamespace(extras={})}}  # as the lifespan sets it
         self._frames = [
             {"type": "websocket.receive", "text": orjson.dumps(f).decode()} for f in frames
         ]
