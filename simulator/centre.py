@@ -27,7 +27,7 @@ The centre also keeps ``epoch``, a counter that moves whenever any agent's statu
 from __future__ import annotations
 
 import math
-from bisect import bisect_left, insort
+from bisect import bisect_left
 from collections.abc import Callable, Mapping
 from functools import partial
 from typing import cast
@@ -209,6 +209,7 @@ class ChatCentre:
         self._since = [0.0] * len(agents)
         self._is_free = [can_take(agent) for agent in agents]
         self._free = [i for i, free in enumerate(self._is_free) if free]
+        self._free_agents = [agents[j] for j in self._free]  # the same, as routing sees them
         self.epoch = 0
         self._last_assigned_id: str | None = None
         self._pointer = -1
@@ -240,8 +241,7 @@ class ChatCentre:
         the queue (false: assigned at once, or assignment is off)."""
         now = self.env.now
         agents = self.agents
-        indices = self._free if self._pointer < 0 else self._candidate_indices()
-        candidates = [agents[j] for j in indices]
+        candidates = self._free_agents if self._pointer < 0 else self._candidates()[1]
         decision = route(chat.assignment, candidates, chat.request, self._last_assigned_id)
         outcome = decision.outcome
         if outcome is _ASSIGNED:
@@ -392,14 +392,19 @@ class ChatCentre:
 
     # -------------------------------------------------------------- agents
 
-    def _candidate_indices(self) -> list[int]:
-        # Agents who can take a chat, plus the one the round-robin pointer stands on.
+    def _candidates(self) -> tuple[list[int], list[Agent]]:
+        # Agents who can take a chat, plus the one the round-robin pointer stands on: their
+        # indices and the agents themselves (the lists kept, not copies, when nobody is added).
         free = self._free
+        free_agents = self._free_agents
         pointer = self._pointer
         if pointer < 0 or self._is_free[pointer]:
-            return free
+            return free, free_agents
         at = bisect_left(free, pointer)
-        return [*free[:at], pointer, *free[at:]]
+        return (
+            [*free[:at], pointer, *free[at:]],
+            [*free_agents[:at], self.agents[pointer], *free_agents[at:]],
+        )
 
     def _set_agent(self, j: int, agent: Agent, now: float) -> None:
         # Agent j changes now: count its time in the old state first (SIM6 occupancy).
@@ -414,12 +419,18 @@ class ChatCentre:
         is_free = self._is_free
         if free is not is_free[j]:
             is_free[j] = free
+            at = bisect_left(self._free, j)
             if free:
-                insort(self._free, j)
+                self._free.insert(at, j)
+                self._free_agents.insert(at, agent)
             else:
-                del self._free[bisect_left(self._free, j)]
+                del self._free[at]
+                del self._free_agents[at]
             self.epoch += 1
-        elif old.status is not agent.status:
+            return
+        if free:  # still free, with one chat more or less
+            self._free_agents[bisect_left(self._free, j)] = agent
+        if old.status is not agent.status:
             self.epoch += 1
 
     def _begin(self, j: int, chat: Chat, now: float) -> None:
@@ -455,11 +466,13 @@ class ChatCentre:
             self._serve()
 
     def _serve(self) -> None:
-        # A copy: _set_agent below changes self._free, which _candidate_indices may return,
+        # Copies: _set_agent below changes the free lists (which _candidates may return),
         # and the positions of the agents given back must stay those given to serve.
-        indices = (self._free if self._pointer < 0 else self._candidate_indices()).copy()
-        agents = self.agents
-        before = [agents[j] for j in indices]
+        indices, before = self._free, self._free_agents
+        if self._pointer >= 0:
+            indices, before = self._candidates()
+        indices = indices.copy()
+        before = before.copy()
         waiting = self._waiting.values()
         if self._in_order:
             result = serve_ordered_queue(waiting, before, self._last_assigned_id)
