@@ -275,6 +275,12 @@ class ChatCentre:
         self._queue[chat.request.id] = chat
         self._waiting[chat.request.id] = queued
 
+    def waits_can_end(self, assignment: AssignmentSettings) -> bool:
+        """Can a queued chat of a chatflow with ``assignment`` stop waiting other than by
+        being taken, while its visitor stays (patience, or a queue timeout: the domain's
+        ``wait_deadline`` gives one)? If not, :meth:`expect_end_of_wait` has nothing to do."""
+        return self._patience is not None or wait_deadline(assignment, 0.0) is not None
+
     def expect_end_of_wait(self, chat: Chat, *, patience: bool = True) -> None:
         """A chat has just queued: its visitor's patience (SIM4) and its chatflow's queue
         timeout (RT5) may end the wait, as the domain's ``end_of_wait`` decides when each

@@ -116,6 +116,9 @@ class PlainArrivals:
         self._new_chat = centre.new_chat
         self._offer = centre.offer
         self._expect_end_of_wait = centre.expect_end_of_wait
+        # Without patience or a queue timeout a queued chat waits until it is taken: nothing
+        # to expect (M/M/c), so the call is skipped for every chat that queues.
+        self._waits_can_end = centre.waits_can_end(assignment)
         # Each piece's arrivals are drawn when the previous piece's have all come.
         self._moments = chain.from_iterable(arrival_times(piece, rng) for piece in segments)
         self._moment = env.now
@@ -129,7 +132,7 @@ class PlainArrivals:
 
     def _arrive(self, _event: simpy.Event) -> None:
         chat = self._new_chat(self._moment, self._assignment, _NO_PROPERTIES)
-        if self._offer(chat):
+        if self._offer(chat) and self._waits_can_end:
             self._expect_end_of_wait(chat)
         # The next arrival (_expect, written out: this runs for every chat).
         moment = next(self._moments, None)
