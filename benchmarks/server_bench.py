@@ -619,6 +619,7 @@ class Options:
     idle: int
     profile: Path | None
     source: Path
+    profile_rate: int = 200
 
 
 def bootstrap(database_url: str) -> tuple[str, str]:
@@ -700,15 +701,16 @@ def running(server: ServerProcess) -> Iterator[ServerProcess]:
 
 
 @contextmanager
-def profiling(server: ServerProcess, out: Path | None) -> Iterator[None]:
-    """py-spy on the server's processes while the block runs (``--profile OUT``)."""
+def profiling(server: ServerProcess, out: Path | None, rate: int = 200) -> Iterator[None]:
+    """py-spy on the server's processes while the block runs (``--profile OUT``), sampling
+    ``rate`` times a second (``--profile-rate``)."""
     if out is None:
         yield
         return
     assert server.process is not None
     spy_path = str(Path(sys.executable).with_name("py-spy"))
     command = [spy_path, "record", "--pid", str(server.process.pid), "--subprocesses"]
-    command += ["--rate", "200", "--gil", "--format", "raw", "--output", str(out)]
+    command += ["--rate", str(rate), "--gil", "--format", "raw", "--output", str(out)]
     spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         yield
@@ -829,7 +831,7 @@ def compare(options: Options, workdir: Path) -> None:
                     print(f"repetition {repetition + 1}", flush=True)
                     for target in (relay, this) if repetition % 2 == 0 else (this, relay):
                         if target is this and repetition == 0:
-                            with profiling(server, options.profile):
+                            with profiling(server, options.profile, options.profile_rate):
                                 await measure(target, results[target.name], options)
                         else:
                             await measure(target, results[target.name], options)
@@ -845,7 +847,9 @@ def compare(options: Options, workdir: Path) -> None:
 async def scale_out_run(this: ServerTarget, options: Options) -> Run:
     """The median of ``options.repetitions`` closed loops at 500 conversations."""
     await this.prepare(agents=10, conversations=500)
-    with profiling(this.server, options.profile):  # the messages only, not the set-up
+    with profiling(
+        this.server, options.profile, options.profile_rate
+    ):  # the messages only, not the set-up
         runs = [await closed_loop(this, 500, options.seconds) for _ in range(options.repetitions)]
     await this.close()
     return sorted(runs, key=lambda r: r.rate)[len(runs) // 2]
@@ -886,6 +890,7 @@ def parse(argv: list[str] | None = None) -> Options:
     parser.add_argument("--redis", action="store_true", help="Redis broadcast (many workers)")
     parser.add_argument("--workers", type=int, nargs="+", help="scale-out: worker counts")
     parser.add_argument("--profile", type=Path, help="py-spy raw profile of the server")
+    parser.add_argument("--profile-rate", type=int, default=200, help="py-spy samples/s")
     parser.add_argument(
         "--source",
         type=Path,
@@ -904,6 +909,7 @@ def parse(argv: list[str] | None = None) -> Options:
         idle=500 if quick and args.idle == 5000 else args.idle,
         profile=args.profile,
         source=args.source.resolve(),
+        profile_rate=args.profile_rate,
     )
 
 

@@ -56,6 +56,7 @@ from .services.page_view_cache import (
 )
 from .settings import Settings
 from .state import Broadcast, Server, server_of
+from .store.checkpoints import Checkpointer
 from .store.counters import open_counters
 from .store.database import migrate, open_engine, startup_lock
 from .store.demo import seed_demo
@@ -127,6 +128,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         server = Server(
             settings=settings, clock=clock, engine=engine, broadcast=broadcast, counters=counters
         )
+        sqlite_file = settings.sqlite_path()
+        checkpoints = Checkpointer(sqlite_file).start() if sqlite_file is not None else None
         versions = watch_writes(engine)
         tasks = [asyncio.create_task(keep_watching_queues(server))]
         if settings.redis_url:  # other processes write too: hear of their writes
@@ -146,6 +149,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             await broadcast.stop()
             await counters.close()
             await engine.dispose()
+            if checkpoints is not None:
+                checkpoints.stop()
 
     app = Starlette(
         routes=routes,

@@ -20,13 +20,14 @@ from alembic.config import Config
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from ..settings import Settings
+from .checkpoints import BACKSTOP_PAGES
 from .sqlite_driver import connector
 
 __all__ = ["alembic_config", "lock_timeout", "migrate", "open_engine", "startup_lock"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-STARTUP_LOCK = 7_436_001
-SQLITE_POOL_SIZE = 64  # the advisory lock's key: "start-up" of this application
+STARTUP_LOCK = 7_436_001  # the advisory lock's key: "start-up" of this application
+SQLITE_POOL_SIZE = 64
 
 
 def open_engine(settings: Settings) -> AsyncEngine:
@@ -49,7 +50,9 @@ def open_engine(settings: Settings) -> AsyncEngine:
     # in flight, so that none is opened and closed per request under load.
     on_file = url.database not in (None, "", ":memory:")
     pool = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_SIZE} if on_file else {}
-    engine = create_async_engine(url, async_creator=connector(tuple(args), dict(kwargs)), **pool)
+    engine = create_async_engine(
+        url, async_creator=connector(tuple(args), dict(kwargs)), pool_use_lifo=True, **pool
+    )
     sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
 
@@ -70,6 +73,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # checkpoints are the Checkpointer's (its thread); SQLite's own only past this backstop
+    cursor.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
     cursor.close()
 
 

@@ -27,7 +27,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.conversation import ConversationStatus
-from ..secrets import new_id
+from ..secrets import new_ordered_id
 from . import schema as t
 from .sqlite_driver import InlineSqlite
 
@@ -102,11 +102,13 @@ class Taken(NamedTuple):
 
 # The same statements as SQL for SQLite's own connection (:func:`_inline`): SQLAlchemy's
 # execution costs several times what SQLite takes to run them.
-_TAKE_SEQUENCE_SQLITE = (
-    "UPDATE conversations SET last_sequence = last_sequence + 1 WHERE id = ?"
-    " RETURNING last_sequence, status, consent, (SELECT chatflows.version FROM chatflows"
+# The number is taken, then read: SQLite's RETURNING costs three times an UPDATE and a
+# SELECT together (about 12 against 4 µs, measured), and the write lock keeps the two as one.
+_TAKE_SEQUENCE_SQLITE = "UPDATE conversations SET last_sequence = last_sequence + 1 WHERE id = ?"
+_TAKEN_SQLITE = (
+    "SELECT last_sequence, status, consent, (SELECT chatflows.version FROM chatflows"
     " WHERE chatflows.id = conversations.chatflow_id"
-    " AND chatflows.account_id = conversations.account_id)"
+    " AND chatflows.account_id = conversations.account_id) FROM conversations WHERE id = ?"
 )
 _INSERT_NEW_SQLITE = (
     "INSERT INTO messages (id, conversation_id, sequence, client_id, sender_kind, sender_id,"
@@ -176,10 +178,11 @@ async def take_sequence(db: AsyncConnection, conversation_id: str) -> Taken:
     it is gone."""
     inline = _inline(db)
     if inline is not None:
-        rows = (await inline.run(_TAKE_SEQUENCE_SQLITE, (conversation_id,))).fetchall()
-        if not rows:
+        if (await inline.run(_TAKE_SEQUENCE_SQLITE, (conversation_id,))).rowcount != 1:
             raise LookupError(f"no conversation {conversation_id!r}")
-        [(sequence, status, consent, version)] = rows
+        [(sequence, status, consent, version)] = (
+            await inline.run(_TAKEN_SQLITE, (conversation_id,))
+        ).fetchall()
         read_consent = _sqlite_types()[1]
         return Taken(sequence, status, read_consent(consent), version)
     row = (await db.execute(_TAKE_SEQUENCE, {"conversation_id": conversation_id})).first()
@@ -216,7 +219,7 @@ async def add_message(
     taken either way: a message not kept hands it back (:func:`remove_message`,
     :func:`give_back_sequence`). ``LookupError`` when the conversation is gone."""
     row: dict[str, Any] = {
-        "id": new_id("msg"),
+        "id": new_ordered_id("msg", now),
         "conversation_id": conversation_id,
         "sequence": 0,
         "client_id": client_id,
