@@ -844,15 +844,65 @@ def compare(options: Options, workdir: Path) -> None:
         uvloop.run(main())  # the client must not be the bottleneck
 
 
-async def scale_out_run(this: ServerTarget, options: Options) -> Run:
-    """The median of ``options.repetitions`` closed loops at 500 conversations."""
+@dataclass
+class CoresBusy:
+    """How many of the machine's cores were busy during a run, and with what."""
+
+    machine: float
+    by_group: dict[str, float]
+
+    def __str__(self) -> str:
+        groups = ", ".join(f"{name} {cores:.2f}" for name, cores in self.by_group.items())
+        return f"cores busy: {self.machine:.2f} of {os.cpu_count()} ({groups})"
+
+
+def cpu_by_group(server: ServerProcess) -> dict[str, float]:
+    """CPU seconds so far of what shares the machine in a run: the server's processes,
+    PostgreSQL's, Redis and this client."""
+    totals: dict[str, float] = {"server": server.cpu_seconds(), "PostgreSQL": 0.0, "Redis": 0.0}
+    for process in psutil.process_iter(["name", "cpu_times"]):
+        name, times = process.info["name"] or "", process.info["cpu_times"]
+        group = "PostgreSQL" if name.startswith("postgres") else "Redis" if "redis" in name else ""
+        if group and times is not None:
+            totals[group] += times.user + times.system
+    mine = psutil.Process().cpu_times()
+    totals["client"] = mine.user + mine.system
+    return totals
+
+
+def machine_busy_seconds() -> float:
+    times = psutil.cpu_times()
+    return float(sum(times) - times.idle - getattr(times, "iowait", 0.0))
+
+
+@contextmanager
+def cores_busy(server: ServerProcess) -> Iterator[list[CoresBusy]]:
+    """The cores busy while the block runs (one :class:`CoresBusy` in the list yielded)."""
+    found: list[CoresBusy] = []
+    began, machine, groups = time.perf_counter(), machine_busy_seconds(), cpu_by_group(server)
+    yield found
+    wall = time.perf_counter() - began
+    after = cpu_by_group(server)
+    found.append(
+        CoresBusy(
+            (machine_busy_seconds() - machine) / wall,
+            {name: (after[name] - groups[name]) / wall for name in groups},
+        )
+    )
+
+
+async def scale_out_run(this: ServerTarget, options: Options) -> tuple[Run, CoresBusy]:
+    """The median of ``options.repetitions`` closed loops at 500 conversations, and the
+    cores busy meanwhile."""
     await this.prepare(agents=10, conversations=500)
-    with profiling(
-        this.server, options.profile, options.profile_rate
-    ):  # the messages only, not the set-up
+    # the messages only, not the set-up
+    with (
+        profiling(this.server, options.profile, options.profile_rate),
+        cores_busy(this.server) as busy,
+    ):
         runs = [await closed_loop(this, 500, options.seconds) for _ in range(options.repetitions)]
     await this.close()
-    return sorted(runs, key=lambda r: r.rate)[len(runs) // 2]
+    return sorted(runs, key=lambda r: r.rate)[len(runs) // 2], busy[0]
 
 
 def scale_out(options: Options, workdir: Path) -> None:
@@ -867,9 +917,10 @@ def scale_out(options: Options, workdir: Path) -> None:
             account = bootstrap(database_url)
             server = reference_server(workdir, database_url, options.redis, workers, options.source)
             with running(server):
-                run = uvloop.run(scale_out_run(ServerTarget(server, account), options))
+                run, busy = uvloop.run(scale_out_run(ServerTarget(server, account), options))
         rates[workers] = run
         print(line(f"{workers} worker(s)", [run], "msg/s"), flush=True)
+        print(f"  {'':<14} {busy}", flush=True)
     base = rates[options.workers[0]].rate
     for workers, run in rates.items():
         print(f"  {workers} worker(s): {run.rate / base:.2f}x of {options.workers[0]}")

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -162,14 +163,18 @@ def _inline(db: AsyncConnection) -> InlineSqlite | None:
 
 
 @functools.cache
-def _sqlite_types() -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
-    """How the columns' types write an instant and read the consent on SQLite (as
-    SQLAlchemy would, so both paths store and read the same values)."""
-    dialect = sqlite.dialect()
-    instant = _m.c.created_at.type.bind_processor(dialect)
-    consent = _c.c.consent.type.result_processor(dialect, None)
-    assert instant is not None and consent is not None
-    return instant, consent
+def _sqlite_instant() -> Callable[[Any], Any]:
+    """How the column type writes an instant on SQLite (as SQLAlchemy would, so both paths
+    store the same text)."""
+    instant = _m.c.created_at.type.bind_processor(sqlite.dialect())
+    assert instant is not None
+    return instant
+
+
+def _read_consent(stored: str | None) -> dict[str, Any] | None:
+    """The consent column as SQLAlchemy's JSON type reads it (JSON that type wrote), by
+    orjson: several times faster than the standard parser, once per message."""
+    return orjson.loads(stored) if stored is not None else None
 
 
 async def take_sequence(db: AsyncConnection, conversation_id: str) -> Taken:
@@ -183,8 +188,7 @@ async def take_sequence(db: AsyncConnection, conversation_id: str) -> Taken:
         [(sequence, status, consent, version)] = (
             await inline.run(_TAKEN_SQLITE, (conversation_id,))
         ).fetchall()
-        read_consent = _sqlite_types()[1]
-        return Taken(sequence, status, read_consent(consent), version)
+        return Taken(sequence, status, _read_consent(consent), version)
     row = (await db.execute(_TAKE_SEQUENCE, {"conversation_id": conversation_id})).first()
     if row is None:
         raise LookupError(f"no conversation {conversation_id!r}")
@@ -286,7 +290,7 @@ async def find_by_client_id(
 async def _insert(db: AsyncConnection, row: dict[str, Any]) -> dict[str, Any] | None:
     inline = _inline(db)
     if inline is not None:
-        instant = _sqlite_types()[0]
+        instant = _sqlite_instant()
         values = [row[name] for name in _MESSAGE_COLUMNS]
         values[_CREATED_AT] = instant(row["created_at"])
         inserted = (await inline.run(_INSERT_NEW_SQLITE, values)).rowcount
