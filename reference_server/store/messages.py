@@ -164,9 +164,11 @@ def _inline(db: AsyncConnection) -> InlineSqlite | None:
 
 @functools.cache
 def _sqlite_instant() -> Callable[[Any], Any]:
-    """How the column type writes an instant on SQLite (as SQLAlchemy would, so both paths
-    store the same text)."""
-    instant = _m.c.created_at.type.bind_processor(sqlite.dialect())
+    """How the column type writes an instant on SQLite: the text SQLAlchemy writes (its
+    SQLite type's, ``2026-01-05 09:00:00.000000``), so both paths store the same text and
+    instants compare in SQL as they do in Python."""
+    dialect = sqlite.dialect()
+    instant = _m.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
     assert instant is not None
     return instant
 
