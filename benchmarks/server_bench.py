@@ -620,6 +620,7 @@ class Options:
     profile: Path | None
     source: Path
     profile_rate: int = 200
+    conversations: int = 500  # the scale-out's closed loop
 
 
 def bootstrap(database_url: str) -> tuple[str, str]:
@@ -892,21 +893,27 @@ def cores_busy(server: ServerProcess) -> Iterator[list[CoresBusy]]:
 
 
 async def scale_out_run(this: ServerTarget, options: Options) -> tuple[Run, CoresBusy]:
-    """The median of ``options.repetitions`` closed loops at 500 conversations, and the
+    """The median of ``options.repetitions`` closed loops (``--conversations``, 500), and the
     cores busy meanwhile."""
-    await this.prepare(agents=10, conversations=500)
+    await this.prepare(agents=10, conversations=options.conversations)
     # the messages only, not the set-up
     with (
         profiling(this.server, options.profile, options.profile_rate),
         cores_busy(this.server) as busy,
     ):
-        runs = [await closed_loop(this, 500, options.seconds) for _ in range(options.repetitions)]
+        runs = [
+            await closed_loop(this, options.conversations, options.seconds)
+            for _ in range(options.repetitions)
+        ]
     await this.close()
     return sorted(runs, key=lambda r: r.rate)[len(runs) // 2], busy[0]
 
 
 def scale_out(options: Options, workdir: Path) -> None:
-    print(f"Scale-out: {options.database}, redis {options.redis}, closed loop, 500 conversations")
+    print(
+        f"Scale-out: {options.database}, redis {options.redis}, closed loop, "
+        f"{options.conversations} conversations"
+    )
     rates: dict[int, Run] = {}
     for workers in options.workers:
         with (
@@ -943,6 +950,9 @@ def parse(argv: list[str] | None = None) -> Options:
     parser.add_argument("--profile", type=Path, help="py-spy raw profile of the server")
     parser.add_argument("--profile-rate", type=int, default=200, help="py-spy samples/s")
     parser.add_argument(
+        "--conversations", type=int, default=500, help="scale-out: conversations in the loop"
+    )
+    parser.add_argument(
         "--source",
         type=Path,
         default=ROOT,
@@ -961,6 +971,7 @@ def parse(argv: list[str] | None = None) -> Options:
         profile=args.profile,
         source=args.source.resolve(),
         profile_rate=args.profile_rate,
+        conversations=args.conversations,
     )
 
 

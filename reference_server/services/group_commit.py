@@ -75,26 +75,41 @@ class GroupCommit:
 
     async def _flush(self) -> None:
         batch: list[_Piece[Any]] = []
+        # One connection while batches follow one another: a pool checkout and return per
+        # batch cost as much as the transaction (measured on SQLite: 85 against 40 µs).
+        db: AsyncConnection | None = None
         try:
-            while self._queued:
-                batch = [piece for piece in self._queued[:MAX_BATCH] if not piece.done.done()]
-                del self._queued[:MAX_BATCH]
-                batch.sort(key=lambda piece: piece.key)
-                try:
-                    await self._together(batch)
-                except Exception:
-                    log.debug("a batch of %d failed; one by one now", len(batch), exc_info=True)
-                    for piece in batch:
-                        if not piece.done.done():
-                            await self._alone(piece)
+            while True:
+                while self._queued:
+                    batch = [p for p in self._queued[:MAX_BATCH] if not p.done.done()]
+                    del self._queued[:MAX_BATCH]
+                    batch.sort(key=lambda piece: piece.key)
+                    try:
+                        if db is None:
+                            db = await self._engine.connect()
+                        await self._together(db, batch)
+                    except Exception:
+                        log.debug("a batch of %d failed; one by one now", len(batch), exc_info=True)
+                        if db is not None:  # it may be what failed: the next batch takes another
+                            held, db = db, None
+                            await _close(held)
+                        for piece in batch:
+                            if not piece.done.done():
+                                await self._alone(piece)
+                if db is None:
+                    break  # nothing queued since the check above, nothing held: done
+                held, db = db, None
+                await _close(held)  # what is queued meanwhile, the loop above still takes
         finally:  # cancelled (the server stops): nobody is left waiting
+            if db is not None:
+                await _close(db)
             for piece in [*batch, *self._queued]:
                 piece.done.cancel()
             if self._flusher is asyncio.current_task():
                 self._queued.clear()
 
-    async def _together(self, batch: list[_Piece[Any]]) -> None:
-        async with self._engine.begin() as db:
+    async def _together(self, db: AsyncConnection, batch: list[_Piece[Any]]) -> None:
+        async with db.begin():
             if len(batch) > 1:
                 await lock_timeout(db, BATCH_LOCK_WAIT_MS)
             for piece in batch:
@@ -114,6 +129,15 @@ class GroupCommit:
             _settle(piece, error)
         else:
             _settle(piece, None, result)
+
+
+async def _close(db: AsyncConnection) -> None:
+    """Give the connection back (rolled back; dropped by the pool if it broke), even while
+    the flush task is being cancelled."""
+    try:
+        await asyncio.shield(db.close())
+    except Exception:  # already broken: the pool has let it go
+        log.debug("closing the group commit's connection failed", exc_info=True)
 
 
 def _settle(piece: _Piece[Any], error: BaseException | None, result: Any = None) -> None:
