@@ -50,9 +50,7 @@ def open_engine(settings: Settings) -> AsyncEngine:
     # in flight, so that none is opened and closed per request under load.
     on_file = url.database not in (None, "", ":memory:")
     pool = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_SIZE} if on_file else {}
-    engine = create_async_engine(
-        url, async_creator=connector(tuple(args), dict(kwargs)), pool_use_lifo=True, **pool
-    )
+    engine = create_async_engine(url, async_creator=connector(tuple(args), dict(kwargs)), **pool)
     sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
 
