@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -29,10 +30,10 @@ def messages_in_the_file(path: Path) -> int:
         return int(snapshot.execute("SELECT count(*) FROM messages").fetchone()[0])
 
 
-def eventually(check: object, seconds: float = 20.0) -> None:
+def eventually(check: Callable[[], bool], seconds: float = 20.0) -> None:
     """Wait for a background thread's work (real time: the thread is not on the test clock)."""
     deadline = time.monotonic() + seconds
-    while not check():  # type: ignore[operator]
+    while not check():
         assert time.monotonic() < deadline, "not within the time allowed"
         time.sleep(0.05)
 
